@@ -1,0 +1,3 @@
+from acctctl.cli import main
+
+main()

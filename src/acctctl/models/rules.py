@@ -1,0 +1,374 @@
+"""Field rules: one function per rule, wrapped as Annotated types the input models use.
+
+Every rule of contract §2 that concerns a single value lives here, exactly once. Rules that
+depend on configuration (number length, PIN length, password minimum) read it from the
+validation context (`RuleContext`), so flags, prompts and file rows share them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, SecretStr, ValidationInfo
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the rules need besides the value: configuration and the moment of creation."""
+
+    settings: Any = None  # acctctl.config.Settings; Any keeps this module import-light
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    answers: dict = field(default_factory=dict)  # earlier answers, for per-field checks
+
+    @property
+    def cfg(self):
+        if self.settings is None:
+            from acctctl.config import Settings
+
+            object.__setattr__(self, "settings", Settings())
+        return self.settings
+
+
+def rule_context(info: ValidationInfo | None) -> RuleContext:
+    ctx = (info.context or {}) if info is not None else {}
+    found = ctx.get("rules") if isinstance(ctx, dict) else None
+    return found if isinstance(found, RuleContext) else RuleContext()
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_control_chars(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def text(max_len: int, min_len: int = 0):
+    """A trimmed single-line text of at most `max_len` characters."""
+
+    def check(value: str) -> str:
+        _no_control_chars(value)
+        if len(value) < min_len:
+            raise ValueError("is required" if min_len == 1 else f"needs at least {min_len} chars")
+        if len(value) > max_len:
+            raise ValueError(f"must be at most {max_len} characters (got {len(value)})")
+        return value
+
+    return Annotated[str, BeforeValidator(_strip), AfterValidator(check)]
+
+
+# --- account numbers and PINs ---------------------------------------------------------------
+
+
+def check_digit_number(value: Any, info: ValidationInfo) -> str:
+    value = str(value).strip()
+    length = rule_context(info).cfg.numbers.length
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("must contain digits only")
+    if int(value) == 0:
+        raise ValueError("must be greater than 0")
+    if len(value) > length:
+        raise ValueError(f"must have at most {length} digits (numbers.length), got {len(value)}")
+    return value
+
+
+_LOGIN_RE = re.compile(r"[A-Za-z0-9._-]{1,20}")
+
+
+def check_login_number(value: Any) -> str:
+    value = str(value).strip()
+    if not _LOGIN_RE.fullmatch(value):
+        raise ValueError("must be 1-20 characters of letters, digits, '.', '_' or '-'")
+    return value
+
+
+def check_pin(value: Any, info: ValidationInfo) -> str:
+    value = str(value).strip()
+    length = rule_context(info).cfg.numbers.pin_length
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("must contain digits only")
+    if len(value) != length:
+        raise ValueError(f"must be exactly {length} digits (numbers.pin_length), got {len(value)}")
+    return value
+
+
+DigitNumber = Annotated[str, BeforeValidator(check_digit_number)]
+LoginNumber = Annotated[str, BeforeValidator(check_login_number)]
+Pin = Annotated[str, BeforeValidator(check_pin)]
+
+
+# --- password -------------------------------------------------------------------------------
+
+PASSWORD_MAX = 128
+
+
+def check_password(value: Any, info: ValidationInfo) -> SecretStr:
+    secret = value if isinstance(value, SecretStr) else SecretStr(str(value))
+    raw = secret.get_secret_value()
+    minimum = rule_context(info).cfg.passwords.min_length
+    if len(raw) < minimum or len(raw) > PASSWORD_MAX:
+        raise ValueError(f"must be {minimum}-{PASSWORD_MAX} characters long")
+    if not any(c.isalpha() for c in raw) or not any(c.isdigit() for c in raw):
+        raise ValueError("must contain at least one letter and one digit")
+    return secret
+
+
+def password_clash(password: str, number: str | None, email: str | None) -> str | None:
+    """The cross-field part of the password policy: not the number, not the email."""
+    if number and password == number:
+        return "must not be the same as the account number"
+    if email and password.casefold() == email.casefold():
+        return "must not be the same as the email address"
+    return None
+
+
+Password = Annotated[SecretStr, BeforeValidator(check_password)]
+
+
+# --- email, phone ---------------------------------------------------------------------------
+
+
+def check_email(value: Any) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    value = str(value).strip()
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid email address: {exc}") from None
+
+
+Email = Annotated[str, BeforeValidator(check_email)]
+
+
+def check_telephone(value: Any, info: ValidationInfo) -> str:
+    import phonenumbers
+
+    value = str(value).strip()
+    data = info.data or {}
+    ctx = rule_context(info)
+    region = data.get("country") or ctx.answers.get("country") or ctx.cfg.defaults.country
+    region = normalise_country(region) if region else None
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"is not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"is not a valid phone number for region {region or 'unknown'}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+Telephone = Annotated[str, BeforeValidator(check_telephone)]
+
+
+# --- reference data: countries, currencies, time zones -------------------------------------
+
+
+def normalise_country(value: Any) -> str:
+    import pycountry
+
+    text_value = str(value).strip()
+    try:
+        return pycountry.countries.lookup(text_value).alpha_2
+    except LookupError:
+        raise ValueError(
+            f"unknown country {text_value!r}: use an ISO 3166 alpha-2 or alpha-3 code or "
+            "the English name (see: acctctl reference countries)"
+        ) from None
+
+
+def normalise_currency(value: Any) -> str:
+    import pycountry
+
+    code = str(value).strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(
+            f"unknown currency {value!r}: use an ISO 4217 code (see: acctctl reference currencies)"
+        )
+    return code
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> dict[str, str]:
+    """Every IANA zone name, keyed case-insensitively."""
+    from zoneinfo import available_timezones
+
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def normalise_timezone(value: Any) -> str:
+    name = timezone_names().get(str(value).strip().casefold())
+    if name is None:
+        raise ValueError(
+            f"unknown time zone {value!r}: use an IANA name such as Europe/Paris "
+            "(see: acctctl reference timezones)"
+        )
+    return name
+
+
+Country = Annotated[str, BeforeValidator(normalise_country)]
+Currency = Annotated[str, BeforeValidator(normalise_currency)]
+Timezone = Annotated[str, BeforeValidator(normalise_timezone)]
+
+
+# --- choices --------------------------------------------------------------------------------
+
+
+def choice(*allowed: str):
+    def check(value: Any) -> str:
+        lowered = str(value).strip().lower()
+        if lowered not in allowed:
+            raise ValueError(f"must be one of: {', '.join(allowed)} (got {value!r})")
+        return lowered
+
+    return Annotated[str, BeforeValidator(check)]
+
+
+Status = choice("active", "inactive")
+BillingSchedule = choice("daily", "weekly", "monthly")
+AccountType = choice("prepaid", "postpaid")
+
+
+# --- numbers, money, dates ------------------------------------------------------------------
+
+
+def whole(minimum: int, maximum: int | None = None):
+    def check(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number")
+        if isinstance(value, int):
+            number = value
+        else:
+            text_value = str(value).strip()
+            if not re.fullmatch(r"[+-]?\d+", text_value):
+                raise ValueError(f"must be a whole number (got {value!r})")
+            number = int(text_value)
+        if number < minimum or (maximum is not None and number > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ValueError(f"must be at least {minimum}{upper} (got {number})")
+        return number
+
+    return Annotated[int, BeforeValidator(check)]
+
+
+_MONEY_RE = re.compile(r"\d{1,15}(\.\d{1,5})?")
+
+
+def check_money(value: Any) -> Decimal:
+    """Decimal >= 0 with at most 15 integer digits and 5 decimals, kept exact."""
+    if isinstance(value, bool):
+        raise ValueError("must be a decimal amount")
+    text_value = format(value, "f") if isinstance(value, Decimal) else str(value).strip()
+    if text_value.startswith("-"):
+        raise ValueError("must not be negative")
+    if not _MONEY_RE.fullmatch(text_value):
+        raise ValueError(
+            f"must be a decimal amount with at most 15 digits before and 5 after the point, "
+            f"no sign or separators (e.g. 99999.99999), got {value!r}"
+        )
+    try:
+        return Decimal(text_value)
+    except InvalidOperation:  # pragma: no cover - the regex already guarantees the form
+        raise ValueError(f"is not a decimal amount: {value!r}") from None
+
+
+Money = Annotated[Decimal, BeforeValidator(check_money)]
+
+
+def check_expiry(value: Any, info: ValidationInfo) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.min)
+    else:
+        text_value = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text_value)
+        except ValueError:
+            raise ValueError(
+                f"must be an ISO 8601 date or date-time such as 2030-12-31 or "
+                f"2030-12-31T18:00:00+01:00, got {value!r}"
+            ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    if moment <= rule_context(info).now:
+        raise ValueError(f"must be in the future (got {moment.isoformat()})")
+    return moment
+
+
+Expiry = Annotated[datetime, BeforeValidator(check_expiry)]
+
+
+# --- number translation ---------------------------------------------------------------------
+
+_TRANSLATION_MATCH = re.compile(r"\*|[0-9*#+]+")
+_TRANSLATION_REPLACE = re.compile(r"|\*|[0-9*#+]+")
+
+
+def normalise_number_translation(value: Any) -> str:
+    """`match/replace` rules, comma separated, each optionally in double quotes.
+
+    match is `*` (prepend) or a prefix of 0-9 * # +; replace is empty (strip the prefix), `*`
+    (strip) or digits and * # +. Stored as the unquoted rules joined by commas.
+    """
+    text_value = str(value).strip()
+    if not text_value:
+        return ""
+    rules = []
+    for position, raw in enumerate(text_value.split(","), start=1):
+        rule = raw.strip()
+        if len(rule) >= 2 and rule[0] == rule[-1] == '"':
+            rule = rule[1:-1].strip()
+        if rule.count("/") != 1:
+            raise ValueError(f"rule {position} {raw.strip()!r} must have the form match/replace")
+        match, replace = (part.strip() for part in rule.split("/"))
+        if not match:
+            raise ValueError(
+                f"rule {position} {raw.strip()!r} has an empty match; to prepend digits "
+                f"write */{replace or 'PREFIX'}"
+            )
+        if not _TRANSLATION_MATCH.fullmatch(match):
+            raise ValueError(
+                f"rule {position}: match {match!r} must be * or a prefix of 0-9 * # +"
+            )
+        if not _TRANSLATION_REPLACE.fullmatch(replace):
+            raise ValueError(
+                f"rule {position}: replace {replace!r} must be empty, * or made of 0-9 * # +"
+            )
+        rules.append(f"{match}/{replace}")
+    return ",".join(rules)
+
+
+NumberTranslation = Annotated[str, BeforeValidator(normalise_number_translation)]
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def split_names(value: Any) -> list[str]:
+    """Tax names: a list, or one string with names separated by ';' (CSV cells)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else str(value).split(";")
+    names = []
+    for item in items:
+        name = str(item).strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+NameList = Annotated[list[str], BeforeValidator(split_names)]
+Name = text(60, min_len=1)

@@ -1,0 +1,206 @@
+"""Table models: what is stored. Never built from raw input (see models/inputs.py).
+
+Constraints are named (naming convention below) so that a database error maps back to a
+field, and the database enforces what it can: unique number, case-folded email, PIN and SIP
+username; foreign keys; check constraints.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from acctctl.db.types import Money, UTCDateTime
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACCOUNT_KINDS = ("customer", "provider", "reseller", "admin", "subadmin")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _owner_column() -> sa.Column:
+    # rate groups and taxes belong to a reseller account, and accounts point at rate groups:
+    # the cycle is broken by adding this key after both tables exist (use_alter).
+    return sa.Column(
+        "reseller_id", sa.Integer, sa.ForeignKey("accounts.id", use_alter=True), index=True
+    )
+
+
+class Country(SQLModel, table=True):
+    __tablename__ = "countries"
+    alpha2: str = Field(primary_key=True, max_length=2)
+    alpha3: str = Field(max_length=3, unique=True)
+    name: str = Field(max_length=100)
+    dial_code: str = Field(default="", max_length=8)
+
+
+class Currency(SQLModel, table=True):
+    __tablename__ = "currencies"
+    code: str = Field(primary_key=True, max_length=3)
+    name: str = Field(max_length=100)
+
+
+class Timezone(SQLModel, table=True):
+    __tablename__ = "timezones"
+    name: str = Field(primary_key=True, max_length=64)
+
+
+class Role(SQLModel, table=True):
+    __tablename__ = "roles"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "scope"),
+        sa.CheckConstraint(_in("scope", ("admin", "reseller")), name="scope"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    scope: str = Field(max_length=10)
+    description: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class RateGroup(SQLModel, table=True):
+    __tablename__ = "rate_groups"
+    __table_args__ = (
+        sa.Index(
+            "uq_rate_groups_admin_name", "name", unique=True,
+            sqlite_where=sa.text("reseller_id IS NULL"),
+            postgresql_where=sa.text("reseller_id IS NULL"),
+        ),
+        sa.UniqueConstraint("name", "reseller_id"),
+        sa.CheckConstraint(_in("status", ("active", "inactive")), name="status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    reseller_id: int | None = Field(default=None, sa_column=_owner_column())
+    status: str = Field(default="active", max_length=10)
+    created_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class Tax(SQLModel, table=True):
+    __tablename__ = "taxes"
+    __table_args__ = (
+        sa.Index(
+            "uq_taxes_admin_name", "name", unique=True,
+            sqlite_where=sa.text("reseller_id IS NULL"),
+            postgresql_where=sa.text("reseller_id IS NULL"),
+        ),
+        sa.UniqueConstraint("name", "reseller_id"),
+        sa.CheckConstraint("CAST(rate AS NUMERIC) >= 0", name="rate"),
+        sa.CheckConstraint("CAST(amount AS NUMERIC) >= 0", name="amount"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    rate: Decimal = Field(sa_type=Money())
+    amount: Decimal = Field(default=Decimal(0), sa_type=Money())
+    priority: int = Field(default=0)
+    reseller_id: int | None = Field(default=None, sa_column=_owner_column())
+    status: str = Field(default="active", max_length=10)
+    created_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),
+        sa.CheckConstraint(_in("status", ("active", "inactive")), name="status"),
+        sa.CheckConstraint(
+            "account_type IS NULL OR " + _in("account_type", ("prepaid", "postpaid")),
+            name="account_type",
+        ),
+        sa.CheckConstraint(
+            "billing_schedule IS NULL OR "
+            + _in("billing_schedule", ("daily", "weekly", "monthly")),
+            name="billing_schedule",
+        ),
+        sa.CheckConstraint("max_channels IS NULL OR max_channels >= 0", name="max_channels"),
+        sa.CheckConstraint("cps IS NULL OR cps >= 0", name="cps"),
+        sa.CheckConstraint(
+            "credit_limit IS NULL OR CAST(credit_limit AS NUMERIC) >= 0", name="credit_limit"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10, index=True)
+    number: str = Field(max_length=20, unique=True)
+    password_hash: str = Field(max_length=255)
+    pin: str | None = Field(default=None, max_length=20, unique=True)
+    first_name: str = Field(max_length=40)
+    last_name: str = Field(default="", max_length=40)
+    company: str = Field(default="", max_length=40)
+    telephone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    email_key: str | None = Field(default=None, max_length=254, unique=True)
+    notify_email: str | None = Field(default=None, max_length=254)
+    address: str = Field(default="", max_length=80)
+    city: str = Field(default="", max_length=20)
+    province: str = Field(default="", max_length=20)
+    postal_code: str = Field(default="", max_length=12)
+    country: str = Field(foreign_key="countries.alpha2", max_length=2)
+    timezone: str = Field(foreign_key="timezones.name", max_length=64)
+    currency: str | None = Field(default=None, foreign_key="currencies.code", max_length=3)
+    status: str = Field(default="active", max_length=10)
+    max_channels: int | None = Field(default=None)
+    cps: int | None = Field(default=None)
+    number_translation: str | None = Field(default=None, max_length=1000)
+    first_used: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    expiry: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    valid_days: int | None = Field(default=None)
+    rate_group_id: int | None = Field(default=None, foreign_key="rate_groups.id")
+    billing_schedule: str | None = Field(default=None, max_length=10)
+    billing_day: int | None = Field(default=None)
+    account_type: str | None = Field(default=None, max_length=10)
+    credit_limit: Decimal | None = Field(default=None, sa_type=Money())
+    balance: Decimal | None = Field(default=None, sa_type=Money(signed=True))
+    low_balance_alert: Decimal | None = Field(default=None, sa_type=Money())
+    email_alerts: bool | None = Field(default=None)
+    reseller_id: int | None = Field(default=None, foreign_key="accounts.id", index=True)
+    role_id: int | None = Field(default=None, foreign_key="roles.id")
+    created_at: datetime = Field(sa_type=UTCDateTime())
+    created_by: str = Field(max_length=64)
+    batch_id: str = Field(max_length=36, index=True)
+
+
+class AccountTax(SQLModel, table=True):
+    __tablename__ = "account_taxes"
+    account_id: int = Field(foreign_key="accounts.id", primary_key=True, ondelete="CASCADE")
+    tax_id: int = Field(foreign_key="taxes.id", primary_key=True)
+
+
+class SipDevice(SQLModel, table=True):
+    __tablename__ = "sip_devices"
+    __table_args__ = (sa.CheckConstraint(_in("status", ("active", "inactive")), name="status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
+    username: str = Field(max_length=40, unique=True)
+    # The switch verifies SIP digest auth, so it needs the secret itself (or its HA1). It is
+    # the device's own random secret, never the portal password, and is shown only once.
+    secret: str = Field(max_length=64)
+    caller_id_name: str = Field(max_length=40)
+    caller_id_number: str = Field(max_length=40)
+    status: str = Field(default="active", max_length=10)
+    created_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime())
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=40)
+    account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="SET NULL")
+    account_number: str | None = Field(default=None, max_length=20)
+    mode: str = Field(max_length=20)
+    batch_id: str = Field(max_length=36, index=True)
+    command: str = Field(sa_type=sa.Text())
+    profile: str | None = Field(default=None, max_length=60)

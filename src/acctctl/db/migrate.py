@@ -64,3 +64,16 @@ def ensure_schema(engine: Engine) -> None:
         f"the database schema is at revision {current}, this acctctl needs {head}",
         hint="run: acctctl db upgrade",
     )
+
+
+def drift(engine: Engine) -> list:
+    """Differences between the live schema and the models (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import acctctl.models.tables  # noqa: F401
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, SQLModel.metadata)

@@ -34,6 +34,7 @@ def field(
     flag: str | None = None,
     secret: bool = False,
     required: bool = False,
+    file_only: bool = False,
 ):
     """A model field plus the metadata every front end reads.
 
@@ -50,6 +51,7 @@ def field(
         "source": source,
         "flag": flag,
         "secret": secret,
+        "file_only": file_only,  # accepted in file rows only: no flag, no question
     }
     if required:
         return Field(description=help, schema_extra={"json_schema_extra": extra})
@@ -70,6 +72,10 @@ class AccountInput(SQLModel):
     password: rules.Password | None = field(
         label="Password", group="account", order=20, secret=True,
         help="Portal password (8-128 chars, a letter and a digit); generated when omitted",
+    )
+    password_hash: rules.PasswordHash | None = field(
+        label="Password hash", group="account", order=25, secret=True, file_only=True,
+        help="An argon2id or bcrypt PHC string, for migrating existing accounts",
     )
     first_name: rules.text(40, min_len=1) = field(
         label="First name", group="profile", order=110, required=True,
@@ -327,6 +333,8 @@ def cross_field_problems(
     """Rules that involve two fields. Tolerates missing keys so that it can also run on the
     fields that did pass when others failed (every problem is reported at once)."""
     problems: list[tuple[str, str]] = []
+    if values.get("password") is not None and values.get("password_hash") is not None:
+        problems.append(("password_hash", "give either password or password_hash, not both"))
     if values.get("expiry") is not None and values.get("valid_days") is not None:
         problems.append(("valid_days", "cannot be combined with --expiry; give one of them"))
     password = values.get("password")

@@ -135,6 +135,21 @@ def password_clash(password: str, number: str | None, email: str | None) -> str 
 
 Password = Annotated[SecretStr, BeforeValidator(check_password)]
 
+_ARGON2ID_RE = re.compile(
+    r"\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}"
+)
+_BCRYPT_RE = re.compile(r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}")
+
+
+def check_password_hash(value: Any) -> SecretStr:
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value).strip()
+    if not (_ARGON2ID_RE.fullmatch(raw) or _BCRYPT_RE.fullmatch(raw)):
+        raise ValueError("must be an argon2id ($argon2id$v=19$...) or bcrypt ($2b$...) PHC string")
+    return SecretStr(raw)
+
+
+PasswordHash = Annotated[SecretStr, BeforeValidator(check_password_hash)]
+
 
 # --- email, phone ---------------------------------------------------------------------------
 
@@ -278,9 +293,11 @@ def check_money(value: Any) -> Decimal:
             f"no sign or separators (e.g. 99999.99999), got {value!r}"
         )
     try:
-        return Decimal(text_value)
+        amount = Decimal(text_value)
     except InvalidOperation:  # pragma: no cover - the regex already guarantees the form
         raise ValueError(f"is not a decimal amount: {value!r}") from None
+    # one spelling per amount, so 5.00 and 5 read back identically on every backend
+    return Decimal(format(amount.normalize(), "f")) if amount else Decimal(0)
 
 
 Money = Annotated[Decimal, BeforeValidator(check_money)]

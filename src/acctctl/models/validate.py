@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from acctctl.errors import FieldError, ValidationFailed
-from acctctl.models.inputs import KINDS, AccountInput, cross_field_problems
+from acctctl.models.inputs import KINDS, AccountInput, config_value, cross_field_problems
 from acctctl.models.rules import RuleContext
 
 
@@ -42,16 +42,23 @@ def validate_account(kind: str, data: dict, ctx: RuleContext) -> AccountInput:
     # that passed, so that one attempt reports every problem.
     failed = {p.field for p in problems}
     passed = {}
-    for key, value in given.items():
-        if key in failed or key not in model.model_fields:
+    for key, info in model.model_fields.items():
+        if key in failed:
             continue
-        ok, result = validate_field(kind, key, value, ctx)
-        if ok:
-            passed[key] = result
+        if key in given:
+            ok, result = validate_field(kind, key, given[key], ctx)
+            if ok:
+                passed[key] = result
+        elif info.json_schema_extra.get("config_default"):
+            passed[key] = config_value(ctx.cfg, info.json_schema_extra["config_default"])
+        elif not info.is_required():
+            passed[key] = info.get_default(call_default_factory=True)
     for key, message in cross_field_problems(model, passed, ctx, set(passed)):
         if key not in failed:
             problems.append(FieldError(field=key, message=message))
-    raise ValidationFailed(problems)
+    failure = ValidationFailed(problems)
+    failure.partial = passed
+    raise failure
 
 
 @lru_cache(maxsize=256)

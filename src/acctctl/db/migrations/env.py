@@ -1,9 +1,9 @@
 """Alembic environment: acctctl passes its own connection in `config.attributes`."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import acctctl.models.tables  # noqa: F401  (registers every table on the metadata)
-from sqlmodel import SQLModel
 
 config = context.config
 connection = config.attributes.get("connection")

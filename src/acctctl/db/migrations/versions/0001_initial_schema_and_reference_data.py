@@ -12,7 +12,6 @@ from alembic import op
 import acctctl.db.types  # noqa: F401
 from acctctl.db.reference import seed_reference_data
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None

@@ -1,0 +1,133 @@
+"""The root command: global options, sub-command groups, and the one place errors become
+exit codes (contract §4). Heavy modules are imported inside commands, so --help is quick."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from acctctl import __version__
+from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
+
+
+class AcctctlGroup(TyperGroup):
+    """Turns our errors into a message and an exit code, and never shows a traceback
+    (with or without local variables) for anything a user did."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AcctctlError as exc:
+            from acctctl.cli.report import report_error
+
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except (KeyboardInterrupt, EOFError):
+            from acctctl.cli.console import say
+
+            say("interrupted: nothing was written", "yellow")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if _is_click_exception(exc):
+                raise
+            from acctctl.cli.console import say
+
+            say(f"internal error (a bug in acctctl, please report it): "
+                f"{type(exc).__name__}: {exc}", "red")
+            if os.environ.get("ACCTCTL_DEBUG"):
+                import traceback
+
+                traceback.print_exception(exc, file=sys.stderr)  # never with locals
+            else:
+                say("set ACCTCTL_DEBUG=1 to see where it happened")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    # Typer vendors Click: usage errors pass through to its own handler (exit 2).
+    return any(cls.__name__ in ("ClickException", "UsageError") for cls in type(exc).__mro__)
+
+
+app = typer.Typer(
+    cls=AcctctlGroup,
+    name="acctctl",
+    help="Provision accounts (customers, providers, resellers, admins, sub-admins) for a "
+    "VoIP billing platform modelled on ASTPP.\n\n"
+    "Examples:\n\n"
+    "  acctctl create customer --first-name Ada --email ada@example.com -o json\n\n"
+    "  acctctl create customer --from-file customers.csv --continue-on-error\n\n"
+    "  acctctl account list --kind customer -o csv\n\n"
+    "Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid data, 4 conflict, "
+    "5 config/database, 6 partial, 130 interrupted.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"acctctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", metavar="PATH", help="Config file (default: $ACCTCTL_CONFIG, "
+                     "./acctctl.toml, then the user config dir)"),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", metavar="NAME",
+                     help="Use the profiles.NAME table of the config ($ACCTCTL_PROFILE)"),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Print the version and exit")
+    ] = False,
+) -> None:
+    from acctctl.cli.state import State
+
+    ctx.obj = State(config_path=config, profile=profile, argv=["acctctl", *sys.argv[1:]])
+
+
+def _register() -> None:
+    from acctctl.cli import account, catalog, config_cmd, create, db_cmd
+
+    app.add_typer(create.app, name="create")
+    app.add_typer(account.app, name="account")
+    app.add_typer(catalog.rategroup_app, name="rategroup")
+    app.add_typer(catalog.tax_app, name="tax")
+    app.add_typer(catalog.role_app, name="role")
+    app.add_typer(catalog.reference_app, name="reference")
+    app.add_typer(db_cmd.app, name="db")
+    app.add_typer(config_cmd.app, name="config")
+
+    @app.command("completion")
+    def completion(shell: Annotated[str, typer.Argument(help="bash, zsh or fish")]) -> None:
+        """Print the shell completion script, e.g. acctctl completion bash >> ~/.bashrc"""
+        from typer.completion import completion_init, get_completion_script
+
+        if shell not in ("bash", "zsh", "fish"):
+            raise typer.BadParameter("choose bash, zsh or fish", param_hint="SHELL")
+        completion_init()
+        typer.echo(get_completion_script(
+            prog_name="acctctl", complete_var="_ACCTCTL_COMPLETE", shell=shell))
+
+
+_register()
+
+
+def main() -> None:
+    app()

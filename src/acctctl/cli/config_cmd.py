@@ -1,0 +1,74 @@
+"""`acctctl config init|show|path`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from acctctl.cli.console import say
+from acctctl.cli.state import state_of
+
+app = typer.Typer(help="Configuration file (TOML).", no_args_is_help=True)
+
+
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    path: Annotated[str | None, typer.Option("--path", metavar="PATH",
+                                             help="Where to write (default: --config or the "
+                                             "user config dir)")] = None,
+    database_url: Annotated[str | None, typer.Option("--database-url", metavar="URL",
+                                                     help="sqlite:///PATH or postgresql://…; "
+                                                     "keep passwords in --password-file")] = None,
+    password_file: Annotated[str | None, typer.Option("--password-file", metavar="PATH",
+                                                      help="Read the DB password from here")
+                             ] = None,
+    number_length: Annotated[int | None, typer.Option("--number-length")] = None,
+    number_prefix: Annotated[str | None, typer.Option("--number-prefix")] = None,
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone")] = None,
+    currency: Annotated[str | None, typer.Option("--currency")] = None,
+    rate_group: Annotated[str | None, typer.Option("--rate-group")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
+) -> None:
+    """Write a config file with every setting at its default, mode 0600."""
+    from pathlib import Path
+
+    from acctctl.config import default_config_dict, user_config_path, write_config
+
+    state = state_of(ctx)
+    target = Path(path or state.config_path or user_config_path())
+    values = default_config_dict()
+    chosen = {
+        ("database", "url"): database_url, ("database", "password_file"): password_file,
+        ("numbers", "length"): number_length, ("numbers", "prefix"): number_prefix,
+        ("defaults", "country"): country, ("defaults", "timezone"): timezone,
+        ("defaults", "currency"): currency, ("defaults", "rate_group"): rate_group,
+    }
+    for (section, key), value in chosen.items():
+        if value is not None:
+            values[section][key] = value
+    write_config(target, values, force=force)
+    say(f"wrote {target}", "green")
+
+
+@app.command("show")
+def show(ctx: typer.Context) -> None:
+    """Print the effective settings (file, profile, environment), passwords masked."""
+    import tomli_w
+
+    from acctctl.config import effective_settings_dict
+
+    typer.echo(tomli_w.dumps(effective_settings_dict(state_of(ctx).loaded())), nl=False)
+
+
+@app.command("path")
+def path(ctx: typer.Context) -> None:
+    """Print the config file in use (or where `config init` would write one)."""
+    from acctctl.config import user_config_path
+
+    loaded = state_of(ctx).loaded()
+    typer.echo(str(loaded.path or user_config_path()))
+    if loaded.path is None:
+        say("(no config file yet: built-in defaults apply)")

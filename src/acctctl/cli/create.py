@@ -1,0 +1,142 @@
+"""`acctctl create KIND`: flags are derived from the kind's model, never listed by hand.
+
+The `create` group is lazy: the models (and so SQLModel) are imported only when a create
+command actually runs or shows its help, which keeps `acctctl --help` quick.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+KIND_NAMES = ("customer", "provider", "reseller", "admin", "subadmin")
+KIND_HELP = {
+    "customer": "Create a customer account (or many, from a file or --count).",
+    "provider": "Create a provider account: the customer form, stored as a provider.",
+    "reseller": "Create a reseller, which can own customers, rate groups and taxes.",
+    "admin": "Create an admin (login accounts: no billing fields).",
+    "subadmin": "Create a sub-admin (keeps the role it is given).",
+}
+EXAMPLES = {
+    "customer": "acctctl create customer --first-name Ada --email ada@example.com -o json",
+    "provider": "acctctl create provider --first-name Carrier --company 'Carrier Ltd'",
+    "reseller": "acctctl create reseller --first-name Rita --email rita@example.com",
+    "admin": "acctctl create admin --first-name Root --email root@example.com",
+    "subadmin": "acctctl create subadmin --first-name Sam --email sam@example.com --role subadmin",
+}
+
+
+class LazyKindGroup(TyperGroup):
+    def list_commands(self, ctx) -> list[str]:
+        return list(KIND_NAMES)
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in KIND_NAMES:
+            return None
+        return build_command(cmd_name)
+
+
+app = typer.Typer(
+    cls=LazyKindGroup,
+    help="Create accounts from flags, prompts, a file or a count.",
+    no_args_is_help=True,
+)
+
+MODE_PANEL = "Mode"
+OUTPUT_PANEL = "Output"
+BULK_PANEL = "Bulk"
+
+
+def _mode_parameters() -> list[inspect.Parameter]:
+    def opt(name, annotation, default, *decls, panel=MODE_PANEL, **kw):
+        return inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=default,
+            annotation=Annotated[annotation, typer.Option(*decls, rich_help_panel=panel, **kw)],
+        )
+
+    return [
+        opt("password_file", str | None, None, "--password-file", metavar="PATH",
+            help="Read the portal password from this file (first line)"),
+        opt("password_stdin", bool, False, "--password-stdin",
+            help="Read the portal password from standard input"),
+        opt("interactive", bool, False, "--interactive",
+            help="Ask every field of the form, flags given become the defaults"),
+        opt("no_input", bool, False, "--no-input",
+            help="Never prompt (also ACCTCTL_NO_INPUT=1); missing flags are an error"),
+        opt("yes", bool, False, "--yes", "-y", help="Do not ask for confirmation"),
+        opt("dry_run", bool, False, "--dry-run",
+            help="Run every check, the database ones included, and write nothing"),
+        opt("output", str, "table", "--output", "-o", panel=OUTPUT_PANEL,
+            help="table, json, jsonl or csv"),
+        opt("secrets_file", str | None, None, "--secrets-file", metavar="PATH",
+            panel=OUTPUT_PANEL,
+            help="Write generated secrets to this new file (mode 0600) instead of stdout"),
+        opt("from_file", str | None, None, "--from-file", metavar="PATH", panel=BULK_PANEL,
+            help="Create one account per row of a CSV, JSON or JSONL file; - for stdin"),
+        opt("file_format", str | None, None, "--format", panel=BULK_PANEL,
+            help="csv, json or jsonl (inferred from the file name; required for stdin)"),
+        opt("count", int | None, None, "--count", metavar="N", panel=BULK_PANEL,
+            help="Create N accounts from the flags as a template"),
+        opt("prefix", str | None, None, "--prefix", metavar="P", panel=BULK_PANEL,
+            help="Generated numbers start with P (default numbers.prefix)"),
+        opt("length", int | None, None, "--length", metavar="L", panel=BULK_PANEL,
+            help="Generated numbers have L digits (default numbers.length)"),
+        opt("if_exists", str, "fail", "--if-exists", panel=BULK_PANEL,
+            help="fail or skip when the number (else the email) already exists"),
+        opt("continue_on_error", bool, False, "--continue-on-error", panel=BULK_PANEL,
+            help="Write the good rows and report the bad ones (exit 6)"),
+        opt("template", str | None, None, "--template", panel=BULK_PANEL,
+            help="Print an empty csv or json file with every key of this kind, and exit"),
+    ]
+
+
+def _field_parameters(kind: str) -> list[inspect.Parameter]:
+    from acctctl.models.inputs import KINDS, field_specs
+
+    params = []
+    for key, spec in field_specs(KINDS[kind]).items():
+        if spec["secret"] or spec["file_only"]:
+            continue
+        flag, panel = spec["flag"], spec["group"].title()
+        annotation = spec["annotation"]
+        if annotation is bool:
+            name = flag[2:]
+            option = typer.Option(f"--{name}/--no-{name}", help=spec["help"],
+                                  rich_help_panel=panel, show_default=False)
+            hint = bool | None
+        elif key == "taxes":
+            option = typer.Option(flag, help=spec["help"], rich_help_panel=panel,
+                                  metavar="NAME")
+            hint = list[str] | None
+        else:
+            option = typer.Option(flag, help=spec["help"], rich_help_panel=panel,
+                                  metavar=key.upper())
+            hint = str | None
+        params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=Annotated[hint, option]))
+    return params
+
+
+def build_command(kind: str):
+    fields = _field_parameters(kind)
+    modes = _mode_parameters()
+    field_keys = [p.name for p in fields]
+
+    def command(ctx: typer.Context, **kwargs: Any) -> None:
+        from acctctl.cli.create_run import run_create
+
+        given = {k: kwargs.pop(k) for k in field_keys}
+        given = {k: v for k, v in given.items() if v is not None and v != []}
+        run_create(ctx, kind, given, kwargs)
+
+    ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                  annotation=typer.Context)
+    command.__signature__ = inspect.Signature([ctx_param, *fields, *modes])
+    command.__annotations__ = {p.name: p.annotation for p in [ctx_param, *fields, *modes]}
+    command.__doc__ = f"{KIND_HELP[kind]}\n\nExample:\n\n  {EXAMPLES[kind]}"
+    single = typer.Typer()
+    single.command(kind)(command)
+    return typer.main.get_command(single)

@@ -1,0 +1,359 @@
+"""What `acctctl create KIND` does once its flags are parsed: choose the mode, gather the
+input, call the service once, render the result. No rules and no SQL here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import typer
+
+from acctctl.cli.console import say, streams, warn
+from acctctl.cli.state import state_of
+from acctctl.errors import EXIT_PARTIAL, UsageError, ValidationFailed
+from acctctl.output import FORMATS
+
+
+def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any]) -> None:
+    state = state_of(ctx)
+    _check_mode_flags(kind, given, mode)
+    if mode["template"]:
+        _print_template(kind, mode["template"])
+        return
+    bulk = mode["from_file"] is not None or mode["count"] is not None
+    password = _read_password(mode, bulk)
+    if password is not None:
+        given["password"] = password
+    secrets_file = _open_secrets_file(mode["secrets_file"])
+    try:
+        if bulk:
+            _run_bulk(state, kind, given, mode, secrets_file)
+        else:
+            _run_single(state, kind, given, mode, secrets_file)
+    except BaseException:
+        _discard_secrets_file(mode["secrets_file"], secrets_file)
+        raise
+
+
+# --- flags that go together, or not --------------------------------------------------------
+
+
+def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
+    if mode["output"] not in FORMATS:
+        raise UsageError(f"--output must be one of {', '.join(FORMATS)}, got {mode['output']!r}")
+    if mode["if_exists"] not in ("fail", "skip"):
+        raise UsageError(f"--if-exists must be fail or skip, got {mode['if_exists']!r}")
+    if mode["template"] not in (None, "csv", "json"):
+        raise UsageError(f"--template must be csv or json, got {mode['template']!r}")
+    if mode["file_format"] not in (None, "csv", "json", "jsonl"):
+        raise UsageError(f"--format must be csv, json or jsonl, got {mode['file_format']!r}")
+    if mode["from_file"] is not None and mode["count"] is not None:
+        raise UsageError("--from-file and --count cannot be combined")
+    if mode["count"] is not None:
+        if mode["count"] < 1:
+            raise UsageError("--count must be at least 1")
+        shared = [k for k in ("number", "email", "pin") if k in given]
+        if shared:
+            raise UsageError(
+                "--count creates many accounts, so they cannot share "
+                + ", ".join("--" + k for k in shared)
+            )
+    if mode["length"] is not None and mode["length"] < 1:
+        raise UsageError("--length must be at least 1")
+    if mode["prefix"] is not None and not mode["prefix"].isdigit():
+        raise UsageError("--prefix must be digits")
+    if mode["password_file"] and mode["password_stdin"]:
+        raise UsageError("--password-file and --password-stdin cannot be combined")
+    if mode["password_stdin"] and mode["from_file"] == "-":
+        raise UsageError("--password-stdin and --from-file - both want standard input")
+    if mode["interactive"] and (mode["from_file"] is not None or mode["count"] is not None):
+        raise UsageError("--interactive creates one account; it cannot be combined with bulk")
+    if "valid_days" in given and "expiry" in given:
+        raise UsageError("--expiry and --valid-days cannot be combined; give one of them")
+
+
+def _read_password(mode: dict, bulk: bool) -> str | None:
+    if not (mode["password_file"] or mode["password_stdin"]):
+        return None
+    if bulk:
+        raise UsageError("one password cannot serve many accounts: put `password` in the rows")
+    if mode["password_file"]:
+        try:
+            with open(mode["password_file"], encoding="utf-8") as handle:
+                return handle.readline().rstrip("\r\n")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read --password-file {mode['password_file']}: {exc.strerror}"
+            ) from None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _open_secrets_file(path: str | None):
+    if path is None:
+        return None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsageError(f"--secrets-file {path} exists; it is never overwritten") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create --secrets-file {path}: {exc.strerror}") from None
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
+def _discard_secrets_file(path: str | None, handle) -> None:
+    if handle is not None:
+        handle.close()
+        if os.path.getsize(path) == 0:
+            os.unlink(path)
+
+
+def _print_template(kind: str, fmt: str) -> None:
+    from acctctl.models.inputs import KINDS, field_specs
+    from acctctl.output import to_csv_line, write_json
+
+    keys = list(field_specs(KINDS[kind]))
+    if fmt == "csv":
+        typer.echo(to_csv_line(keys))
+    else:
+        write_json([dict.fromkeys(keys)])
+
+
+def _options(state, mode: dict, run_mode: str, defaults: dict | None = None):
+    from acctctl.service.accounts import BatchOptions, redact_command
+
+    return BatchOptions(
+        mode=run_mode,
+        command=redact_command(state.argv),
+        profile=state.loaded().profile,
+        dry_run=mode["dry_run"],
+        if_exists=mode["if_exists"],
+        continue_on_error=mode["continue_on_error"],
+        defaults=defaults or {},
+        number_prefix=mode["prefix"],
+        number_length=mode["length"],
+        first_name_from_number=mode["count"] is not None,
+    )
+
+
+# --- one account ---------------------------------------------------------------------------
+
+
+def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
+    from acctctl.models.inputs import flag_for, missing_required
+    from acctctl.service.accounts import create_accounts
+
+    gate = streams(no_input=mode["no_input"])
+    settings = state.settings
+    field_flags = [k for k in given if k != "password"]
+    run_mode = "flags"
+    if mode["interactive"] and not gate.can_prompt():
+        raise UsageError("--interactive needs a terminal on stdin and stdout (and no --no-input)")
+    wants_wizard = mode["interactive"] or not field_flags
+    missing = missing_required(kind, given, settings)
+    if gate.can_prompt() and (wants_wizard or missing):
+        from acctctl.interactive.wizard import run_wizard
+
+        engine = state.engine()
+        given = run_wizard(kind, given, settings, engine, ask_all=wants_wizard,
+                           confirm=not mode["yes"])
+        run_mode = "interactive"
+    elif missing:
+        flags = ", ".join(flag_for(kind, k) for k in missing)
+        raise UsageError(
+            f"missing required flag{'s' if len(missing) > 1 else ''}: {flags} "
+            "(no terminal to ask on, or prompting is off)"
+        )
+    engine = state.engine()
+    result = create_accounts(engine, settings, kind, [(1, given)],
+                             _options(state, mode, run_mode))
+    try:
+        if result.errors:
+            failure = ValidationFailed(
+                [e.__class__(field=e.field, message=e.message, conflict=e.conflict)
+                 for e in result.errors]
+            )
+            failure.kind = kind
+            raise failure
+        record = next(iter(result.created()))
+        record.pop("_row", None)
+        if mode["dry_run"]:
+            record.pop("generated", None)
+            say("dry run: every check passed; nothing was written", "yellow")
+        elif secrets_file is not None:
+            _write_secrets(secrets_file, [record])
+        _render_single(record, mode["output"])
+        if not mode["dry_run"]:
+            say(f"created {kind} {record['number']} (batch {result.batch_id})", "green")
+    finally:
+        result.close()
+
+
+def _render_single(record: dict, fmt: str) -> None:
+    from acctctl.output import write_account_card, write_json, write_records
+
+    if fmt == "json":
+        write_json(record)
+    elif fmt == "table":
+        write_account_card(record)
+    else:
+        flat = _flatten(record)
+        write_records([flat], fmt, columns=list(flat))
+
+
+def _flatten(record: dict) -> dict:
+    """jsonl/csv: generated secrets become `password` / `sip_password` columns."""
+    flat = {k: v for k, v in record.items() if k not in ("generated", "_row")}
+    for key, value in (record.get("generated") or {}).items():
+        flat[key] = value
+    return flat
+
+
+def _write_secrets(handle, records) -> None:
+    import csv
+
+    writer = csv.writer(handle, lineterminator="\n")
+    if handle.tell() == 0:
+        writer.writerow(["number", "password", "sip_password"])
+    for record in records:
+        generated = record.pop("generated", None)
+        if generated:
+            writer.writerow([record["number"], generated.get("password", ""),
+                             generated.get("sip_password", "")])
+    handle.flush()
+
+
+# --- many accounts -------------------------------------------------------------------------
+
+
+def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
+    from acctctl.service.accounts import create_accounts, free_numbers
+    from acctctl.service.rows import infer_format, read_rows, readable_by_others
+
+    settings = state.settings
+    if mode["count"] is not None:
+        engine = state.engine()
+        length = mode["length"] or settings.numbers.length
+        prefix = mode["prefix"] if mode["prefix"] is not None else settings.numbers.prefix
+        free = free_numbers(engine, prefix, length)
+        if mode["count"] > free:
+            from acctctl.errors import NotFound
+
+            raise NotFound(
+                f"only {free} numbers remain free for prefix {prefix or '(none)'} and length "
+                f"{length}; --count {mode['count']} does not fit",
+                hint="choose another --prefix or a longer --length",
+            )
+        rows = ((i, {}) for i in range(1, mode["count"] + 1))
+        total, run_mode = mode["count"], "count"
+    else:
+        path = mode["from_file"]
+        fmt = infer_format(path, mode["file_format"])
+        loose = readable_by_others(path)
+
+        def on_password() -> None:
+            if loose:
+                warn(f"warning: {path} holds passwords and is readable by group or others; "
+                     f"run: chmod 600 {path}")
+
+        rows = read_rows(path, fmt, on_password)
+        total, run_mode = None, "file"
+        engine = state.engine()
+    options = _options(state, mode, run_mode, defaults=given)
+    with _progress(total) as advance:
+        result = create_accounts(engine, settings, kind, rows, options, progress=advance)
+    try:
+        _report_bulk(kind, result, mode, secrets_file)
+    finally:
+        result.close()
+
+
+def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
+    from acctctl.cli.report import report_field_errors
+    from acctctl.output import write_json, write_records
+    from acctctl.service.records import output_keys
+
+    fmt = mode["output"]
+    failed_rows = len({e.row for e in result.errors})
+    nothing_written = result.dry_run or (result.errors and not mode["continue_on_error"])
+    created = [] if (result.errors and not mode["continue_on_error"]) else result.created()
+
+    def strip(records):
+        for record in records:
+            record.pop("_row", None)
+            if result.dry_run:
+                record.pop("generated", None)
+            elif secrets_file is not None:
+                _write_secrets(secrets_file, [record])
+            yield record
+
+    created = strip(created)
+    created_n = 0 if nothing_written and not result.dry_run else result.created_count
+    summary = {"created": 0 if result.dry_run else created_n,
+               "skipped": len(result.skipped), "failed": failed_rows}
+    if fmt == "json":
+        document = {
+            "batch_id": result.batch_id,
+            "created": list(created),
+            "skipped": result.skipped,
+            "errors": [e.as_dict() for e in result.errors],
+            "summary": summary,
+        }
+        if result.dry_run:
+            document["dry_run"] = True
+        write_json(document)
+    else:
+        columns = output_keys(kind) + ["password", "sip_password"]
+        write_records((_flatten(r) for r in created), fmt, columns=columns,
+                      title=f"{kind} accounts")
+    if result.errors:
+        report_field_errors(result.errors, kind)
+    verb = "would create" if result.dry_run else "created"
+    would = result.created_count if result.dry_run else summary["created"]
+    say(f"{verb} {would}, skipped {summary['skipped']}, failed {summary['failed']}; "
+        f"batch {result.batch_id}" + ("; nothing was written" if nothing_written else ""),
+        "yellow" if result.errors else "green")
+    if result.errors:
+        if mode["continue_on_error"]:
+            raise typer.Exit(EXIT_PARTIAL)
+        failure = ValidationFailed(result.errors, message="nothing was written")
+        raise typer.Exit(failure.exit_code)
+
+
+class _progress:
+    """A progress bar on stderr when stderr is a terminal; nothing animated otherwise."""
+
+    def __init__(self, total: int | None):
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if not streams().stderr_tty:
+            return lambda n: None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        from acctctl.cli.console import err_console
+
+        class Rate(TextColumn):
+            def render(self, task):
+                from rich.text import Text
+
+                return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
+
+        self.bar = Progress(TextColumn("creating"), BarColumn(), MofNCompleteColumn(),
+                            Rate(""), TimeRemainingColumn(), console=err_console(),
+                            transient=True)
+        self.bar.start()
+        task = self.bar.add_task("rows", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

@@ -1,0 +1,48 @@
+"""How errors read on stderr: each names the flag (or file key) and the rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from acctctl.cli.console import say
+from acctctl.errors import AcctctlError, FieldError, ValidationFailed
+
+
+def flag_name(field: str, kind: str | None) -> str:
+    if kind:
+        from acctctl.models.inputs import KINDS, flag_for
+
+        if field in KINDS[kind].model_fields:
+            return flag_for(kind, field)
+    return field
+
+
+def report_error(exc: AcctctlError, kind: str | None = None) -> None:
+    if isinstance(exc, ValidationFailed):
+        kind = kind or getattr(exc, "kind", None)
+        report_field_errors(exc.errors, kind)
+    say(f"error: {exc.message}", "red")
+    if exc.hint:
+        say(f"hint: {exc.hint}")
+
+
+def report_field_errors(errors: list[FieldError], kind: str | None, group_after: int = 20) -> None:
+    """One line per problem; in a big file, identical problems are grouped with their rows."""
+    if len(errors) <= group_after or all(e.row is None for e in errors):
+        for e in errors:
+            where = f"row {e.row}" + (f" ({e.key})" if e.key else "") + ": " if e.row else ""
+            say(f"{where}{flag_name(e.field, kind)}: {e.message}", "red")
+        return
+    groups: dict[tuple[str, str], list[FieldError]] = defaultdict(list)
+    for e in errors:
+        groups[(e.field, _shape(e.message))].append(e)
+    for (field, _), members in groups.items():
+        rows = ", ".join(str(m.row) for m in members[:10])
+        more = f" and {len(members) - 10} more" if len(members) > 10 else ""
+        say(f"{flag_name(field, kind)}: {members[0].message} — rows {rows}{more}", "red")
+
+
+def _shape(message: str) -> str:
+    import re
+
+    return re.sub(r"'[^']*'|\d+", "#", message)

@@ -1,0 +1,49 @@
+"""What the root options select (config file, profile), loaded once per run, lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class State:
+    config_path: str | None = None
+    profile: str | None = None
+    _loaded: Any = None
+    _engine: Any = None
+    argv: list[str] = field(default_factory=list)
+
+    def loaded(self):
+        if self._loaded is None:
+            from acctctl.cli.console import warn
+            from acctctl.config import load_settings
+
+            self._loaded = load_settings(self.config_path, self.profile)
+            for message in self._loaded.warnings:
+                warn(message)
+        return self._loaded
+
+    @property
+    def settings(self):
+        return self.loaded().settings
+
+    def engine(self, ensure_schema: bool = True):
+        """The database, connected, initialised when empty, refused when behind."""
+        if self._engine is None:
+            from acctctl.db.engine import check_connection, make_engine
+
+            self._engine = make_engine(self.loaded().database_url)
+            check_connection(self._engine)
+        if ensure_schema:
+            from acctctl.db.migrate import ensure_schema as ensure
+
+            ensure(self._engine)
+        return self._engine
+
+
+def state_of(ctx) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj

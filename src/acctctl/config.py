@@ -1,0 +1,649 @@
+"""Configuration: the one place that turns TOML + environment + profiles into settings.
+
+Contract §5. Lookup order, first found wins: ``--config PATH``, ``$ACCTCTL_CONFIG``,
+``./acctctl.toml``, then ``<user config dir>/acctctl/config.toml``; with no file the built-in
+defaults apply and the database is SQLite in the user data dir. ``--profile NAME`` or
+``$ACCTCTL_PROFILE`` deep-merges ``[profiles.NAME]`` over the top-level tables, and
+``$ACCTCTL_DATABASE_URL`` overrides the database URL.
+
+Every problem a user can cause here is a :class:`~acctctl.errors.ConfigError` (exit 5) whose
+message names the file, the line and the dotted key, because a traceback or a bare pydantic
+dump tells an operator nothing about which line of which file to fix.
+
+This module imports pydantic at import time, so commands import it lazily: ``acctctl --help``
+must stay fast and never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from acctctl.errors import ConfigError
+
+APP_NAME = "acctctl"
+CONFIG_FILENAME = "config.toml"
+PROJECT_CONFIG_FILENAME = "acctctl.toml"
+ENV_CONFIG = "ACCTCTL_CONFIG"
+ENV_PROFILE = "ACCTCTL_PROFILE"
+ENV_DATABASE_URL = "ACCTCTL_DATABASE_URL"
+BUILTIN_DEFAULTS = "(built-in defaults)"
+NO_PROFILE = "(none)"
+
+__all__ = [
+    "BUILTIN_DEFAULTS",
+    "DatabaseSettings",
+    "DefaultsSettings",
+    "LoadedSettings",
+    "NumbersSettings",
+    "PasswordsSettings",
+    "Settings",
+    "default_config_dict",
+    "default_database_url",
+    "effective_settings_dict",
+    "load_settings",
+    "mask_url",
+    "user_config_path",
+    "write_config",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+# Sections are strict: TOML is typed, so `length = "10"` or `generate_pin = 1` is a mistake the
+# user should hear about rather than have silently coerced.
+_SECTION_CONFIG = ConfigDict(extra="forbid", strict=True)
+
+
+class DatabaseSettings(BaseModel):
+    """``[database]``: where accounts are written."""
+
+    model_config = _SECTION_CONFIG
+
+    url: str = ""  # empty = SQLite in the user data dir
+    password_file: str = ""  # when set, its content replaces any password in the URL
+
+
+class NumbersSettings(BaseModel):
+    """``[numbers]``: how account numbers and PINs are generated."""
+
+    model_config = _SECTION_CONFIG
+
+    length: int = Field(10, ge=1, le=18)  # 18 digits still fit a signed 64-bit integer
+    prefix: str = ""
+    pin_length: int = Field(6, ge=4, le=20)
+    generate_pin: bool = True
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_leaves_room(cls, value: str, info: ValidationInfo) -> str:
+        if not re.fullmatch(r"[0-9]*", value):  # str.isdigit() would accept "²"
+            raise ValueError("must contain digits 0-9 only")
+        # A prefix as long as the number leaves nothing random to generate.
+        length = info.data.get("length")
+        if length is not None and len(value) >= length:
+            raise ValueError(f"must be shorter than numbers.length ({length} digits)")
+        return value
+
+
+class PasswordsSettings(BaseModel):
+    """``[passwords]``: password policy and argon2id cost."""
+
+    model_config = _SECTION_CONFIG
+
+    min_length: int = Field(8, ge=8, le=128)
+    generated_length: int = Field(16, ge=8, le=128)
+    hash_time_cost: int = Field(3, ge=1)
+    # OWASP suggests >= 19 MiB; 1024 is allowed so test suites can make hashing cheap.
+    hash_memory_kib: int = Field(65536, ge=1024)
+    hash_parallelism: int = Field(4, ge=1)
+
+    @field_validator("generated_length")
+    @classmethod
+    def _generated_meets_policy(cls, value: int, info: ValidationInfo) -> int:
+        # A generated password must always pass the policy (contract §2).
+        minimum = info.data.get("min_length")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least passwords.min_length ({minimum})")
+        return value
+
+    @field_validator("hash_parallelism")
+    @classmethod
+    def _argon2_memory_per_lane(cls, value: int, info: ValidationInfo) -> int:
+        # argon2 needs 8 KiB per lane; catch it here instead of as an opaque hashing error.
+        memory = info.data.get("hash_memory_kib")
+        if memory is not None and memory < 8 * value:
+            raise ValueError(f"must be at most passwords.hash_memory_kib / 8 ({memory // 8})")
+        return value
+
+
+class DefaultsSettings(BaseModel):
+    """``[defaults]``: field defaults for new accounts.
+
+    Only shape is checked here; the field rules (country names, IANA zones, ISO currencies)
+    live in the account models, one set of rules in one place.
+    """
+
+    model_config = _SECTION_CONFIG
+
+    country: str = Field("US", min_length=1)
+    timezone: str = Field("UTC", min_length=1)
+    currency: str = Field("USD", min_length=1)
+    rate_group: str = Field("default", min_length=1)
+    taxes: list[str] = Field(default_factory=list)
+    valid_days: int = Field(3650, ge=1, le=36500)
+    max_channels: int = Field(0, ge=0)
+    # Not strict: TOML has no decimal type, so accept 5, 5.5 or "5.50".
+    low_balance_alert: Decimal = Field(Decimal(5), ge=0, strict=False)
+    email_alerts: bool = False
+    create_sip_device: bool = True
+
+
+class Settings(BaseModel):
+    """The whole document. ``profiles`` stays raw: a profile is validated when selected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    numbers: NumbersSettings = Field(default_factory=NumbersSettings)
+    passwords: PasswordsSettings = Field(default_factory=PasswordsSettings)
+    defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
+    profiles: dict[str, dict] = Field(default_factory=dict)
+
+
+SECTIONS = ("database", "numbers", "passwords", "defaults")
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """The result of :func:`load_settings`: settings plus where they came from."""
+
+    settings: Settings
+    path: Path | None  # the file used; None means built-in defaults
+    profile: str | None
+    database_url: str  # effective URL (env override, driver, password_file applied)
+    warnings: list[str] = field(default_factory=list)  # for the caller to print to stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------------
+
+
+def user_config_path() -> Path:
+    """``<user config dir>/acctctl/config.toml`` (XDG on Linux), the last lookup place."""
+    # Looked up through the module at call time so tests can monkeypatch platformdirs.
+    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILENAME
+
+
+def default_database_url() -> str:
+    """SQLite in the user data dir, so acctctl works out of the box; creates the directory."""
+    data_dir = Path(platformdirs.user_data_path(APP_NAME))
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"cannot create data directory {data_dir}: {_reason(exc)}") from exc
+    return f"sqlite:///{data_dir / 'acctctl.db'}"
+
+
+def _find_config(config_path: str | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+    """Apply the lookup order; an explicitly named file that is missing is an error."""
+    explicit = [(config_path, "--config"), (env.get(ENV_CONFIG), f"${ENV_CONFIG}")]
+    for value, source in explicit:
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                path = cwd / path
+            if not path.exists():
+                raise ConfigError(f"config file not found: {path} (from {source})")
+            return path
+    for candidate in (cwd / PROJECT_CONFIG_FILENAME, user_config_path()):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_settings(
+    config_path: str | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> LoadedSettings:
+    """Find, parse, merge and validate the configuration; raise ConfigError on any problem.
+
+    ``env`` defaults to ``os.environ`` and ``cwd`` to the process cwd; both are parameters so
+    tests (and callers) never depend on the real environment or the real user config.
+    """
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    profile = profile or env.get(ENV_PROFILE) or None
+
+    path = _find_config(config_path, env, cwd)
+    if path is None:
+        doc: dict[str, Any] = {}
+        text = ""
+    else:
+        text = _read_text(path)
+        doc = _parse_toml(text, path)
+    locator = _KeyLocator(text)
+
+    settings = _validate(doc, path, locator, profile_name=None, profile_doc=None)
+    if profile is not None:
+        settings = _apply_profile(doc, settings, profile, path, locator)
+
+    warnings: list[str] = []
+    database_url = _effective_database_url(settings, env, path, cwd, warnings)
+    if path is not None:
+        warnings.extend(_permission_warnings(doc, path))
+    return LoadedSettings(
+        settings=settings,
+        path=path,
+        profile=profile,
+        database_url=database_url,
+        warnings=warnings,
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # permissions, a directory, a vanished file
+        raise ConfigError(f"cannot read config file {path}: {_reason(exc)}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"not valid UTF-8 (byte {exc.start}); TOML must be UTF-8"
+        raise ConfigError(f"{path}: {reason}") from exc
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = str(exc)
+        match = _TOML_POSITION.search(reason)
+        if match:
+            line, column = match.group(1), match.group(2)
+            reason = reason[: match.start()]
+            raise ConfigError(f"{path}:{line}:{column}: invalid TOML: {reason}") from exc
+        raise ConfigError(f"{path}: invalid TOML: {reason}") from exc
+
+
+def _apply_profile(
+    doc: dict[str, Any], base: Settings, name: str, path: Path | None, locator: _KeyLocator
+) -> Settings:
+    """Deep-merge ``[profiles.NAME]`` over the top-level tables and validate the result."""
+    if name not in base.profiles:
+        if not base.profiles:
+            where = str(path) if path is not None else "the built-in defaults"
+            raise ConfigError(f"unknown profile '{name}': {where} defines no profiles")
+        known = ", ".join(sorted(base.profiles))
+        raise ConfigError(f"unknown profile '{name}'; known profiles: {known}")
+    profile_doc = base.profiles[name]
+    if "profiles" in profile_doc:
+        line = locator.line_of(("profiles", name, "profiles"))
+        raise ConfigError(f"{_where(path, line)}profiles.{name}.profiles: profiles cannot nest")
+    top = {key: value for key, value in doc.items() if key != "profiles"}
+    merged = _deep_merge(top, profile_doc)
+    merged["profiles"] = base.profiles
+    return _validate(merged, path, locator, profile_name=name, profile_doc=profile_doc)
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key at every depth; any other value (lists too) is replaced."""
+    result = dict(base)
+    for key, value in override.items():
+        current = result.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            result[key] = _deep_merge(current, value)
+        else:
+            result[key] = value
+    return result
+
+
+def _validate(
+    doc: dict[str, Any],
+    path: Path | None,
+    locator: _KeyLocator,
+    profile_name: str | None,
+    profile_doc: Mapping[str, Any] | None,
+) -> Settings:
+    """Validate with pydantic and turn every error into ``file:line: dotted.key: message``."""
+    try:
+        return Settings.model_validate(doc)
+    except ValidationError as exc:
+        problems: list[tuple[int, str]] = []
+        for error in exc.errors():
+            loc = tuple(str(part) for part in error["loc"])
+            if profile_name is not None and _comes_from(profile_doc or {}, loc):
+                loc = ("profiles", profile_name, *loc)
+            line = locator.line_of(loc)
+            dotted = ".".join(loc)
+            if error["type"] == "extra_forbidden":
+                text = f"unknown key '{dotted}'"
+            else:
+                text = f"{dotted}: {_clean_message(error['msg'])}"
+            problems.append((line, f"{_where(path, line)}{text}"))
+        problems.sort(key=lambda item: item[0])
+        raise ConfigError("\n".join(message for _, message in problems)) from None
+
+
+def _comes_from(profile_doc: Mapping[str, Any], loc: tuple[str, ...]) -> bool:
+    """Whether the merged value at ``loc`` was set by the profile (else by the top level)."""
+    node: Any = profile_doc
+    for part in loc:
+        if not isinstance(node, Mapping):
+            return True  # reached a profile value (e.g. a list) and loc indexes into it
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _clean_message(message: str) -> str:
+    # Our own validators raise ValueError, which pydantic prefixes with "Value error, ".
+    return message.removeprefix("Value error, ")
+
+
+def _where(path: Path | None, line: int) -> str:
+    name = str(path) if path is not None else BUILTIN_DEFAULTS
+    return f"{name}:{line}: " if line else f"{name}: "
+
+
+# --------------------------------------------------------------------------------------------
+# Key locator: tomllib gives no positions for keys, so scan the text
+# --------------------------------------------------------------------------------------------
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEY_PART_RE = re.compile(_KEY_PART)
+_DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_HEADER_RE = re.compile(rf"^\s*\[\[?\s*(?P<name>{_DOTTED})\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN_RE = re.compile(rf"^\s*(?P<key>{_DOTTED})\s*=")
+
+
+class _KeyLocator:
+    """Maps key paths to the 1-based line where they are defined (0 when unknown).
+
+    Tracks ``[table]`` / ``[a.b]`` headers and ``key =`` / ``a.b =`` lines, skipping the body of
+    multi-line strings and of multi-line arrays/inline tables. Keys inside inline tables are
+    not indexed; :meth:`line_of` then falls back to the nearest enclosing key, which still
+    points the user at the right line. Only ever run on text tomllib has already accepted.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        open_string: str | None = None
+        depth = 0  # brackets/braces still open from a value that spans lines
+        for number, line in enumerate(text.splitlines(), start=1):
+            if open_string is not None:
+                if line.count(open_string) % 2 == 1:
+                    open_string = None
+                continue
+            if depth > 0:
+                depth += _bracket_balance(line)
+                continue
+            header = _HEADER_RE.match(line)
+            if header:
+                table = _split_key(header.group("name"))
+                self._lines.setdefault(table, number)
+                continue
+            assign = _ASSIGN_RE.match(line)
+            if assign:
+                self._lines.setdefault(table + _split_key(assign.group("key")), number)
+                value = line[assign.end() :]
+                for delimiter in ('"""', "'''"):
+                    if value.count(delimiter) % 2 == 1:
+                        open_string = delimiter
+                        break
+                else:
+                    depth = max(_bracket_balance(value), 0)
+
+    def line_of(self, loc: tuple[str, ...]) -> int:
+        for end in range(len(loc), 0, -1):
+            line = self._lines.get(loc[:end])
+            if line is not None:
+                return line
+        return 0
+
+
+_STRING_OR_COMMENT_RE = re.compile(r"""\"(?:[^\"\\]|\\.)*\"|'[^']*'|#.*""")
+
+
+def _bracket_balance(line: str) -> int:
+    """Opened minus closed brackets and braces on a line, ignoring strings and comments."""
+    code = _STRING_OR_COMMENT_RE.sub("", line)
+    return code.count("[") + code.count("{") - code.count("]") - code.count("}")
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = []
+    for token in _KEY_PART_RE.findall(dotted):
+        if token.startswith('"'):
+            token = token[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        elif token.startswith("'"):
+            token = token[1:-1]
+        parts.append(token)
+    return tuple(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Database URL
+# --------------------------------------------------------------------------------------------
+
+_POSTGRES_SCHEME = re.compile(r"^(?:postgres|postgresql)://", re.IGNORECASE)
+
+
+def _effective_database_url(
+    settings: Settings, env: Mapping[str, str], path: Path | None, cwd: Path, warnings: list[str]
+) -> str:
+    """Env override > config > SQLite default; psycopg driver; password_file applied.
+
+    ``password_file`` wins over a password already in the URL (from the file or from
+    ``$ACCTCTL_DATABASE_URL``): it is the explicit, file-permission-protected way to give one.
+    A relative ``password_file`` is resolved against the config file's directory.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from_env = env.get(ENV_DATABASE_URL) or ""
+    url = from_env or settings.database.url
+    if not url:
+        url = default_database_url()
+    url = _POSTGRES_SCHEME.sub("postgresql+psycopg://", url, count=1)
+
+    source = f"${ENV_DATABASE_URL}" if from_env else "database.url"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"{source} is not a valid database URL: {mask_url(url)}") from exc
+
+    password_file = settings.database.password_file
+    if not password_file:
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        warnings.append("warning: database.password_file is ignored for a SQLite database")
+        return url
+    password = _read_password_file(password_file, path, cwd)
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def _read_password_file(value: str, config: Path | None, cwd: Path) -> str:
+    pw_path = Path(value).expanduser()
+    if not pw_path.is_absolute():
+        pw_path = (config.parent if config is not None else cwd) / pw_path
+    try:
+        password = pw_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = _reason(exc) if isinstance(exc, OSError) else "not valid UTF-8"
+        raise ConfigError(f"cannot read database.password_file {pw_path}: {reason}") from exc
+    password = password.rstrip("\r\n")
+    if not password:
+        raise ConfigError(f"database.password_file {pw_path} is empty")
+    return password
+
+
+_URL_USERINFO = re.compile(r"(?P<head>://[^:/?#@\s]*:)[^\s]*@")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^&#\s]*", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """Hide any password in ``url`` as ``***``, for messages and ``config show``.
+
+    SQLAlchemy parses real URLs; anything it cannot parse (or parses with a stray ``@`` left
+    in the host, which means an unescaped ``@`` in the password) falls back to a regex that
+    hides everything between ``user:`` and the last ``@`` — erring towards hiding too much.
+    A ``password=`` query parameter (libpq accepts one) is hidden too.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    masked: str | None = None
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        parsed = None
+    if parsed is not None and "@" not in (parsed.host or ""):
+        masked = parsed.render_as_string(hide_password=True) if parsed.password else url
+    if masked is None:
+        masked = _URL_USERINFO.sub(r"\g<head>***@", url)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", masked)
+
+
+def _has_password(url: Any) -> bool:
+    if not isinstance(url, str) or not url:
+        return False
+    return mask_url(url) != url
+
+
+# --------------------------------------------------------------------------------------------
+# Warnings
+# --------------------------------------------------------------------------------------------
+
+
+def _permission_warnings(doc: Mapping[str, Any], path: Path) -> list[str]:
+    """Warn when a file holding a DB password can be read by group or others."""
+    urls = [_dig(doc, "database", "url")]
+    profiles = doc.get("profiles")
+    if isinstance(profiles, Mapping):
+        urls += [_dig(p, "database", "url") for p in profiles.values()]
+    if not any(_has_password(url) for url in urls) or os.name == "nt":
+        return []
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return []
+    if mode & 0o077:
+        return [
+            f"warning: {path} holds a database password and is readable by group or others; "
+            f"run: chmod 600 {path}"
+        ]
+    return []
+
+
+def _dig(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(doc, Mapping):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+# --------------------------------------------------------------------------------------------
+# config show / config init
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Make a model dump TOML-serialisable: Decimal becomes int when whole, else str."""
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        return str(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _sections(settings: Settings) -> dict[str, Any]:
+    return _plain(settings.model_dump(include=set(SECTIONS)))
+
+
+def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
+    """The merged settings for ``config show``: password masked, no ``profiles`` table.
+
+    ``profile`` is ``"(none)"`` rather than None so the result stays TOML-serialisable.
+    """
+    sections = _sections(loaded.settings)
+    sections["database"]["url"] = mask_url(loaded.database_url)
+    return {
+        "config_file": str(loaded.path) if loaded.path is not None else BUILTIN_DEFAULTS,
+        "profile": loaded.profile if loaded.profile is not None else NO_PROFILE,
+        **sections,
+    }
+
+
+def default_config_dict() -> dict[str, Any]:
+    """The full default document (database/numbers/passwords/defaults) for ``config init``."""
+    return _sections(Settings())
+
+
+def write_config(path: Path, values: dict, force: bool = False) -> None:
+    """Write ``values`` as TOML with mode 0600; refuse to overwrite unless ``force``.
+
+    The file is created with 0600 by ``os.open`` itself, so it is never world-readable even
+    briefly (it may hold a database URL with a password). Without ``force`` it is opened with
+    O_EXCL, so a file created concurrently is not clobbered either. New parent directories
+    are created private (0700), as kcadm does for its config dir.
+    """
+    path = Path(path)
+    content = tomli_w.dumps(_plain(values)).encode("utf-8")  # fail before touching the disk
+    refuse = ConfigError(f"{path} exists; use --force to overwrite")
+    if path.exists() and not force:
+        raise refuse
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise refuse from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {_reason(exc)}") from exc
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # an overwritten file keeps its old mode otherwise
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            handle.write(content)
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {_reason(exc)}") from exc
+    finally:
+        if fd != -1:
+            os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)

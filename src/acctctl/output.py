@@ -1,0 +1,116 @@
+"""The only place that prints data: table, json, jsonl or csv on stdout.
+
+Messages, warnings and progress go to stderr (see cli/console.py). Data values are printed
+literally: a name such as "[bold]Ada" is never read as rich markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe and exact: Decimal as its digits, datetimes as ISO 8601."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def write_json(obj: Any, out=None) -> None:
+    out = out or sys.stdout
+    out.write(json.dumps(plain(obj), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_records(records: Iterable[dict], fmt: str, columns: list[str] | None = None,
+                  title: str | None = None, out=None) -> None:
+    """A list of records in any format; streams for jsonl and csv."""
+    out = out or sys.stdout
+    if fmt == "json":
+        write_json(list(records), out)
+    elif fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(plain(record), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = None
+        for record in records:
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=columns or list(record),
+                                        extrasaction="ignore", lineterminator="\n")
+                writer.writeheader()
+            writer.writerow({k: cell(v) for k, v in record.items()})
+        if writer is None and columns:
+            csv.writer(out, lineterminator="\n").writerow(columns)
+    else:
+        write_table(list(records), columns, title, out)
+
+
+def write_table(records: list[dict], columns: list[str] | None, title: str | None, out) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    columns = columns or (list(records[0]) if records else [])
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for record in records:
+        table.add_row(*(Text(cell(record.get(c))) for c in columns))
+    Console(file=out, soft_wrap=False).print(table)
+
+
+def write_account_card(record: dict, out=None) -> None:
+    """One account as a readable key/value card; generated secrets marked as shown once."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    out = out or sys.stdout
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in record.items():
+        if key == "generated":
+            continue
+        table.add_row(key, Text(cell(value)))
+    console = Console(file=out, soft_wrap=False)
+    console.print(table)
+    generated = record.get("generated") or {}
+    if generated:
+        console.print()
+        console.print(Text("Generated secrets: shown once, store them now", style="bold yellow"))
+        for key, value in generated.items():
+            console.print(Text(f"  {key}: ") + Text(str(value), style="bold"))
+
+
+def to_csv_line(values: list[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([cell(v) for v in values])
+    return buffer.getvalue()

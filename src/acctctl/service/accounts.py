@@ -1,0 +1,484 @@
+"""Create accounts: one, or a stream of them, in one transaction.
+
+The single create and the bulk paths are this one function. It knows nothing of Typer,
+questionary or rich: rows in (dicts of field keys), a BatchResult out.
+
+Per row: validate with the kind's model, resolve owner / rate group / taxes / role, check for
+duplicates inside the batch. Per chunk of rows: check what exists in the database, generate
+numbers, PINs and passwords, hash on every core, insert with executemany inside a savepoint.
+The database's unique constraints are the real guard: when a concurrent writer wins a race
+the savepoint is rolled back, the chunk re-checked, and generated values drawn afresh.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from acctctl.db.engine import mask
+from acctctl.errors import DatabaseError, FieldError, ValidationFailed
+from acctctl.models.inputs import KINDS, AccountInput, BillingInput
+from acctctl.models.rules import RuleContext, password_clash
+from acctctl.models.tables import Account, AccountTax, AuditEvent, SipDevice
+from acctctl.models.validate import validate_account
+from acctctl.service import secrets_
+from acctctl.service.lookups import Lookups, owner_label
+from acctctl.service.records import account_record
+
+MAX_RACE_RETRIES = 8
+MAX_DRAWS = 200
+
+
+@dataclass
+class BatchOptions:
+    mode: str = "flags"  # flags | interactive | file | count
+    command: str = ""
+    profile: str | None = None
+    actor: str = field(default_factory=lambda: _os_user())
+    dry_run: bool = False
+    if_exists: str = "fail"  # fail | skip
+    continue_on_error: bool = False
+    defaults: dict = field(default_factory=dict)  # flag values applied to every row
+    number_prefix: str | None = None  # --prefix, else numbers.prefix
+    number_length: int | None = None  # --length, else numbers.length
+    first_name_from_number: bool = False  # --count: first name defaults to the number
+    chunk_size: int = 500
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    dry_run: bool
+    written: bool = False
+    created_count: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+    _spool: Any = None
+
+    def created(self) -> Iterable[dict]:
+        """Created (or, in a dry run, would-be) accounts, streamed back from disk."""
+        if self._spool is None:
+            return
+        self._spool.seek(0)
+        for line in self._spool:
+            yield json.loads(line)
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+
+@dataclass
+class _Row:
+    row: int
+    model: AccountInput
+    key: str | None
+    refs: dict
+    ids: dict
+    number_given: bool
+    pin_given: bool
+    generated: dict = field(default_factory=dict)
+    password_hash: str | None = None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name (containers without passwd entries)
+        return "unknown"
+
+
+def redact_command(argv: list[str]) -> str:
+    """The command line for the audit trail. Secrets never reach argv by design; a database
+    URL with a password in it would, so mask those."""
+    import shlex
+
+    return shlex.join(mask(a) if "://" in a else a for a in argv)
+
+
+def create_accounts(
+    engine: Engine,
+    settings: Any,
+    kind: str,
+    rows: Iterable[tuple[int, dict]],
+    options: BatchOptions,
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    run = _BatchRun(settings, kind, options)
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            run.execute(conn, rows, progress)
+            if options.dry_run or (run.result.errors and not options.continue_on_error):
+                transaction.rollback()
+            else:
+                transaction.commit()
+                run.result.written = run.result.created_count > 0
+        except BaseException:
+            transaction.rollback()
+            run.result.close()
+            raise
+    return run.result
+
+
+class _BatchRun:
+    def __init__(self, settings: Any, kind: str, options: BatchOptions):
+        self.settings = settings
+        self.kind = kind
+        self.model = KINDS[kind]
+        self.options = options
+        self.now = datetime.now(UTC)
+        self.ctx = RuleContext(settings=settings, now=self.now)
+        self.result = BatchResult(batch_id=str(uuid.uuid4()), dry_run=options.dry_run)
+        self.result._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+")
+        self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
+        self.length = options.number_length or settings.numbers.length
+        self.prefix = (
+            options.number_prefix
+            if options.number_prefix is not None
+            else settings.numbers.prefix
+        )
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def execute(self, conn: Connection, rows, progress) -> None:
+        self.conn = conn
+        self.lookups = Lookups(conn)
+        pending: list[_Row] = []
+        for row_number, raw in rows:
+            prepared = self._prepare(row_number, raw)
+            if prepared is not None:
+                pending.append(prepared)
+            if len(pending) >= self.options.chunk_size:
+                self._flush(pending)
+                pending = []
+            if progress:
+                progress(1)
+        self._flush(pending)
+        self.result.errors.sort(key=lambda e: (e.row or 0))
+
+    def _error(self, row: int, key: str | None, field_key: str, message: str, conflict=False):
+        self.result.errors.append(
+            FieldError(field=field_key, message=message, conflict=conflict, row=row, key=key)
+        )
+
+    @property
+    def _stop_writing(self) -> bool:
+        return bool(self.result.errors) and not self.options.continue_on_error
+
+    # --- per row --------------------------------------------------------------------------
+
+    def _prepare(self, row: int, raw: dict) -> _Row | None:
+        if "__error__" in raw:  # the reader could not make an object of this row
+            self._error(row, None, "row", raw["__error__"].message)
+            return None
+        data = dict(self.options.defaults)
+        data.update({k: v for k, v in raw.items() if v is not None and v != ""})
+        key = str(data.get("number") or data.get("email") or "") or None
+        if self.options.first_name_from_number and "first_name" not in data:
+            data["first_name"] = "(from number)"  # replaced once the number is drawn
+        unknown = [k for k in data if k not in self.model.model_fields]
+        for k in unknown:
+            applies = [name for name, m in KINDS.items() if k in m.model_fields]
+            why = f"does not apply to a {self.kind}" if applies else "is not a known field"
+            self._error(row, key, k, why)
+            data.pop(k)
+        model = None
+        try:
+            model = validate_account(self.kind, data, self.ctx)
+            values = model.__dict__
+        except ValidationFailed as failure:
+            for e in failure.errors:
+                self._error(row, key, e.field, e.message)
+            values = getattr(failure, "partial", {})
+        refs, ids = self._resolve(row, key, values)
+        if model is None or unknown:
+            return None
+        key = model.number or model.email
+        if not self._unique_in_batch(row, key, model):
+            return None
+        if any(e.row == row for e in self.result.errors):
+            return None
+        return _Row(
+            row=row, model=model, key=key, refs=refs, ids=ids,
+            number_given=model.number is not None,
+            pin_given=getattr(model, "pin", None) is not None,
+        )
+
+    def _resolve(self, row: int, key, values: dict) -> tuple[dict, dict]:
+        refs = {"reseller": None, "rate_group": None, "taxes": [], "role": None,
+                "sip_device": False}
+        ids = {"reseller_id": None, "rate_group_id": None, "tax_ids": [], "role_id": None}
+        owner_id = None
+        if issubclass(self.model, BillingInput):
+            reseller = values.get("reseller")
+            if reseller:
+                owner_id, why = self.lookups.reseller(reseller)
+                if why:
+                    self._error(row, key, "reseller", why)
+                    return refs, ids
+                refs["reseller"], ids["reseller_id"] = reseller, owner_id
+            owner = owner_label(reseller)
+            if values.get("rate_group"):
+                found, why = self.lookups.rate_group(values["rate_group"], owner_id, owner)
+                if why:
+                    self._error(row, key, "rate_group", why)
+                refs["rate_group"], ids["rate_group_id"] = values["rate_group"], found
+            for name in values.get("taxes") or []:
+                found, why = self.lookups.tax(name, owner_id, owner)
+                if why:
+                    self._error(row, key, "taxes", why)
+                refs["taxes"].append(name)
+                ids["tax_ids"].append(found)
+        if "role" in self.model.model_fields:
+            found, why = self.lookups.role(self.kind, values.get("role"))
+            if why:
+                self._error(row, key, "role", why)
+            refs["role"] = values.get("role") or None
+            ids["role_id"] = found
+        return refs, ids
+
+    def _unique_in_batch(self, row: int, key, model: AccountInput) -> bool:
+        ok = True
+        values = {
+            "number": model.number,
+            "email": model.email.casefold() if model.email else None,
+            "pin": getattr(model, "pin", None),
+        }
+        for name, value in values.items():
+            if value is None:
+                continue
+            earlier = self.seen[name].get(value)
+            if earlier is not None:
+                self._error(row, key, name, f"{value} duplicates row {earlier} of this input")
+                ok = False
+            else:
+                self.seen[name][value] = row
+        return ok
+
+    # --- per chunk ------------------------------------------------------------------------
+
+    def _flush(self, pending: list[_Row]) -> None:
+        if not pending:
+            return
+        pending = self._drop_existing(pending)
+        if self._stop_writing or not pending:
+            return
+        self._draw_numbers_and_pins(pending, redraw_all=False)
+        pending = self._hash_passwords(pending)
+        for _attempt in range(MAX_RACE_RETRIES):
+            if not pending:
+                return
+            try:
+                with self.conn.begin_nested():
+                    ids = self._insert(pending)
+            except sa.exc.IntegrityError:
+                # Someone else committed one of our values meanwhile: re-check and redraw.
+                pending = self._drop_existing(pending)
+                self._draw_numbers_and_pins(pending, redraw_all=True)
+                continue
+            self._record(pending, ids)
+            return
+        raise DatabaseError(
+            "could not insert a chunk of accounts after "
+            f"{MAX_RACE_RETRIES} attempts: too many concurrent writers drew the same values"
+        )
+
+    def _drop_existing(self, pending: list[_Row]) -> list[_Row]:
+        taken = self.lookups.existing(
+            numbers=[p.model.number for p in pending if p.number_given],
+            email_keys=[p.model.email.casefold() for p in pending if p.model.email],
+            pins=[p.model.pin for p in pending if p.pin_given],
+        )
+        keep = []
+        for p in pending:
+            exists_key = (
+                p.model.number in taken["number"] if p.number_given
+                else bool(p.model.email) and p.model.email.casefold() in taken["email"]
+            )
+            if exists_key and self.options.if_exists == "skip":
+                self.result.skipped.append({"row": p.row, "key": p.key, "reason": "exists"})
+                continue
+            clashes = []
+            if p.number_given and p.model.number in taken["number"]:
+                clashes.append(("number", f"account number {p.model.number} already exists"))
+            if p.model.email and p.model.email.casefold() in taken["email"]:
+                clashes.append(("email", f"email {p.model.email} is already used by an account"))
+            if p.pin_given and p.model.pin in taken["pin"]:
+                clashes.append(("pin", "this PIN is already used by another account"))
+            for name, message in clashes:
+                self._error(p.row, p.key, name, message, conflict=True)
+            if not clashes:
+                keep.append(p)
+        return keep
+
+    def _draw_numbers_and_pins(self, pending: list[_Row], redraw_all: bool) -> None:
+        needs_pin = "pin" in self.model.model_fields and self.settings.numbers.generate_pin
+        for attempt in range(MAX_DRAWS):
+            to_draw = [p for p in pending if not p.number_given and
+                       (redraw_all or p.model.number is None)]
+            pins = [p for p in pending if needs_pin and not p.pin_given and
+                    (redraw_all or p.model.pin is None)]
+            if not to_draw and not pins:
+                return
+            for p in to_draw:
+                self._set_generated_number(p)
+            for p in pins:
+                p.model.__dict__["pin"] = self._fresh(
+                    "pin", lambda: secrets_.generate_pin(self.settings.numbers.pin_length)
+                )
+            taken = self.lookups.existing(
+                numbers=[p.model.number for p in to_draw], pins=[p.model.pin for p in pins]
+            )
+            redraw_all = False
+            for p in to_draw:
+                if p.model.number in taken["number"]:
+                    del self.seen["number"][p.model.number]
+                    p.model.__dict__["number"] = None
+            for p in pins:
+                if p.model.pin in taken["pin"]:
+                    del self.seen["pin"][p.model.pin]
+                    p.model.__dict__["pin"] = None
+            if attempt == MAX_DRAWS - 1:
+                raise DatabaseError("could not draw unused numbers: the number space is full")
+
+    def _set_generated_number(self, p: _Row) -> None:
+        if p.model.number is not None:
+            self.seen["number"].pop(p.model.number, None)
+        number = self._fresh(
+            "number", lambda: secrets_.generate_account_number(self.length, self.prefix)
+        )
+        p.model.__dict__["number"] = number
+        if self.options.first_name_from_number and p.model.first_name == "(from number)":
+            p.model.__dict__["first_name"] = number
+        if p.key is None or p.key == p.generated.get("number"):
+            p.key = number
+        p.generated["number"] = number
+
+    def _fresh(self, name: str, draw: Callable[[], str]) -> str:
+        for _ in range(MAX_DRAWS):
+            value = draw()
+            if value not in self.seen[name]:
+                self.seen[name][value] = -1
+                return value
+        raise DatabaseError(f"could not draw an unused {name}: the space is exhausted")
+
+    def _hash_passwords(self, pending: list[_Row]) -> list[_Row]:
+        to_hash: list[tuple[_Row, str]] = []
+        keep = []
+        for p in pending:
+            m = p.model
+            if m.password_hash is not None:
+                p.password_hash = m.password_hash.get_secret_value()
+            else:
+                if m.password is not None:
+                    password = m.password.get_secret_value()
+                    clash = password_clash(password, m.number, m.email)
+                    if clash:
+                        self._error(p.row, p.key, "password", clash)
+                        continue
+                else:
+                    password = secrets_.generate_password(self.settings.passwords.generated_length)
+                    p.generated["password"] = password
+                to_hash.append((p, password))
+            keep.append(p)
+        for (p, _), hashed in zip(
+            to_hash, secrets_.hash_passwords([pw for _, pw in to_hash], self.settings),
+            strict=True,
+        ):
+            p.password_hash = hashed
+        return keep
+
+    def _insert(self, pending: list[_Row]) -> list[int]:
+        A = Account.__table__
+        rows = [self._account_row(p) for p in pending]
+        result = self.conn.execute(
+            sa.insert(A).returning(A.c.id, sort_by_parameter_order=True), rows
+        )
+        ids = [r.id for r in result]
+        devices, links, audits = [], [], []
+        for p, account_id in zip(pending, ids, strict=True):
+            m = p.model
+            if getattr(m, "sip_device", False):
+                secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
+                p.generated["sip_password"] = secret
+                devices.append({
+                    "account_id": account_id, "username": m.number, "secret": secret,
+                    "caller_id_name": m.number, "caller_id_number": m.number,
+                    "status": m.status, "created_at": self.now,
+                })
+            links += [{"account_id": account_id, "tax_id": t} for t in dict.fromkeys(
+                p.ids["tax_ids"])]
+            audits.append({
+                "at": self.now, "actor": self.options.actor, "action": f"create {self.kind}",
+                "account_id": account_id, "account_number": m.number,
+                "mode": self.options.mode, "batch_id": self.result.batch_id,
+                "command": self.options.command, "profile": self.options.profile,
+            })
+        if devices:
+            self.conn.execute(sa.insert(SipDevice.__table__), devices)
+        if links:
+            self.conn.execute(sa.insert(AccountTax.__table__), links)
+        self.conn.execute(sa.insert(AuditEvent.__table__), audits)
+        return ids
+
+    def _account_row(self, p: _Row) -> dict:
+        m = p.model
+        values = {k: v for k, v in m.__dict__.items() if k in Account.__table__.c}
+        values.update(
+            kind=self.kind, password_hash=p.password_hash,
+            email_key=m.email.casefold() if m.email else None,
+            rate_group_id=p.ids["rate_group_id"], reseller_id=p.ids["reseller_id"],
+            role_id=p.ids["role_id"], created_at=self.now, created_by=self.options.actor,
+            batch_id=self.result.batch_id,
+            balance=Decimal(0) if isinstance(m, BillingInput) else None,
+        )
+        return values
+
+    def _record(self, pending: list[_Row], ids: list[int]) -> None:
+        spool = self.result._spool
+        for p in pending:
+            row = self._account_row(p)
+            refs = dict(p.refs)
+            refs["sip_device"] = bool(getattr(p.model, "sip_device", False))
+            refs["role"] = refs["role"] or (
+                None if p.ids["role_id"] is None else _default_role(self.kind)
+            )
+            record = account_record(row, refs)
+            generated = {k: v for k, v in p.generated.items() if k != "number"}
+            if generated:
+                record["generated"] = generated
+            record["_row"] = p.row
+            spool.write(json.dumps(record, default=_json_default) + "\n")
+            self.result.created_count += 1
+
+
+def _default_role(kind: str) -> str:
+    from acctctl.models.inputs import DEFAULT_ROLE
+
+    return DEFAULT_ROLE[kind]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def free_numbers(engine: Engine, prefix: str, length: int) -> int:
+    """ASTPP's capacity check: how many numbers of this prefix and length are still free."""
+    with engine.connect() as conn:
+        used = Lookups(conn).count_numbers(prefix, length)
+    return max(secrets_.number_capacity(length, prefix) - used, 0)

@@ -1,0 +1,158 @@
+"""Rate groups, taxes and roles: what accounts point at."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from acctctl.errors import Conflict, FieldError, NotFound, ValidationFailed
+from acctctl.models.rules import check_money
+from acctctl.models.tables import Account, Country, Currency, RateGroup, Role, Tax, Timezone
+from acctctl.service.lookups import Lookups
+
+
+def _owner(conn, reseller: str | None) -> int | None:
+    if not reseller:
+        return None
+    owner_id, why = Lookups(conn).reseller(reseller)
+    if why:
+        raise ValidationFailed([FieldError("reseller", why)])
+    return owner_id
+
+
+def _name(value: str, what: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 60 or any(ord(c) < 32 for c in name):
+        raise ValidationFailed([FieldError("name", f"{what} name must be 1-60 printable chars")])
+    return name
+
+
+def _insert(engine: Engine, table, values: dict, what: str, owner: str) -> dict:
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(table), values)
+    except sa.exc.IntegrityError:
+        raise Conflict(f"{what} {values['name']!r} already exists for {owner}") from None
+    return values
+
+
+def create_rate_group(engine: Engine, name: str, reseller: str | None, active: bool) -> dict:
+    name = _name(name, "rate group")
+    with engine.connect() as conn:
+        owner_id = _owner(conn, reseller)
+    _insert(engine, RateGroup.__table__, {
+        "name": name, "reseller_id": owner_id, "status": "active" if active else "inactive",
+        "created_at": datetime.now(UTC)}, "rate group", _label(reseller))
+    return {"name": name, "reseller": reseller, "status": "active" if active else "inactive"}
+
+
+def create_tax(engine: Engine, name: str, rate: str, amount: str | None, priority: int,
+               reseller: str | None) -> dict:
+    name = _name(name, "tax")
+    problems = []
+    values = {}
+    for key, raw in (("rate", rate), ("amount", amount or "0")):
+        try:
+            values[key] = check_money(raw)
+        except ValueError as exc:
+            problems.append(FieldError(key, str(exc)))
+    if "rate" in values and values["rate"] > 100:
+        problems.append(FieldError("rate", "must be a percentage from 0 to 100"))
+    if priority < 0:
+        problems.append(FieldError("priority", "must be 0 or more"))
+    if problems:
+        raise ValidationFailed(problems)
+    with engine.connect() as conn:
+        owner_id = _owner(conn, reseller)
+    _insert(engine, Tax.__table__, {
+        "name": name, "rate": values["rate"], "amount": values["amount"],
+        "priority": priority, "reseller_id": owner_id, "status": "active",
+        "created_at": datetime.now(UTC)}, "tax", _label(reseller))
+    return {"name": name, "rate": values["rate"], "amount": values["amount"],
+            "priority": priority, "reseller": reseller, "status": "active"}
+
+
+def create_role(engine: Engine, name: str, scope: str, description: str) -> dict:
+    name = _name(name, "role")
+    if scope not in ("admin", "reseller"):
+        raise ValidationFailed([FieldError("for", "must be admin or reseller")])
+    _insert(engine, Role.__table__, {"name": name, "scope": scope, "description": description,
+                                     "created_at": datetime.now(UTC)},
+            "role", f"{scope}s")
+    return {"name": name, "for": scope, "description": description}
+
+
+def _label(reseller: str | None) -> str:
+    return f"reseller {reseller}" if reseller else "the admin"
+
+
+def _owned_list(engine: Engine, table, columns, reseller: str | None) -> list[dict]:
+    A = Account.__table__
+    with engine.connect() as conn:
+        query = (sa.select(*columns, A.c.number.label("reseller"))
+                 .select_from(table.outerjoin(A, A.c.id == table.c.reseller_id))
+                 .order_by(table.c.name))
+        if reseller:
+            query = query.where(table.c.reseller_id == _owner(conn, reseller))
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def list_rate_groups(engine: Engine, reseller: str | None = None) -> list[dict]:
+    t = RateGroup.__table__
+    return _owned_list(engine, t, [t.c.name, t.c.status], reseller)
+
+
+def list_taxes(engine: Engine, reseller: str | None = None) -> list[dict]:
+    t = Tax.__table__
+    return _owned_list(engine, t, [t.c.name, t.c.rate, t.c.amount, t.c.priority, t.c.status],
+                       reseller)
+
+
+def list_roles(engine: Engine) -> list[dict]:
+    t = Role.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.name, t.c.scope.label("for"), t.c.description)
+                            .order_by(t.c.scope, t.c.name))
+        return [dict(r._mapping) for r in rows]
+
+
+def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
+    table, columns = {
+        "countries": (Country.__table__, ("alpha2", "alpha3", "name", "dial_code")),
+        "currencies": (Currency.__table__, ("code", "name")),
+        "timezones": (Timezone.__table__, ("name",)),
+    }[what]
+    query = sa.select(*(table.c[c] for c in columns)).order_by(table.c[columns[0]])
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(sa.or_(*(sa.func.lower(table.c[c]).like(pattern) for c in columns)))
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def find_account(engine: Engine, number: str) -> dict:
+    from acctctl.service.records import load_accounts
+
+    with engine.connect() as conn:
+        found = load_accounts(conn, number=number)
+    if not found:
+        raise NotFound(f"no account has number {number}")
+    return found[0]
+
+
+def list_accounts(engine: Engine, kind: str | None, reseller: str | None,
+                  limit: int | None) -> list[dict]:
+    from acctctl.service.records import load_accounts
+
+    A = Account.__table__
+    with engine.connect() as conn:
+        owner_id = None
+        if reseller:  # listing what a reseller owns works for inactive resellers too
+            owner_id = conn.execute(sa.select(A.c.id).where(
+                A.c.number == reseller, A.c.kind == "reseller")).scalar()
+            if owner_id is None:
+                raise NotFound(f"no reseller has number {reseller}")
+        return load_accounts(conn, kind=kind, reseller_id=owner_id, limit=limit)
+

@@ -1,0 +1,123 @@
+"""Database look-ups the create path needs: owners, rate groups, taxes, roles, conflicts.
+
+Results are cached per batch: a file of 100,000 customers of one reseller looks the reseller
+up once.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from acctctl.models.inputs import DEFAULT_ROLE, ROLE_SCOPE
+from acctctl.models.tables import Account, RateGroup, Role, SipDevice, Tax
+
+A = Account.__table__
+RG = RateGroup.__table__
+TX = Tax.__table__
+RL = Role.__table__
+SD = SipDevice.__table__
+
+
+def owner_label(reseller_number: str | None) -> str:
+    return f"reseller {reseller_number}" if reseller_number else "the admin"
+
+
+class Lookups:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._resellers: dict[str, tuple[int | None, str | None]] = {}
+        self._rate_groups: dict[tuple, tuple[int | None, str | None]] = {}
+        self._taxes: dict[tuple, tuple[int | None, str | None]] = {}
+        self._roles: dict[tuple, tuple[int | None, str | None]] = {}
+
+    def reseller(self, number: str) -> tuple[int | None, str | None]:
+        """(id, None) for an active reseller, else (None, why not)."""
+        if number not in self._resellers:
+            row = self.conn.execute(
+                sa.select(A.c.id, A.c.kind, A.c.status).where(A.c.number == number)
+            ).first()
+            if row is None:
+                found = (None, f"no reseller has number {number}")
+            elif row.kind != "reseller":
+                found = (None, f"account {number} is a {row.kind}, not a reseller")
+            elif row.status != "active":
+                found = (None, f"reseller {number} is inactive")
+            else:
+                found = (row.id, None)
+            self._resellers[number] = found
+        return self._resellers[number]
+
+    def _owned(self, table, cache, name: str, owner_id: int | None, owner: str, what: str):
+        key = (name, owner_id)
+        if key not in cache:
+            owned = table.c.reseller_id.is_(None) if owner_id is None else (
+                table.c.reseller_id == owner_id
+            )
+            row = self.conn.execute(
+                sa.select(table.c.id, table.c.status).where(table.c.name == name, owned)
+            ).first()
+            if row is None:
+                cache[key] = (None, f"no {what} named {name!r} is owned by {owner}")
+            elif row.status != "active":
+                cache[key] = (None, f"{what} {name!r} of {owner} is inactive")
+            else:
+                cache[key] = (row.id, None)
+        return cache[key]
+
+    def rate_group(self, name: str, owner_id: int | None, owner: str):
+        return self._owned(RG, self._rate_groups, name, owner_id, owner, "rate group")
+
+    def tax(self, name: str, owner_id: int | None, owner: str):
+        return self._owned(TX, self._taxes, name, owner_id, owner, "tax")
+
+    def role(self, kind: str, name: str | None):
+        name = name or DEFAULT_ROLE[kind]
+        scope = ROLE_SCOPE[kind]
+        key = (scope, name)
+        if key not in self._roles:
+            row = self.conn.execute(
+                sa.select(RL.c.id).where(RL.c.name == name, RL.c.scope == scope)
+            ).first()
+            self._roles[key] = (
+                (row.id, None) if row else (None, f"no {scope} role named {name!r}")
+            )
+        return self._roles[key]
+
+    # --- what already exists --------------------------------------------------------------
+
+    def existing(self, numbers=(), email_keys=(), pins=()) -> dict[str, set[str]]:
+        """Which of these values are taken already (numbers also as SIP usernames)."""
+        taken: dict[str, set[str]] = {"number": set(), "email": set(), "pin": set()}
+        for chunk in _chunks(sorted(set(numbers))):
+            taken["number"] |= set(
+                self.conn.execute(sa.select(A.c.number).where(A.c.number.in_(chunk))).scalars()
+            )
+            taken["number"] |= set(
+                self.conn.execute(
+                    sa.select(SD.c.username).where(SD.c.username.in_(chunk))
+                ).scalars()
+            )
+        for chunk in _chunks(sorted(set(email_keys))):
+            taken["email"] |= set(
+                self.conn.execute(
+                    sa.select(A.c.email_key).where(A.c.email_key.in_(chunk))
+                ).scalars()
+            )
+        for chunk in _chunks(sorted(set(pins))):
+            taken["pin"] |= set(
+                self.conn.execute(sa.select(A.c.pin).where(A.c.pin.in_(chunk))).scalars()
+            )
+        return taken
+
+    def count_numbers(self, prefix: str, length: int) -> int:
+        return self.conn.execute(
+            sa.select(sa.func.count()).where(
+                A.c.number.like(prefix + "%"), sa.func.length(A.c.number) == length
+            )
+        ).scalar_one()
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

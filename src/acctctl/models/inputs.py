@@ -319,8 +319,9 @@ def missing_required(kind: str, given: dict, settings: Any) -> list[str]:
             continue
         if spec["required"]:
             missing.append(key)
-        elif spec["config_default"] and config_value(settings, spec["config_default"]) in ("", None):
-            missing.append(key)
+        elif spec["config_default"]:
+            if config_value(settings, spec["config_default"]) in ("", None):
+                missing.append(key)
     return missing
 
 

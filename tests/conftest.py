@@ -87,15 +87,7 @@ def db_url(request, tmp_path):
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
-    from sqlalchemy.engine import make_url
-
-    admin, _ = _pg_admin_engine()
-    name = f"acctctl_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from _pg_database(f'TEMPLATE "{template}"')
 
 
 @pytest.fixture
@@ -112,12 +104,17 @@ def _empty(backend, tmp_path):
         if REQUIRE_PG:
             pytest.fail("ACCTCTL_REQUIRE_POSTGRES=1 but ACCTCTL_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL tests need ACCTCTL_TEST_POSTGRES_URL")
+    yield from _pg_database("")
+
+
+def _pg_database(options: str):
+    """A PostgreSQL database of its own for one test, dropped afterwards."""
     from sqlalchemy.engine import make_url
 
     admin, _ = _pg_admin_engine()
-    name = f"acctctl_e_{uuid.uuid4().hex[:12]}"
+    name = f"acctctl_t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" {options}')
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -58,6 +58,10 @@ def field(
     return Field(default=default, description=help, schema_extra={"json_schema_extra": extra})
 
 
+def role_field(help: str):
+    return field(label="Role", group="account", order=35, source="roles", help=help)
+
+
 class AccountInput(SQLModel):
     """Fields every kind has (admins and sub-admins have only these and a role)."""
 
@@ -248,10 +252,7 @@ class ProviderInput(CustomerInput):
 class ResellerInput(BillingInput):
     kind: ClassVar[str] = "reseller"
 
-    role: rules.Name | None = field(
-        label="Role", group="account", order=35, source="roles",
-        help="A reseller role (default: the seeded 'reseller' role)",
-    )
+    role: rules.Name | None = role_field("A reseller role (default: the seeded 'reseller' role)")
 
 
 class AdminInput(AccountInput):
@@ -261,10 +262,7 @@ class AdminInput(AccountInput):
         label="Email", group="profile", order=130, required=True,
         help="Login email (required), unique among accounts",
     )
-    role: rules.Name | None = field(
-        label="Role", group="account", order=35, source="roles",
-        help="An admin role (default: the seeded role for this kind)",
-    )
+    role: rules.Name | None = role_field("An admin role (default: the seeded role for this kind)")
 
 
 class SubadminInput(AdminInput):

@@ -38,6 +38,17 @@ def _owner_column() -> sa.Column:
     )
 
 
+def _unique_name_per_owner(table: str) -> tuple:
+    """A name is unique per reseller, and among the admin's own (reseller_id NULL, which a
+    plain unique constraint would not compare)."""
+    admin_only = sa.text("reseller_id IS NULL")
+    return (
+        sa.Index(f"uq_{table}_admin_name", "name", unique=True,
+                 sqlite_where=admin_only, postgresql_where=admin_only),
+        sa.UniqueConstraint("name", "reseller_id"),
+    )
+
+
 class Country(SQLModel, table=True):
     __tablename__ = "countries"
     alpha2: str = Field(primary_key=True, max_length=2)
@@ -73,12 +84,7 @@ class Role(SQLModel, table=True):
 class RateGroup(SQLModel, table=True):
     __tablename__ = "rate_groups"
     __table_args__ = (
-        sa.Index(
-            "uq_rate_groups_admin_name", "name", unique=True,
-            sqlite_where=sa.text("reseller_id IS NULL"),
-            postgresql_where=sa.text("reseller_id IS NULL"),
-        ),
-        sa.UniqueConstraint("name", "reseller_id"),
+        *_unique_name_per_owner("rate_groups"),
         sa.CheckConstraint(_in("status", ("active", "inactive")), name="status"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -91,12 +97,7 @@ class RateGroup(SQLModel, table=True):
 class Tax(SQLModel, table=True):
     __tablename__ = "taxes"
     __table_args__ = (
-        sa.Index(
-            "uq_taxes_admin_name", "name", unique=True,
-            sqlite_where=sa.text("reseller_id IS NULL"),
-            postgresql_where=sa.text("reseller_id IS NULL"),
-        ),
-        sa.UniqueConstraint("name", "reseller_id"),
+        *_unique_name_per_owner("taxes"),
         sa.CheckConstraint("CAST(rate AS NUMERIC) >= 0", name="rate"),
         sa.CheckConstraint("CAST(amount AS NUMERIC) >= 0", name="amount"),
     )

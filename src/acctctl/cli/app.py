@@ -130,4 +130,8 @@ _register()
 
 
 def main() -> None:
+    if os.environ.get("_ACCTCTL_COMPLETE"):  # a TAB press: register Typer's shell classes
+        from typer.completion import completion_init
+
+        completion_init()
     app()

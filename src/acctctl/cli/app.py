@@ -33,6 +33,11 @@ class AcctctlGroup(TyperGroup):
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            # stdout closed early (`acctctl … | head`): stop quietly, as Click does
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_INTERNAL) from None
         except Exception as exc:
             if _is_click_exception(exc):
                 raise

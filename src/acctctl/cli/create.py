@@ -137,6 +137,6 @@ def build_command(kind: str):
     command.__signature__ = inspect.Signature([ctx_param, *fields, *modes])
     command.__annotations__ = {p.name: p.annotation for p in [ctx_param, *fields, *modes]}
     command.__doc__ = f"{KIND_HELP[kind]}\n\nExample:\n\n  {EXAMPLES[kind]}"
-    single = typer.Typer()
+    single = typer.Typer(add_completion=False)
     single.command(kind)(command)
     return typer.main.get_command(single)

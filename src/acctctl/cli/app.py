@@ -18,6 +18,13 @@ class AcctctlGroup(TyperGroup):
     """Turns our errors into a message and an exit code, and never shows a traceback
     (with or without local variables) for anything a user did."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        # Remember the arguments as given (not sys.argv: acctctl may run in-process) for the
+        # audit trail.
+        ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        ctx.meta["acctctl.argv"] = ["acctctl", *args]
+        return ctx
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -104,7 +111,8 @@ def root(
 ) -> None:
     from acctctl.cli.state import State
 
-    ctx.obj = State(config_path=config, profile=profile, argv=["acctctl", *sys.argv[1:]])
+    ctx.obj = State(config_path=config, profile=profile,
+                    argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
 
 
 def _register() -> None:

@@ -21,11 +21,14 @@ Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
                                               help="Owned by this reseller (default: admin)")]
 
 
-def _show(records: list[dict], output: str, title: str) -> None:
+def _show(records: list[dict] | dict, output: str, title: str) -> None:
+    """A list for `list` commands; a single object for `create` (json prints it bare)."""
     from acctctl.output import write_json, write_records
 
     if output == "json":
         write_json(records)
+    elif isinstance(records, dict):
+        write_records([records], output, title=title)
     else:
         write_records(records, output, title=title)
 
@@ -39,7 +42,7 @@ def rategroup_create(ctx: typer.Context, name: str, reseller: Reseller = None,
 
     check_format(output)
     record = create_rate_group(state_of(ctx).engine(), name, reseller, not inactive)
-    _show([record], output, "rate group")
+    _show(record, output, "rate group")
     say(f"created rate group {name!r}", "green")
 
 
@@ -67,7 +70,7 @@ def tax_create(
 
     check_format(output)
     record = create_tax(state_of(ctx).engine(), name, rate, amount, priority, reseller)
-    _show([record], output, "tax")
+    _show(record, output, "tax")
     say(f"created tax {name!r}", "green")
 
 
@@ -92,7 +95,7 @@ def role_create(
 
     check_format(output)
     record = create_role(state_of(ctx).engine(), name, for_, description)
-    _show([record], output, "role")
+    _show(record, output, "role")
     say(f"created role {name!r} for {for_}s", "green")
 
 

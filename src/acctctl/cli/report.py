@@ -7,6 +7,10 @@ from collections import defaultdict
 from acctctl.cli.console import say
 from acctctl.errors import AcctctlError, FieldError, ValidationFailed
 
+#: Options of the catalog commands (rategroup, tax, role), which have no kind.
+CATALOG_FLAGS = {"reseller": "--reseller", "rate": "--rate", "amount": "--amount",
+                 "priority": "--priority", "for": "--for"}
+
 
 def flag_name(field: str, kind: str | None) -> str:
     if kind:
@@ -14,7 +18,8 @@ def flag_name(field: str, kind: str | None) -> str:
 
         if field in KINDS[kind].model_fields:
             return flag_for(kind, field)
-    return field
+        return field
+    return CATALOG_FLAGS.get(field, field)
 
 
 def report_error(exc: AcctctlError, kind: str | None = None) -> None:

@@ -313,7 +313,7 @@ def missing_required(kind: str, given: dict, settings: Any) -> list[str]:
     """Keys that are required and neither given nor supplied by configuration."""
     missing = []
     for key, spec in field_specs(KINDS[kind]).items():
-        if given.get(key) not in (None, ""):
+        if given.get(key) is not None:  # given, even as "": then its rule judges it
             continue
         if spec["required"]:
             missing.append(key)

@@ -1,0 +1,111 @@
+"""Output shapes: json, jsonl, csv and table; no hash ever shown; markup printed literally."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+FORMATS = ("table", "json", "jsonl", "csv")
+CUSTOMER_KEYS = {
+    "number", "kind", "reseller", "pin", "status", "max_channels", "cps", "number_translation",
+    "expiry", "valid_days", "sip_device", "first_name", "last_name", "email", "company",
+    "address", "city", "province", "postal_code", "country", "telephone", "timezone",
+    "rate_group", "billing_schedule", "billing_day", "currency", "account_type", "credit_limit",
+    "taxes", "low_balance_alert", "email_alerts", "notify_email", "first_used", "balance",
+    "created_at", "created_by", "batch_id",
+}
+
+
+def test_single_create_json_shape(cli):
+    out = cli.json("create", "customer", "--first-name", "Ada", "--email", "ada@example.com")
+    assert set(out) == CUSTOMER_KEYS | {"generated"}
+    assert set(out["generated"]) == {"password", "sip_password"}
+    shown = cli.json("account", "show", out["number"])
+    assert set(shown) == CUSTOMER_KEYS
+    assert {k: v for k, v in out.items() if k != "generated"} == shown
+
+
+def test_generated_holds_only_what_was_generated(cli, tmp_path):
+    path = tmp_path / "pw"
+    path.write_text("Given123pass\n")
+    out = cli.json("create", "customer", "--first-name", "A", "--password-file", str(path))
+    assert set(out["generated"]) == {"sip_password"}
+    out = cli.json("create", "customer", "--first-name", "B", "--password-file", str(path),
+                   "--no-sip-device")
+    assert "generated" not in out or out["generated"] == {}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", ["customer", "reseller", "admin"])
+def test_no_hash_in_any_output(cli, fmt, kind):
+    args = ["create", kind, "--first-name", "Ada", "--email", f"{kind}@example.com"]
+    created = cli(*args, "-o", fmt)
+    assert created.exit_code == 0, created.stderr
+    number = cli.json("account", "list")[0]["number"]
+    for result in (created, cli("account", "show", number, "-o", fmt),
+                   cli("account", "list", "-o", fmt)):
+        text = result.stdout + result.stderr
+        assert "password_hash" not in text
+        assert "$argon2" not in text
+
+
+def test_markup_printed_literally(cli):
+    out = cli.json("create", "customer", "--first-name", "[bold]Ada[/bold]",
+                   "--last-name", "[red]x")
+    table = cli("account", "show", out["number"])
+    assert "[bold]Ada[/bold]" in table.stdout and "[red]x" in table.stdout
+    listing = cli("account", "list")
+    assert "[bold]Ada[/bold]" in listing.stdout
+    created = cli("create", "customer", "--first-name", "[bold]Bo[/bold]")
+    assert "[bold]Bo[/bold]" in created.stdout
+    cli.json("rategroup", "create", "[italic]rg[/italic]")
+    assert "[italic]rg[/italic]" in cli("rategroup", "list").stdout
+
+
+def test_table_marks_secrets_shown_once(cli):
+    result = cli("create", "customer", "--first-name", "Ada")
+    assert result.exit_code == 0
+    assert "once" in result.stdout.lower()
+    number = cli.json("account", "list")[0]["number"]
+    assert number in result.stdout
+
+
+def test_jsonl_and_csv_single_create(cli):
+    result = cli("create", "customer", "--first-name", "Ada", "-o", "jsonl")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["first_name"] == "Ada" and record["password"] and record["sip_password"]
+    result = cli("create", "customer", "--first-name", "Bob", "-o", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 1 and rows[0]["first_name"] == "Bob"
+    assert rows[0]["password"] and rows[0]["sip_password"]
+
+
+def test_list_formats(cli):
+    cli.json("tax", "create", "vat", "--rate", "20")
+    cli.json("tax", "create", "levy", "--rate", "1")
+    numbers = [cli.json("create", "customer", "--first-name", f"N{i}", "--tax", "vat",
+                        "--tax", "levy")["number"] for i in range(3)]
+    cli.json("create", "admin", "--first-name", "Root", "--email", "r@example.com")
+    listed = cli.json("account", "list", "--kind", "customer")
+    assert [a["number"] for a in listed] == numbers
+    assert all(set(a) == CUSTOMER_KEYS for a in listed)
+    jsonl = cli("account", "list", "--kind", "customer", "-o", "jsonl").stdout
+    assert [json.loads(line) for line in jsonl.splitlines()] == listed
+    rows = list(csv.DictReader(io.StringIO(cli("account", "list", "--kind", "customer",
+                                               "-o", "csv").stdout)))
+    assert [r["number"] for r in rows] == numbers
+    assert rows[0]["taxes"].split(";") in (["vat", "levy"], ["levy", "vat"])
+    assert rows[0]["sip_device"] in ("true", "True", "1")
+    everything = list(csv.DictReader(io.StringIO(cli("account", "list", "-o", "csv").stdout)))
+    assert len(everything) == 4 and {"role", "pin"} <= set(everything[0])
+    assert cli("account", "list", "-o", "xml").exit_code == 2
+
+
+def test_empty_list(cli):
+    assert cli.json("account", "list") == []
+    assert cli("account", "list", "-o", "jsonl").stdout == ""

@@ -1,0 +1,414 @@
+"""The interactive wizard, in-process.
+
+Flow logic runs against a scripted fake Prompter; the questionary Prompter is driven with
+prompt_toolkit pipe input (keystrokes) under a timeout; the real CLI is run in-process with
+the interactivity gate opened and the fake prompter injected.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+
+from acctctl.config import Settings
+from acctctl.interactive import wizard as wizard_mod
+from acctctl.interactive.prompter import Option, QuestionaryPrompter
+from acctctl.interactive.wizard import Wizard, run_wizard
+
+ENTER = "\r"
+DOWN = "\x1b[B"
+CTRL_C = "\x03"
+CTRL_U = "\x15"
+SPACE = " "
+
+
+class Interrupt:
+    """A scripted answer that raises, like questionary's unsafe_ask on Ctrl-C / EOF."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+
+class FakePrompter:
+    """Answers by question label; unscripted questions take their default (Enter).
+
+    Text answers go through ``validate`` like questionary: a rejected answer records the
+    message and the same question takes the next scripted answer.
+    """
+
+    def __init__(self, script: dict | None = None, strict: bool = False):
+        self.script = {k: list(v) if isinstance(v, list) else [v]
+                       for k, v in (script or {}).items()}
+        self.strict = strict
+        self.asked: list[str] = []
+        self.errors: list[str] = []
+        self.defaults: dict[str, object] = {}
+        self.options: dict[str, list] = {}
+
+    def _next(self, message, default):
+        self.asked.append(message)
+        if self.asked.count(message) > 10:  # a re-ask loop would otherwise never end
+            raise AssertionError(f"{message!r} asked over and over")
+        self.defaults[message] = default
+        answers = self.script.get(message)
+        if not answers:
+            if self.strict:
+                raise AssertionError(f"unexpected question {message!r}")
+            return default
+        answer = answers.pop(0)
+        if isinstance(answer, Interrupt):
+            raise answer.exc
+        return answer
+
+    def _validated(self, message, default, validate):
+        while True:
+            answer = self._next(message, default)
+            result = validate(answer) if validate else True
+            if result is True:
+                return answer
+            self.errors.append(result)
+
+    def text(self, message, *, default="", validate=None, instruction=None):
+        return self._validated(message, default, validate)
+
+    def autocomplete(self, message, words, *, default="", meta=None, validate=None):
+        return self._validated(message, default, validate)
+
+    def password(self, message, *, validate=None):
+        return self._validated(message, "", validate)
+
+    def select(self, message, options, *, default=None):
+        self.options[message] = [o.value for o in options]
+        values = [o.value for o in options]
+        return self._next(message, default if default in values else values[0])
+
+    def checkbox(self, message, options):
+        self.options[message] = [o.value for o in options]
+        return self._next(message, [o.value for o in options if o.checked])
+
+    def confirm(self, message, *, default=False):
+        return self._next(message, default)
+
+
+@pytest.fixture
+def settings():
+    return Settings()
+
+
+# --- flow, with the scripted fake ---------------------------------------------------------
+
+
+def test_only_missing_asks_only_missing_required(settings, engine):
+    fake = FakePrompter({"First name": "Ada"}, strict=True)
+    answers = run_wizard("customer", {"email": "ada@example.com"}, settings, engine,
+                         ask_all=False, confirm=False, prompter=fake)
+    assert fake.asked == ["First name"]
+    assert answers == {"email": "ada@example.com", "first_name": "Ada"}
+
+
+def test_invalid_email_is_asked_again_with_the_rule_message(settings, engine):
+    fake = FakePrompter({"First name": "Ada", "Email": ["not-an-email", "ada@example.com"]})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert fake.asked.count("Email") == 2
+    assert len(fake.errors) == 1 and fake.errors[0].startswith("Email ")
+    from acctctl.models.rules import RuleContext
+    from acctctl.models.validate import validate_field
+
+    ok, message = validate_field("customer", "email", "not-an-email", RuleContext())
+    assert not ok and message in fake.errors[0]
+    assert answers["email"] == "ada@example.com"
+    assert answers["first_name"] == "Ada"
+    assert "password" not in answers  # empty = generate
+
+
+def test_ask_all_walks_the_form_in_order_with_flags_as_defaults(settings, engine):
+    fake = FakePrompter({"First name": "Ada"})
+    run_wizard("customer", {"last_name": "Lovelace", "cps": "3"}, settings, engine,
+               ask_all=True, confirm=False, prompter=fake)
+    assert fake.defaults["Last name"] == "Lovelace"
+    assert fake.defaults["Calls per second"] == "3"
+    assert fake.defaults["Country"] == settings.defaults.country
+    assert fake.defaults["Rate group"] == "default"
+    order = [fake.asked.index(label) for label in
+             ("Account number", "Status", "Valid days", "First name", "Country", "Telephone",
+              "Rate group", "Account type", "Low balance alert")]
+    assert order == sorted(order)
+    assert "Expiry" not in fake.asked  # valid days kept its default
+
+
+def test_prepaid_skips_credit_limit_and_postpaid_asks_it(settings, engine):
+    fake = FakePrompter({"First name": "Ada", "Account type": "prepaid"})
+    answers = run_wizard("customer", {"credit_limit": "50"}, settings, engine, ask_all=True,
+                         confirm=False, prompter=fake)
+    assert "Credit limit" not in fake.asked
+    assert "credit_limit" not in answers
+
+    fake = FakePrompter({"First name": "Ada", "Account type": "postpaid",
+                         "Credit limit": ["-1", "250.5"]})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert "Credit limit" in fake.asked
+    assert answers["credit_limit"] == "250.5" and answers["account_type"] == "postpaid"
+    assert fake.errors and "negative" in fake.errors[0]
+
+
+def test_billing_day_follows_the_schedule(settings, engine):
+    fake = FakePrompter({"First name": "Ada", "Billing schedule": "weekly", "Billing day": "3"})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert fake.options["Billing day"] == [None, "1", "2", "3", "4", "5", "6", "7"]
+    assert answers["billing_day"] == "3"
+
+    fake = FakePrompter({"First name": "Ada", "Billing schedule": "daily"})
+    answers = run_wizard("customer", {"billing_day": "5"}, settings, engine, ask_all=True,
+                         confirm=False, prompter=fake)
+    assert "Billing day" not in fake.asked and "billing_day" not in answers
+
+    fake = FakePrompter({"First name": "Ada"})
+    run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False, prompter=fake)
+    assert fake.options["Billing day"] == [None, *[str(n) for n in range(1, 29)]]
+
+
+def test_empty_valid_days_asks_expiry(settings, engine):
+    fake = FakePrompter({"First name": "Ada", "Valid days": "", "Expiry": "2999-01-01"})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert answers["expiry"] == "2999-01-01" and "valid_days" not in answers
+
+
+def test_password_twice_mismatch_is_asked_again(settings, engine):
+    fake = FakePrompter({"First name": "Ada",
+                         "Password (empty: generate)": ["short", "secret123", "secret123"],
+                         "Password again": ["secret999", "secret123"]})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert answers["password"] == "secret123"
+    assert len(fake.errors) == 1  # "short" failed the model's password rule
+    assert fake.asked.count("Password again") == 2
+
+
+def test_cross_field_error_re_asks_the_field(settings, engine):
+    # email alerts need an email: the whole-model check re-asks "Email alerts"
+    fake = FakePrompter({"First name": "Ada", "Email alerts": [True, False]})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert fake.asked.count("Email alerts") == 2
+    assert answers["email_alerts"] is False
+
+
+def test_reseller_scopes_rate_groups_and_taxes(settings, engine):
+    from acctctl.service import catalog
+    from acctctl.service.accounts import BatchOptions, create_accounts
+
+    result = create_accounts(engine, settings, "reseller", [(1, {"first_name": "Rita"})],
+                             BatchOptions(mode="flags", command="test"))
+    rita = next(iter(result.created()))["number"]
+    result.close()
+    catalog.create_rate_group(engine, "rita-rates", rita, True)
+    catalog.create_rate_group(engine, "rita-old", rita, False)
+    catalog.create_tax(engine, "rita-vat", "20", None, 0, rita)
+    catalog.create_tax(engine, "admin-vat", "10", None, 0, None)
+    fake = FakePrompter({"Reseller": rita, "First name": "Ada", "Taxes": [["rita-vat"]]})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert fake.options["Rate group"] == ["rita-rates"]
+    assert fake.options["Taxes"] == ["rita-vat"]
+    assert answers["reseller"] == rita and answers["rate_group"] == "rita-rates"
+    assert answers["taxes"] == ["rita-vat"]
+
+
+def test_roles_are_listed_for_the_kind(settings, engine):
+    fake = FakePrompter({"First name": "Root", "Email": "root@example.com"})
+    answers = run_wizard("admin", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert fake.options["Role"] == ["admin", "subadmin"]
+    assert answers["role"] == "admin"
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, EOFError])
+def test_interrupt_propagates(settings, engine, exc):
+    fake = FakePrompter({"First name": "Ada", "Email": Interrupt(exc())})
+    with pytest.raises(exc):
+        run_wizard("customer", {}, settings, engine, ask_all=True, prompter=fake)
+
+
+def test_declined_confirmation_exits_130(settings, engine):
+    import typer
+
+    fake = FakePrompter({"First name": "Ada"})  # the confirmation defaults to No
+    with pytest.raises(typer.Exit) as info:
+        run_wizard("customer", {}, settings, engine, ask_all=False, prompter=fake)
+    assert info.value.exit_code == 130
+    assert fake.asked[-1] == "Create this customer?"
+
+
+def test_summary_values_are_literal_and_password_masked(settings, engine, capsys):
+    fake = FakePrompter({"First name": "[bold]Ada[/bold]", "Create this customer?": True})
+    run_wizard("customer", {}, settings, engine, ask_all=False, prompter=fake)
+    err = capsys.readouterr().err
+    assert "[bold]Ada[/bold]" in err
+    assert "(generated)" in err
+    wiz = Wizard("customer", {"first_name": "Ada", "password": "secret123"}, settings, engine,
+                 FakePrompter())
+    wiz.run(ask_all=False)
+    rows = dict(wiz.summary_rows())
+    assert rows["Password"] == "(set)" and "secret123" not in str(rows)
+    assert rows["Account number"] == "(generated)"
+    assert rows["Credit limit"] == str(Decimal(0))
+
+
+# --- questionary, driven by keystrokes ----------------------------------------------------
+
+
+def drive(keys: str, ask, timeout: float = 10.0):
+    """Run ``ask(prompter)`` on a QuestionaryPrompter fed ``keys``; fail instead of hanging."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            with create_pipe_input() as pipe:
+                pipe.send_text(keys)
+                outcome["value"] = ask(QuestionaryPrompter(input=pipe, output=DummyOutput()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "the prompt is still waiting for input"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_questionary_text_validation_rejects_then_accepts():
+    seen = []
+
+    def validate(text):
+        seen.append(text)
+        return True if "@" in text else "needs an @"
+
+    answer = drive("bad" + ENTER + CTRL_U + "a@b.c" + ENTER,
+                   lambda p: p.text("Email", validate=validate))
+    assert answer == "a@b.c"
+    assert "bad" in seen
+
+
+def test_questionary_select_and_checkbox():
+    options = [Option("(none)", None), Option("one", "1"), Option("two", "2")]
+    assert drive(DOWN + DOWN + ENTER, lambda p: p.select("Pick", options)) == "2"
+    assert drive(ENTER, lambda p: p.select("Pick", options)) is None
+    assert drive(ENTER, lambda p: p.select("Pick", options, default="1")) == "1"
+    boxes = [Option("a", "a", checked=True), Option("b", "b")]
+    assert drive(DOWN + SPACE + ENTER, lambda p: p.checkbox("Taxes", boxes)) == ["a", "b"]
+
+
+def test_questionary_confirm_needs_enter_and_defaults_to_no():
+    assert drive(ENTER, lambda p: p.confirm("Create?")) is False
+    assert drive("y" + ENTER, lambda p: p.confirm("Create?")) is True
+    with pytest.raises(AssertionError, match="still waiting"):
+        drive("y", lambda p: p.confirm("Create?"), timeout=1.5)  # no auto-accept
+
+
+def test_questionary_ctrl_c_raises_keyboard_interrupt():
+    with pytest.raises(KeyboardInterrupt):
+        drive("Ad" + CTRL_C, lambda p: p.text("First name"))
+
+
+def test_questionary_password_and_autocomplete():
+    assert drive("secret123" + ENTER, lambda p: p.password("Password")) == "secret123"
+    assert drive(CTRL_U + "FR" + ENTER,
+                 lambda p: p.autocomplete("Country", ["FR", "France"], default="US")) == "FR"
+
+
+def test_wizard_through_questionary_keystrokes(settings, engine):
+    # only-missing mode: first name is asked; the bad --email flag fails the whole-model
+    # check, so Email is asked again (pre-filled); then the summary confirmation.
+    keys = "Ada" + ENTER + CTRL_U + "ada@example.com" + ENTER + "y" + ENTER
+
+    def ask(prompter):
+        return run_wizard("customer", {"email": "nope"}, settings, engine, ask_all=False,
+                          prompter=prompter)
+
+    assert drive(keys, ask) == {"email": "ada@example.com", "first_name": "Ada"}
+
+
+# --- the real CLI, in-process -------------------------------------------------------------
+
+
+@pytest.fixture
+def open_gate(monkeypatch):
+    from acctctl.cli import console
+
+    monkeypatch.setattr(console, "current",
+                        lambda: console.Streams(stdin_tty=True, stdout_tty=True,
+                                                stderr_tty=False))
+
+
+def test_cli_creates_an_account_from_answers(cli, open_gate, monkeypatch):
+    fake = FakePrompter({"First name": "Ada", "Email": ["bad@", "ada@example.com"],
+                         "Account type": "postpaid", "Credit limit": "100",
+                         "Create this customer?": True})
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    result = cli("create", "customer", "-o", "json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    import json
+
+    created = json.loads(result.stdout)
+    shown = cli.json("account", "show", created["number"])
+    assert shown["first_name"] == "Ada" and shown["email"] == "ada@example.com"
+    assert shown["account_type"] == "postpaid"
+    assert Decimal(str(shown["credit_limit"])) == Decimal(100)
+    assert "password" in created["generated"]
+    assert len(fake.errors) == 1
+
+
+def test_cli_only_missing_then_yes_skips_confirmation(cli, open_gate, monkeypatch):
+    fake = FakePrompter({"First name": "Ada"}, strict=True)
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    result = cli("create", "customer", "--last-name", "Lovelace", "--yes", "-o", "json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert fake.asked == ["First name"]
+
+
+def test_cli_interrupt_writes_nothing(cli, open_gate, monkeypatch):
+    fake = FakePrompter({"First name": "Ada", "Email": Interrupt(KeyboardInterrupt())})
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    result = cli("create", "customer")
+    assert result.exit_code == 130
+    assert "nothing was written" in result.stderr
+    assert cli.json("account", "list") == []
+
+
+def test_cli_declined_writes_nothing(cli, open_gate, monkeypatch):
+    fake = FakePrompter({"First name": "Ada"})
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    result = cli("create", "customer")
+    assert result.exit_code == 130
+    assert cli.json("account", "list") == []
+
+
+def test_cli_closed_gate_never_prompts(cli, monkeypatch):
+    def boom():
+        raise AssertionError("prompted without a terminal")
+
+    monkeypatch.setattr(wizard_mod, "make_prompter", boom)
+    result = cli("create", "customer")
+    assert result.exit_code == 2
+    assert "--first-name" in result.stderr
+
+
+def test_flag_value_that_no_longer_fits_is_dropped_not_looped(settings, engine):
+    # only-missing mode: --credit-limit on a prepaid account fails the cross-field rule; the
+    # credit-limit question does not apply to prepaid, so the value is dropped (and said so)
+    fake = FakePrompter({"First name": "Ada"}, strict=True)
+    answers = run_wizard("customer", {"credit_limit": "5"}, settings, engine, ask_all=False,
+                         confirm=False, prompter=fake)
+    assert fake.asked == ["First name"]
+    assert "credit_limit" not in answers

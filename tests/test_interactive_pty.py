@@ -1,0 +1,117 @@
+"""End to end in a real pseudo-terminal (pexpect): the interactive gate, the wizard, Ctrl-C.
+
+Each `db_url` parametrisation runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+ENTER = "\r"
+CTRL_C = "\x03"
+CTRL_U = "\x15"
+TIMEOUT = 10
+
+
+@pytest.fixture
+def env(cli_env):
+    merged = {k: v for k, v in os.environ.items() if k != "ACCTCTL_NO_INPUT"}
+    merged.update(cli_env)
+    merged.update({"TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120"})
+    return merged
+
+
+def spawn(env, *args):
+    child = pexpect.spawn(sys.executable, ["-m", "acctctl", *args], env=env,
+                          dimensions=(40, 120), encoding="utf-8", timeout=TIMEOUT)
+    return child
+
+
+def run(env, *args, input=""):
+    return subprocess.run([sys.executable, "-m", "acctctl", *args], env=env, input=input,
+                          capture_output=True, text=True, timeout=30)
+
+
+def answer(child, question: str, keys: str = ENTER):
+    """Wait for the question to be on screen, then type."""
+    child.expect_exact(question)
+    child.send(keys)
+
+
+def finish(child) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+def test_create_customer_by_answering(env):
+    child = spawn(env, "create", "customer")
+    for question in ("Account number", "Password", "PIN", "Status", "Max channels",
+                     "Calls per second", "Number translation", "Valid days",
+                     "Create SIP device"):
+        answer(child, question)
+    answer(child, "First name", "Ada" + ENTER)
+    answer(child, "Last name", "Lovelace" + ENTER)
+    answer(child, "Email", "ada-at-example" + ENTER)
+    # the rule's message is shown and the same question stays open
+    answer(child, "not a valid email address", CTRL_U + "ada@example.com" + ENTER)
+    for question in ("Company", "Address", "City", "Province", "Postal code"):
+        answer(child, question)
+    answer(child, "Country", CTRL_U + "FR" + ENTER)
+    answer(child, "Telephone", "01 42 68 53 00" + ENTER)
+    for question in ("Time zone", "Rate group", "Billing schedule", "Billing day",
+                     "Currency", "Account type", "Low balance alert", "Email alerts",
+                     "Notification email"):
+        answer(child, question)
+    child.expect_exact("New customer")  # the summary table
+    child.expect_exact("Ada")
+    answer(child, "Create this customer?", "y" + ENTER)
+    child.expect(r"created customer (\d+)")
+    number = child.match.group(1)
+    assert finish(child) == 0
+
+    shown = run(env, "account", "show", number, "-o", "json")
+    assert shown.returncode == 0, shown.stderr
+    account = json.loads(shown.stdout)
+    assert account["first_name"] == "Ada" and account["last_name"] == "Lovelace"
+    assert account["email"] == "ada@example.com"
+    assert account["country"] == "FR" and account["telephone"] == "+33142685300"
+
+
+def test_ctrl_c_midway_writes_nothing(env):
+    child = spawn(env, "create", "customer")
+    answer(child, "Account number")
+    answer(child, "Password")
+    answer(child, "PIN")
+    answer(child, "Status", CTRL_C)
+    child.expect_exact("interrupted: nothing was written")
+    assert finish(child) == 130
+    listed = run(env, "account", "list", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+
+
+def test_piped_stdin_without_flags_exits_2_quickly(env):
+    started = time.monotonic()
+    result = run(env, "create", "customer")
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2
+    assert "--first-name" in result.stderr
+    assert "?" not in result.stdout  # no question was printed
+
+
+def test_required_flags_and_yes_ask_nothing(env):
+    child = spawn(env, "create", "customer", "--first-name", "X", "--yes")
+    child.expect(r"created customer (\d+)")  # nothing is typed: a prompt would time out
+    output = child.before
+    assert finish(child) == 0
+    assert "Create this customer?" not in output
+    assert "(Use arrow keys)" not in output

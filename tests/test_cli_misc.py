@@ -86,3 +86,40 @@ def test_an_internal_error_exits_1_without_traceback_or_locals(monkeypatch, tmp_
     assert result.exit_code == 1
     assert "internal error" in result.stderr and "kaboom" in result.stderr
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [("postgresql://postgres:p@ss@127.0.0.1:1/x", "ss@"),
+     ("postgresql://postgres@127.0.0.1:1/x?password=hunter2", "hunter2")],
+)
+def test_cannot_connect_never_shows_any_part_of_the_password(url, secret):
+    result = run("account", "list", env={"ACCTCTL_DATABASE_URL": url})
+    assert result.returncode == 5
+    assert secret not in result.stderr
+
+
+def test_a_sqlite_path_that_cannot_be_created_is_a_database_error():
+    result = run("account", "list", env={"ACCTCTL_DATABASE_URL": "sqlite:////proc/none/x.db"})
+    assert result.returncode == 5
+    assert "cannot connect" in result.stderr and "internal error" not in result.stderr
+
+
+def test_database_errors_never_print_statements_or_parameters(monkeypatch, tmp_path):
+    import sqlalchemy as sa
+    from typer.testing import CliRunner
+
+    from acctctl.cli import app
+    from acctctl.service import catalog
+
+    def fail(*_a, **_k):
+        raise sa.exc.DataError("INSERT INTO accounts VALUES (%(password_hash)s)",
+                               {"password_hash": "$argon2id$v=19$secret"},
+                               Exception("integer out of range"))
+
+    monkeypatch.setattr(catalog, "list_roles", fail)
+    result = CliRunner().invoke(app, ["role", "list"], env={
+        "ACCTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert result.exit_code == 1
+    assert "integer out of range" in result.stderr
+    assert "argon2" not in result.stderr and "INSERT" not in result.stderr

@@ -373,7 +373,7 @@ def test_bad_value_reports_line_and_dotted_key(tmp_path, text, line, expected):
 def test_locator_ignores_lookalike_lines_inside_multiline_values(tmp_path):
     text = '''\
 [defaults]
-country = """
+rate_group = """
 [numbers]
 valid_days = 1
 """
@@ -503,3 +503,31 @@ def test_write_config_creates_the_file_0600_from_the_start(tmp_path, monkeypatch
     monkeypatch.setattr(os, "open", spy)
     write_config(tmp_path / "config.toml", default_config_dict())
     assert modes == [0o600]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [("country", "Narnia", "unknown country"), ("timezone", "Mars/Base", "unknown time zone"),
+     ("currency", "ZZZ", "unknown currency")],
+)
+def test_defaults_follow_the_account_field_rules(tmp_path, key, value, message):
+    # a bad default is the config's fault (exit 5, file and line), not a flag's at create time
+    path = write(tmp_path / "acctctl.toml", f'[defaults]\nrate_group = "x"\n{key} = "{value}"\n')
+    error = config_error(tmp_path)
+    assert error.startswith(f"{path}:3: defaults.{key}: {message}")
+
+
+def test_defaults_are_normalised_like_flags(tmp_path):
+    write(tmp_path / "acctctl.toml", '[defaults]\ncountry = "gbr"\ncurrency = "eur"\n')
+    settings = load_settings(env={}, cwd=tmp_path).settings
+    assert (settings.defaults.country, settings.defaults.currency) == ("GB", "EUR")
+
+
+def test_write_config_refuses_values_that_would_not_load(tmp_path):
+    from acctctl.config import default_config_dict, write_config
+
+    values = default_config_dict()
+    values["numbers"]["length"] = 0
+    with pytest.raises(ConfigError, match="numbers.length"):
+        write_config(tmp_path / "new.toml", values)
+    assert not (tmp_path / "new.toml").exists()

@@ -662,3 +662,25 @@ def test_database_constraint_is_the_guard(cli, monkeypatch):
     assert second["number"] != first and second["number"] == drawn[-1]
     listed = cli.json("account", "list")
     assert sorted(a["number"] for a in listed) == sorted([first, second["number"]])
+
+
+# --- values the database could not store are refused by the rules (review findings) -------
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [(("--cps", "3000000000"), "--cps"),
+     (("--max-channels", "99999999999999999999"), "--max-channels"),
+     (("--number-translation", ",".join(["12345/6789"] * 120)), "--number-translation")],
+)
+def test_out_of_range_values_are_rule_errors_on_every_backend(cli, args, flag):
+    result = fail(cli, *args)
+    assert f"{flag}:" in result.stderr
+    assert "$argon2" not in result.stderr and "internal error" not in result.stderr
+    nothing_written(cli)
+
+
+def test_every_account_starts_with_a_zero_balance_of_money(cli):
+    admin = cli.json("create", "admin", "--first-name", "Root", "--email", "r@example.com")
+    customer = create(cli)
+    assert admin["balance"] == customer["balance"] == "0"

@@ -503,3 +503,33 @@ def test_admin_model_requires_email_and_has_no_billing():
             assert key not in KINDS[kind].model_fields
     for key in ("pin", "sip_device"):
         assert key not in KINDS["reseller"].model_fields
+
+
+# --- limits found in review -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["max_channels", "cps"])
+def test_counts_stop_at_the_largest_integer_every_backend_stores(key):
+    assert ok(key, str(rules.INT_MAX)) == rules.INT_MAX
+    assert "at most 2147483647" in bad(key, str(rules.INT_MAX + 1))
+
+
+def test_number_translation_fits_its_column():
+    long_rules = ",".join(["12345/6789"] * 120)
+    assert "at most 1000" in bad("number_translation", long_rules)
+
+
+def test_password_digit_must_be_an_ascii_digit():
+    assert "letter and one digit" in bad("password", "abcdefg\u00b2")  # superscript two
+    ok("password", "abcdefg2")
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules"])
+def test_tzdata_files_that_are_not_zones_are_refused(name):
+    assert "unknown time zone" in bad("timezone", name)
+
+
+def test_reseller_reference_is_not_bound_by_todays_number_length():
+    short = ctx(numbers={"length": 4})
+    assert ok("reseller", "4123456789", context=short) == "4123456789"
+    assert "existing account" in bad("reseller", "12ab", context=short)

@@ -133,11 +133,20 @@ class PasswordsSettings(BaseModel):
 class DefaultsSettings(BaseModel):
     """``[defaults]``: field defaults for new accounts.
 
-    Only shape is checked here; the field rules (country names, IANA zones, ISO currencies)
-    live in the account models, one set of rules in one place.
+    Country, time zone and currency go through the account models' own rules (imported, not
+    copied), so a bad default is a config error here, not a flag error at create time.
     """
 
     model_config = _SECTION_CONFIG
+
+    @field_validator("country", "timezone", "currency")
+    @classmethod
+    def _reference_value(cls, value: str, info: ValidationInfo) -> str:
+        from acctctl.models import rules
+
+        check = {"country": rules.normalise_country, "timezone": rules.normalise_timezone,
+                 "currency": rules.normalise_currency}[info.field_name]
+        return check(value)
 
     country: str = Field("US", min_length=1)
     timezone: str = Field("UTC", min_length=1)
@@ -620,6 +629,7 @@ def write_config(path: Path, values: dict, force: bool = False) -> None:
     are created private (0700), as kcadm does for its config dir.
     """
     path = Path(path)
+    _validate(values, path, _KeyLocator(""), None, None)  # never write what cannot load
     content = tomli_w.dumps(_plain(values)).encode("utf-8")  # fail before touching the disk
     refuse = ConfigError(f"{path} exists; use --force to overwrite")
     if path.exists() and not force:

@@ -51,7 +51,7 @@ class AcctctlGroup(TyperGroup):
             from acctctl.cli.console import say
 
             say(f"internal error (a bug in acctctl, please report it): "
-                f"{type(exc).__name__}: {exc}", "red")
+                f"{type(exc).__name__}: {_brief(exc)}", "red")
             if os.environ.get("ACCTCTL_DEBUG"):
                 import traceback
 
@@ -59,6 +59,13 @@ class AcctctlGroup(TyperGroup):
             else:
                 say("set ACCTCTL_DEBUG=1 to see where it happened")
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _brief(exc: Exception) -> str:
+    """The first line of the error, and for database errors the driver's own message only:
+    never the SQL statement or its parameters."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _is_click_exception(exc: Exception) -> bool:

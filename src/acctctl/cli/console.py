@@ -50,7 +50,8 @@ def err_console():
 def say(message: str, style: str | None = None) -> None:
     from rich.text import Text
 
-    err_console().print(Text(message, style=style or ""))
+    # soft_wrap: a message is one line however narrow the terminal, so logs and greps keep it
+    err_console().print(Text(message, style=style or ""), soft_wrap=True)
 
 
 def warn(message: str) -> None:

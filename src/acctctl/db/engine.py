@@ -21,10 +21,9 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def mask(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not parsable: say nothing of it beyond its scheme
-        return url.split("://", 1)[0] + "://***"
+    from acctctl.config import mask_url
+
+    return mask_url(url)
 
 
 def make_engine(url: str) -> Engine:
@@ -35,14 +34,23 @@ def make_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+            try:
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot connect to {mask(url)}: cannot create its directory: "
+                    f"{exc.strerror or exc}"
+                ) from None
+        # hide_parameters: an error message must never carry a row's values (hashes, PINs)
+        engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+                                  hide_parameters=True)
         _sqlite_like_postgres(engine)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, connect_args={"connect_timeout": 10})
+        return sa.create_engine(parsed, connect_args={"connect_timeout": 10},
+                                hide_parameters=True)
     raise DatabaseError(
         f"unsupported database {mask(url)!r}: use sqlite:///PATH or postgresql://…"
     )
@@ -68,10 +76,19 @@ def check_connection(engine: Engine) -> None:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        raise DatabaseError(
-            f"cannot connect to {mask(engine.url.render_as_string(hide_password=False))}: "
-            f"{reason}"
-        ) from None
+        url = mask(engine.url.render_as_string(hide_password=False))
+        raise DatabaseError(f"cannot connect to {url}: {_scrub(reason, engine)}") from None
+
+
+def _scrub(text: str, engine: Engine) -> str:
+    """Driver messages may quote the password (e.g. a host parsed out of a stray '@')."""
+    secrets = [engine.url.password or ""]
+    host = engine.url.host or ""
+    if "@" in host:  # an unescaped '@' in the password spilled into the host
+        secrets.append(host.rsplit("@", 1)[0])
+    for secret in filter(None, secrets):
+        text = text.replace(secret, "***")
+    return text
 
 
 @contextmanager

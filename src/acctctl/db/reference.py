@@ -41,9 +41,9 @@ def currencies() -> list[dict]:
 
 
 def timezones() -> list[dict]:
-    from zoneinfo import available_timezones
+    from acctctl.models.rules import iana_zone_names
 
-    return [{"name": name} for name in sorted(available_timezones())]
+    return [{"name": name} for name in iana_zone_names()]
 
 
 def seed_reference_data() -> None:

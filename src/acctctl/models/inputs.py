@@ -224,7 +224,7 @@ class BillingInput(AccountInput):
         label="Email alerts", group="alerts", order=420, config_default="defaults.email_alerts",
         help="Send low-balance alerts by email (needs an email)",
     )
-    reseller: rules.DigitNumber | None = field(
+    reseller: rules.AccountReference | None = field(
         label="Reseller", group="account", order=5, source="resellers",
         help="Number of the active reseller that owns the account (default: the admin)",
     )

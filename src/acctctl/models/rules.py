@@ -103,7 +103,16 @@ def check_pin(value: Any, info: ValidationInfo) -> str:
     return value
 
 
+def check_account_reference(value: Any) -> str:
+    """The number of an existing account: digits, whatever numbers.length is today."""
+    value = str(value).strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 20:
+        raise ValueError("must be the number of an existing account (digits)")
+    return value
+
+
 DigitNumber = Annotated[str, BeforeValidator(check_digit_number)]
+AccountReference = Annotated[str, BeforeValidator(check_account_reference)]
 LoginNumber = Annotated[str, BeforeValidator(check_login_number)]
 Pin = Annotated[str, BeforeValidator(check_pin)]
 
@@ -119,7 +128,7 @@ def check_password(value: Any, info: ValidationInfo) -> SecretStr:
     minimum = rule_context(info).cfg.passwords.min_length
     if len(raw) < minimum or len(raw) > PASSWORD_MAX:
         raise ValueError(f"must be {minimum}-{PASSWORD_MAX} characters long")
-    if not any(c.isalpha() for c in raw) or not any(c.isdigit() for c in raw):
+    if not any(c.isalpha() for c in raw) or not any(c in "0123456789" for c in raw):
         raise ValueError("must contain at least one letter and one digit")
     return secret
 
@@ -214,12 +223,19 @@ def normalise_currency(value: Any) -> str:
     return code
 
 
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})  # tzdata files, not zones
+
+
+def iana_zone_names() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(name for name in available_timezones() if name not in NOT_ZONES)
+
+
 @lru_cache(maxsize=1)
 def timezone_names() -> dict[str, str]:
     """Every IANA zone name, keyed case-insensitively."""
-    from zoneinfo import available_timezones
-
-    return {name.casefold(): name for name in available_timezones()}
+    return {name.casefold(): name for name in iana_zone_names()}
 
 
 def normalise_timezone(value: Any) -> str:
@@ -258,7 +274,10 @@ AccountType = choice("prepaid", "postpaid")
 # --- numbers, money, dates ------------------------------------------------------------------
 
 
-def whole(minimum: int, maximum: int | None = None):
+INT_MAX = 2**31 - 1  # the largest INTEGER on every backend
+
+
+def whole(minimum: int, maximum: int = INT_MAX):
     def check(value: Any) -> int:
         if isinstance(value, bool):
             raise ValueError("must be a whole number")
@@ -269,9 +288,8 @@ def whole(minimum: int, maximum: int | None = None):
             if not re.fullmatch(r"[+-]?\d+", text_value):
                 raise ValueError(f"must be a whole number (got {value!r})")
             number = int(text_value)
-        if number < minimum or (maximum is not None and number > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            raise ValueError(f"must be at least {minimum}{upper} (got {number})")
+        if number < minimum or number > maximum:
+            raise ValueError(f"must be at least {minimum} and at most {maximum} (got {number})")
         return number
 
     return Annotated[int, BeforeValidator(check)]
@@ -330,6 +348,7 @@ Expiry = Annotated[datetime, BeforeValidator(check_expiry)]
 
 # --- number translation ---------------------------------------------------------------------
 
+TRANSLATION_MAX = 1000  # the column's size
 _TRANSLATION_MATCH = re.compile(r"\*|[0-9*#+]+")
 _TRANSLATION_REPLACE = re.compile(r"|\*|[0-9*#+]+")
 
@@ -365,7 +384,10 @@ def normalise_number_translation(value: Any) -> str:
                 f"rule {position}: replace {replace!r} must be empty, * or made of 0-9 * # +"
             )
         rules.append(f"{match}/{replace}")
-    return ",".join(rules)
+    normalised = ",".join(rules)
+    if len(normalised) > TRANSLATION_MAX:
+        raise ValueError(f"must be at most {TRANSLATION_MAX} characters once normalised")
+    return normalised
 
 
 NumberTranslation = Annotated[str, BeforeValidator(normalise_number_translation)]

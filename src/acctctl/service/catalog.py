@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from acctctl.errors import Conflict, FieldError, NotFound, ValidationFailed
-from acctctl.models.rules import check_money
+from acctctl.errors import Conflict, FieldError, NotFound, UsageError, ValidationFailed
+from acctctl.models.rules import INT_MAX, check_money
 from acctctl.models.tables import Account, Country, Currency, RateGroup, Role, Tax, Timezone
 from acctctl.service.lookups import Lookups
 
@@ -60,8 +60,8 @@ def create_tax(engine: Engine, name: str, rate: str, amount: str | None, priorit
             problems.append(FieldError(key, str(exc)))
     if "rate" in values and values["rate"] > 100:
         problems.append(FieldError("rate", "must be a percentage from 0 to 100"))
-    if priority < 0:
-        problems.append(FieldError("priority", "must be 0 or more"))
+    if not 0 <= priority <= INT_MAX:
+        problems.append(FieldError("priority", f"must be from 0 to {INT_MAX}"))
     if problems:
         raise ValidationFailed(problems)
     with engine.connect() as conn:
@@ -77,7 +77,7 @@ def create_tax(engine: Engine, name: str, rate: str, amount: str | None, priorit
 def create_role(engine: Engine, name: str, scope: str, description: str) -> dict:
     name = _name(name, "role")
     if scope not in ("admin", "reseller"):
-        raise ValidationFailed([FieldError("for", "must be admin or reseller")])
+        raise UsageError(f"--for must be admin or reseller, got {scope!r}")
     _insert(engine, Role.__table__, {"name": name, "scope": scope, "description": description,
                                      "created_at": datetime.now(UTC)},
             "role", f"{scope}s")

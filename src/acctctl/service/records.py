@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,7 +33,7 @@ def account_record(row: Mapping, refs: Mapping) -> dict:
     for key in output_keys(row["kind"]):
         record[key] = refs[key] if key in REFERENCE_KEYS else row.get(key)
     if record.get("balance") is None and "balance" in record:
-        record["balance"] = 0
+        record["balance"] = Decimal(0)  # every account starts at 0, as money
     return record
 
 

@@ -270,7 +270,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
 
 def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
     from acctctl.cli.report import report_field_errors
-    from acctctl.output import write_json, write_records
+    from acctctl.output import write_records
     from acctctl.service.records import output_keys
 
     fmt = mode["output"]
@@ -294,14 +294,14 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
     if fmt == "json":
         document = {
             "batch_id": result.batch_id,
-            "created": list(created),
+            "created": [],
             "skipped": result.skipped,
             "errors": [e.as_dict() for e in result.errors],
             "summary": summary,
         }
         if result.dry_run:
             document["dry_run"] = True
-        write_json(document)
+        _write_bulk_json(document, created)
     else:
         columns = output_keys(kind) + ["password", "sip_password"]
         write_records((_flatten(r) for r in created), fmt, columns=columns,
@@ -318,6 +318,24 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
             raise typer.Exit(EXIT_PARTIAL)
         failure = ValidationFailed(result.errors, message="nothing was written")
         raise typer.Exit(failure.exit_code)
+
+
+def _write_bulk_json(document: dict, created) -> None:
+    """write_json(document) with "created" streamed from the spool, not held as a list."""
+    import json
+
+    from acctctl.output import plain
+
+    out = sys.stdout
+    head, tail = json.dumps(plain(document), indent=2, ensure_ascii=False).split(
+        '"created": []', 1)
+    out.write(head + '"created": [')
+    first = True
+    for record in created:
+        text = json.dumps(plain(record), indent=2, ensure_ascii=False)
+        out.write(("\n" if first else ",\n") + "\n".join("    " + ln for ln in text.splitlines()))
+        first = False
+    out.write(("]" if first else "\n  ]") + tail + "\n")
 
 
 class _progress:

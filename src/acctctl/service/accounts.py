@@ -32,7 +32,7 @@ from acctctl.models.rules import RuleContext, password_clash
 from acctctl.models.tables import Account, AccountTax, AuditEvent, SipDevice
 from acctctl.models.validate import validate_account
 from acctctl.service import secrets_
-from acctctl.service.lookups import Lookups, owner_label
+from acctctl.service.lookups import Lookups, _chunks, owner_label
 from acctctl.service.records import account_record
 
 MAX_RACE_RETRIES = 8
@@ -89,6 +89,7 @@ class _Row:
     pin_given: bool
     generated: dict = field(default_factory=dict)
     password_hash: str | None = None
+    values: dict | None = None  # the accounts row last inserted
 
 
 def _os_user() -> str:
@@ -118,6 +119,11 @@ def create_accounts(
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
+            if conn.dialect.name == "postgresql":
+                # psycopg prepares a statement after 5 runs, and PostgreSQL may then keep a
+                # generic plan made while the table was small: a sequential scan for every
+                # chunk's look-ups as the batch grows (quadratic). Plan each look-up afresh.
+                conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
             run.execute(conn, rows, progress)
             if options.dry_run or (run.result.errors and not options.continue_on_error):
                 transaction.rollback()
@@ -142,6 +148,7 @@ class _BatchRun:
         self.result = BatchResult(batch_id=str(uuid.uuid4()), dry_run=options.dry_run)
         self.result._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+")
         self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
+        self.error_rows: set[int | None] = set()  # rows with an error (a set: O(1) per row)
         self.length = options.number_length or settings.numbers.length
         self.prefix = (
             options.number_prefix
@@ -168,6 +175,7 @@ class _BatchRun:
         self.result.errors.sort(key=lambda e: (e.row or 0))
 
     def _error(self, row: int, key: str | None, field_key: str, message: str, conflict=False):
+        self.error_rows.add(row)
         self.result.errors.append(
             FieldError(field=field_key, message=message, conflict=conflict, row=row, key=key)
         )
@@ -207,7 +215,7 @@ class _BatchRun:
         key = model.number or model.email
         if not self._unique_in_batch(row, key, model):
             return None
-        if any(e.row == row for e in self.result.errors):
+        if row in self.error_rows:
             return None
         return _Row(
             row=row, model=model, key=key, refs=refs, ids=ids,
@@ -359,7 +367,9 @@ class _BatchRun:
             "number", lambda: secrets_.generate_account_number(self.length, self.prefix)
         )
         p.model.__dict__["number"] = number
-        if self.options.first_name_from_number and p.model.first_name == "(from number)":
+        # --count: the first name follows the number, also when the number is drawn again
+        placeholders = ("(from number)", p.generated.get("number"))
+        if self.options.first_name_from_number and p.model.first_name in placeholders:
             p.model.__dict__["first_name"] = number
         if p.key is None or p.key == p.generated.get("number"):
             p.key = number
@@ -402,10 +412,18 @@ class _BatchRun:
     def _insert(self, pending: list[_Row]) -> list[int]:
         A = Account.__table__
         rows = [self._account_row(p) for p in pending]
-        result = self.conn.execute(
-            sa.insert(A).returning(A.c.id, sort_by_parameter_order=True), rows
-        )
-        ids = [r.id for r in result]
+        for p, values in zip(pending, rows, strict=True):
+            p.values = values
+        # A plain executemany, then the ids by number: RETURNING with sort_by_parameter_order
+        # makes SQLAlchemy fall back to one INSERT per row on SQLite.
+        self.conn.execute(sa.insert(A), rows)
+        by_number: dict[str, int] = {}
+        for chunk in _chunks([r["number"] for r in rows]):
+            found = self.conn.execute(
+                sa.select(A.c.number, A.c.id).where(A.c.number.in_(chunk))
+            )
+            by_number.update((number, account_id) for number, account_id in found)
+        ids = [by_number[r["number"]] for r in rows]
         devices, links, audits = [], [], []
         for p, account_id in zip(pending, ids, strict=True):
             m = p.model
@@ -448,7 +466,7 @@ class _BatchRun:
     def _record(self, pending: list[_Row], ids: list[int]) -> None:
         spool = self.result._spool
         for p in pending:
-            row = self._account_row(p)
+            row = p.values  # as inserted: computed once, in _insert
             refs = dict(p.refs)
             refs["sip_device"] = bool(getattr(p.model, "sip_device", False))
             refs["role"] = refs["role"] or (

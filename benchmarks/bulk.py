@@ -1,0 +1,285 @@
+"""Bulk creation benchmark: acctctl's pipeline next to a floor, on SQLite and PostgreSQL.
+
+    python benchmarks/bulk.py --rows 100000 --backend both
+
+A CSV of N customers is generated; every row carries `password_hash` (one precomputed argon2id
+hash, reused), so hashing cost is not measured. Then, each in a fresh process on a fresh
+scratch database:
+
+* pipeline: `acctctl.service.accounts.create_accounts` reading the CSV with
+  `acctctl.service.rows.read_rows` (exactly what `acctctl create customer --from-file` runs),
+  then streaming the created records back (as `-o jsonl` does). It also writes the SIP
+  device (default `create_sip_device = true`), a PIN and an audit event per account.
+* floor: the same rows, validated by the same model (`validate_account`), inserted with
+  SQLAlchemy Core executemany into `accounts` only (500 rows a call), in one transaction.
+
+Memory is reported as the peak RSS growth of the worker process over its RSS after imports and
+setup (ru_maxrss delta). A separate tracemalloc run of the pipeline at N/10 and N/5 rows on
+SQLite shows whether the Python heap grows with the number of rows (streaming check).
+
+PostgreSQL: ACCTCTL_BENCH_POSTGRES_URL (a server URL, default
+postgresql://postgres@127.0.0.1:5432/postgres); scratch databases are created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+PG_URL = os.environ.get(
+    "ACCTCTL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+CHUNK = 500
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+def make_csv(path: str, rows: int) -> None:
+    from argon2 import PasswordHasher
+
+    hashed = PasswordHasher().hash("Bench-password-1")  # argon2id, library defaults
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["number", "first_name", "last_name", "email", "country",
+                         "password_hash"])
+        for i in range(rows):
+            writer.writerow([str(4_000_000_000 + i), f"First{i}", f"Last{i}",
+                             f"user{i}@example.com", "GB", hashed])
+    os.chmod(path, 0o600)
+
+
+# --- scratch databases ---------------------------------------------------------------------
+
+
+class Scratch:
+    """Fresh migrated databases of one backend, cloned from a migrated template."""
+
+    def __init__(self, backend: str, workdir: str):
+        from acctctl.db.engine import make_engine
+        from acctctl.db.migrate import upgrade
+
+        self.backend, self.workdir, self.made = backend, workdir, []
+        if backend == "sqlite":
+            self.template = os.path.join(workdir, "template.db")
+            url = f"sqlite:///{self.template}"
+        else:
+            self.template = f"acctctl_bench_tmpl_{uuid.uuid4().hex[:8]}"
+            self._admin(f'CREATE DATABASE "{self.template}"')
+            self.made.append(self.template)
+            url = self._url(self.template)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+
+    def _url(self, name: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self, sql: str) -> None:
+        import sqlalchemy as sa
+
+        url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+        engine.dispose()
+
+    def fresh(self) -> str:
+        name = f"acctctl_bench_{uuid.uuid4().hex[:8]}"
+        if self.backend == "sqlite":
+            path = os.path.join(self.workdir, name + ".db")
+            shutil.copy(self.template, path)
+            return f"sqlite:///{path}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.made.append(name)
+        return self._url(name)
+
+    def drop(self) -> None:
+        if self.backend == "postgresql":
+            for name in reversed(self.made):
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- workers (each in its own process) -----------------------------------------------------
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def worker(what: str, url: str, path: str, trace: bool) -> dict:
+    import sqlalchemy as sa  # noqa: F401  (imports happen before the baseline)
+
+    from acctctl.config import Settings
+    from acctctl.db.engine import make_engine
+    from acctctl.models.validate import validate_account  # noqa: F401
+    from acctctl.service.accounts import BatchOptions, create_accounts  # noqa: F401
+
+    settings = Settings()
+    engine = make_engine(url)
+    with engine.connect() as conn:  # connect (and warm the pool) before the baseline
+        conn.exec_driver_sql("SELECT 1")
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start()
+    base = _rss_kib()
+    started = time.perf_counter()
+    created = run_pipeline(engine, settings, path) if what == "pipeline" else run_floor(
+        engine, settings, path)
+    seconds = time.perf_counter() - started
+    peak_traced = None
+    if trace:
+        import tracemalloc
+
+        peak_traced = tracemalloc.get_traced_memory()[1]
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM accounts").scalar_one()
+    engine.dispose()
+    return {"what": what, "created": created, "stored": stored, "seconds": seconds,
+            "rss_delta_kib": max(maxrss - base, 0), "traced_peak": peak_traced}
+
+
+def run_pipeline(engine, settings, path: str) -> int:
+    from acctctl.service.accounts import BatchOptions, create_accounts
+    from acctctl.service.rows import read_rows
+
+    result = create_accounts(engine, settings, "customer", read_rows(path, "csv"),
+                             BatchOptions(mode="file", command="benchmarks/bulk.py"))
+    try:
+        if result.errors:
+            raise SystemExit(f"pipeline reported errors: {result.errors[:3]}")
+        return sum(1 for _ in result.created())
+    finally:
+        result.close()
+
+
+def run_floor(engine, settings, path: str) -> int:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from acctctl.models.rules import RuleContext
+    from acctctl.models.tables import Account, RateGroup
+    from acctctl.models.validate import validate_account
+    from acctctl.service.rows import read_rows
+
+    A, RG = Account.__table__, RateGroup.__table__
+    now = datetime.now(UTC)
+    ctx = RuleContext(settings=settings, now=now)
+    batch_id = str(uuid.uuid4())
+    created = 0
+    with engine.begin() as conn:
+        rate_group_id = conn.execute(
+            sa.select(RG.c.id).where(RG.c.name == "default", RG.c.reseller_id.is_(None))
+        ).scalar_one()
+        chunk: list[dict] = []
+        for _number, raw in read_rows(path, "csv"):
+            m = validate_account("customer", raw, ctx)
+            values = {k: v for k, v in m.__dict__.items() if k in A.c}
+            values.update(
+                kind="customer", password_hash=m.password_hash.get_secret_value(),
+                email_key=m.email.casefold() if m.email else None,
+                rate_group_id=rate_group_id, reseller_id=None, role_id=None, created_at=now,
+                created_by="bench", batch_id=batch_id, balance=Decimal(0),
+            )
+            chunk.append(values)
+            if len(chunk) >= CHUNK:
+                conn.execute(sa.insert(A), chunk)
+                created += len(chunk)
+                chunk = []
+        if chunk:
+            conn.execute(sa.insert(A), chunk)
+            created += len(chunk)
+    return created
+
+
+def spawn(what: str, url: str, path: str, trace: bool = False) -> dict:
+    args = [sys.executable, os.path.abspath(__file__), "--worker", what, url, path]
+    if trace:
+        args.append("--trace")
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{what} worker failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def mib(kib: float) -> str:
+    return f"{kib / 1024:7.1f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--no-memcheck", action="store_true",
+                        help="skip the tracemalloc streaming check")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(*args.worker, trace=args.trace)))
+        return
+
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    workdir = tempfile.mkdtemp(prefix="acctctl-bench-")
+    try:
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, {platform.platform()}")
+        path = os.path.join(workdir, "rows.csv")
+        make_csv(path, args.rows)
+        print(f"rows: {args.rows:,} customers with password_hash "
+              f"({os.path.getsize(path) / 2**20:.1f} MiB of CSV)\n")
+        print(f"{'backend':<11} {'run':<9} {'seconds':>8} {'rows/s':>9} {'peak RSS +':>13}")
+        for backend in backends:
+            scratch = Scratch(backend, workdir)
+            try:
+                for what in ("floor", "pipeline"):
+                    r = spawn(what, scratch.fresh(), path)
+                    assert r["created"] == r["stored"] == args.rows, r
+                    print(f"{backend:<11} {what:<9} {r['seconds']:8.1f} "
+                          f"{args.rows / r['seconds']:9,.0f} {mib(r['rss_delta_kib']):>13}",
+                          flush=True)
+            finally:
+                scratch.drop()
+        if not args.no_memcheck:
+            memcheck(workdir, max(args.rows // 10, 1000))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def memcheck(workdir: str, small: int) -> None:
+    """tracemalloc peak of the pipeline at `small` and 2 x `small` rows (SQLite)."""
+    print(f"\nstreaming check (tracemalloc, pipeline, SQLite): {small:,} vs {2 * small:,} rows")
+    scratch = Scratch("sqlite", workdir)
+    peaks = []
+    for n in (small, 2 * small):
+        path = os.path.join(workdir, f"mem{n}.csv")
+        make_csv(path, n)
+        r = spawn("pipeline", scratch.fresh(), path, trace=True)
+        peaks.append(r["traced_peak"])
+        print(f"  {n:>9,} rows: tracemalloc peak {r['traced_peak'] / 2**20:7.1f} MiB, "
+              f"{r['traced_peak'] / n:7.0f} B/row")
+    print(f"  growth per extra row: {(peaks[1] - peaks[0]) / small:.0f} B")
+
+
+if __name__ == "__main__":
+    main()

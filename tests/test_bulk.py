@@ -203,7 +203,8 @@ def test_malformed_password_hash_exits_3(cli, tmp_path, engine):
     path = write_csv(tmp_path / "badhash.csv", rows)
     result = cli("create", "customer", "--from-file", path)
     assert result.exit_code == 3
-    assert "row 2 (5000002)" in result.stderr and "password-hash" in result.stderr
+    # file rows are named by their keys: password_hash has no flag
+    assert "row 2 (5000002): password_hash:" in result.stderr
     doc = cli.json("create", "customer", "--from-file", path, code=3)
     assert [(e["row"], e["field"]) for e in doc["errors"]] == [(2, "password_hash")]
     assert numbers_in_db(engine) == set()
@@ -345,3 +346,20 @@ def test_other_kinds_in_bulk(cli, tmp_path, kind):
     assert {a["kind"] for a in doc["created"]} == {kind}
     listed_kinds = [a["kind"] for a in listed(cli)]
     assert listed_kinds.count(kind) == 3
+
+
+def test_table_output_prints_every_secret_whole_and_nothing_when_nothing_was_created(
+        cli, engine, tmp_path):
+    result = cli("create", "customer", "--count", "3", "--prefix", "61", "--length", "6",
+                 env={"COLUMNS": "40"})
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip()[:2] == "61"]
+    assert len(rows) == 3
+    for cells in rows:
+        number, password, sip = cells[0], cells[-2], cells[-1]
+        assert len(password) == 16 and len(sip) == 24, cells  # not cut short by the width
+        assert number in numbers_in_db(engine)
+    bad = write_csv(tmp_path / "bad.csv", [{"first_name": "A", "email": "nope"}])
+    failed = cli("create", "customer", "--from-file", bad)
+    assert failed.exit_code == 3 and failed.stdout == ""
+    assert "row 1 (nope): email:" in failed.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -684,3 +685,33 @@ def test_every_account_starts_with_a_zero_balance_of_money(cli):
     admin = cli.json("create", "admin", "--first-name", "Root", "--email", "r@example.com")
     customer = create(cli)
     assert admin["balance"] == customer["balance"] == "0"
+
+
+def test_if_exists_skip_on_a_single_create_shows_the_existing_account(cli):
+    first = create(cli, "--email", "skip@example.com")
+    again = cli("create", "customer", "--first-name", "Other", "--email", "SKIP@example.com",
+                "--if-exists", "skip", "-o", "json")
+    assert again.exit_code == 0, again.stderr
+    shown = json.loads(again.stdout)
+    assert shown["number"] == first["number"] and shown["first_name"] == "Ada"
+    assert "generated" not in shown and "skipped" in again.stderr
+    by_number = cli("create", "customer", "--first-name", "X", "--number", first["number"],
+                    "--if-exists", "skip", "-o", "json")
+    assert by_number.exit_code == 0 and json.loads(by_number.stdout)["number"] == first["number"]
+    assert len(cli.json("account", "list")) == 1
+
+
+def test_an_empty_password_file_is_a_rule_error_not_a_generated_password(cli, tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    result = fail(cli, "--password-file", str(empty))
+    assert "--password-file/--password-stdin: must be 8-128" in result.stderr
+    nothing_written(cli)
+
+
+def test_a_full_number_space_is_invalid_data_with_a_hint(cli, config_file):
+    config_file.write_text(config_file.read_text() + "\n[numbers]\nlength = 1\n")
+    for _ in range(9):
+        create(cli, "--no-sip-device")
+    result = fail(cli, "--no-sip-device")
+    assert "number space is full" in result.stderr and "hint:" in result.stderr

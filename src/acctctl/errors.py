@@ -56,6 +56,12 @@ class NotFound(AcctctlError):
     exit_code = EXIT_INVALID
 
 
+class Exhausted(AcctctlError):
+    """No free value is left to generate (numbers of a prefix and length, PINs)."""
+
+    exit_code = EXIT_INVALID
+
+
 class Conflict(AcctctlError):
     exit_code = EXIT_CONFLICT
 

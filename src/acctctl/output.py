@@ -73,17 +73,52 @@ def write_records(records: Iterable[dict], fmt: str, columns: list[str] | None =
 
 
 def write_table(records: list[dict], columns: list[str] | None, title: str | None, out) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     columns = columns or (list(records[0]) if records else [])
     table = Table(title=title, show_lines=False)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for record in records:
         table.add_row(*(Text(cell(record.get(c))) for c in columns))
-    Console(file=out, soft_wrap=False).print(table)
+    _data_console(out).print(table)
+
+
+def write_table_stream(records: Iterable[dict], columns: list[str], title: str | None = None,
+                       out=None, chunk: int = 500) -> None:
+    """A table of any length in bounded memory: rendered chunk by chunk, one header."""
+    out = out or sys.stdout
+    batch: list[dict] = []
+    first = True
+    for record in records:
+        batch.append(record)
+        if len(batch) >= chunk:
+            _table_chunk(batch, columns, title if first else None, first, out)
+            batch, first = [], False
+    if batch:  # nothing at all: print nothing (the summary on stderr says so)
+        _table_chunk(batch, columns, title if first else None, first, out)
+
+
+def _table_chunk(records, columns, title, header: bool, out) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, show_header=header, box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")  # never cut a value (secrets!) short
+    for record in records:
+        table.add_row(*(Text(cell(record.get(c))) for c in columns))
+    _data_console(out).print(table)
+
+
+def _data_console(out):
+    """On a terminal, its width; into a pipe or file, as wide as the data needs."""
+    from rich.console import Console
+
+    is_tty = getattr(out, "isatty", lambda: False)()
+    return Console(file=out, soft_wrap=True, width=None if is_tty else 4096)
 
 
 def write_account_card(record: dict, out=None) -> None:

@@ -175,6 +175,9 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             )
             failure.kind = kind
             raise failure
+        if result.skipped:
+            _report_skipped_single(engine, kind, given, result, mode["output"])
+            return
         record = next(iter(result.created()))
         record.pop("_row", None)
         if mode["dry_run"]:
@@ -187,6 +190,17 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             say(f"created {kind} {record['number']} (batch {result.batch_id})", "green")
     finally:
         result.close()
+
+
+def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
+    """--if-exists skip: nothing is touched; show the account that is already there."""
+    from acctctl.service.catalog import find_account
+
+    key = result.skipped[0]["key"]
+    existing = (find_account(engine, number=given["number"]) if given.get("number")
+                else find_account(engine, email=given["email"]))
+    say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
+    _render_single(existing, fmt)
 
 
 def _render_single(record: dict, fmt: str) -> None:
@@ -270,7 +284,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
 
 def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
     from acctctl.cli.report import report_field_errors
-    from acctctl.output import write_records
+    from acctctl.output import write_records, write_table_stream
     from acctctl.service.records import output_keys
 
     fmt = mode["output"]
@@ -302,12 +316,17 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
         if result.dry_run:
             document["dry_run"] = True
         _write_bulk_json(document, created)
+    elif fmt == "table":
+        # a readable summary, streamed in chunks: all columns of 100,000 accounts in one
+        # rich table would take minutes and gigabytes; -o csv/jsonl carry every field
+        write_table_stream((_flatten(r) for r in created), BULK_TABLE_COLUMNS,
+                           title=f"{kind} accounts")
     else:
         columns = output_keys(kind) + ["password", "sip_password"]
-        write_records((_flatten(r) for r in created), fmt, columns=columns,
-                      title=f"{kind} accounts")
+        write_records((_flatten(r) for r in created), fmt, columns=columns)
     if result.errors:
-        report_field_errors(result.errors, kind)
+        # rows of a file are keyed by field keys; --count rows come from flags
+        report_field_errors(result.errors, kind, use_keys=mode["from_file"] is not None)
     verb = "would create" if result.dry_run else "created"
     would = result.created_count if result.dry_run else summary["created"]
     say(f"{verb} {would}, skipped {summary['skipped']}, failed {summary['failed']}; "
@@ -336,6 +355,10 @@ def _write_bulk_json(document: dict, created) -> None:
         out.write(("\n" if first else ",\n") + "\n".join("    " + ln for ln in text.splitlines()))
         first = False
     out.write(("]" if first else "\n  ]") + tail + "\n")
+
+
+BULK_TABLE_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "reseller",
+                      "password", "sip_password"]
 
 
 class _progress:

@@ -31,12 +31,18 @@ def report_error(exc: AcctctlError, kind: str | None = None) -> None:
         say(f"hint: {exc.hint}")
 
 
-def report_field_errors(errors: list[FieldError], kind: str | None, group_after: int = 20) -> None:
-    """One line per problem; in a big file, identical problems are grouped with their rows."""
+def report_field_errors(errors: list[FieldError], kind: str | None, group_after: int = 20,
+                        use_keys: bool = False) -> None:
+    """One line per problem; in a big file, identical problems are grouped with their rows.
+
+    use_keys: name fields by their file key (rows of a file), not by flag."""
+    def name(field: str) -> str:
+        return field if use_keys else flag_name(field, kind)
+
     if len(errors) <= group_after or all(e.row is None for e in errors):
         for e in errors:
             where = f"row {e.row}" + (f" ({e.key})" if e.key else "") + ": " if e.row else ""
-            say(f"{where}{flag_name(e.field, kind)}: {e.message}", "red")
+            say(f"{where}{name(e.field)}: {e.message}", "red")
         return
     groups: dict[tuple[str, str], list[FieldError]] = defaultdict(list)
     for e in errors:
@@ -44,7 +50,7 @@ def report_field_errors(errors: list[FieldError], kind: str | None, group_after:
     for (field, _), members in groups.items():
         rows = ", ".join(str(m.row) for m in members[:10])
         more = f" and {len(members) - 10} more" if len(members) > 10 else ""
-        say(f"{flag_name(field, kind)}: {members[0].message} — rows {rows}{more}", "red")
+        say(f"{name(field)}: {members[0].message} — rows {rows}{more}", "red")
 
 
 def _shape(message: str) -> str:

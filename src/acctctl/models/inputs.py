@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, ClassVar
 
 from pydantic import SecretStr, ValidationError, ValidationInfo, model_validator
@@ -280,8 +281,9 @@ DEFAULT_ROLE = {"reseller": "reseller", "admin": "admin", "subadmin": "subadmin"
 # --- metadata helpers -----------------------------------------------------------------------
 
 
+@cache
 def field_specs(model: type[AccountInput]) -> dict[str, dict]:
-    """key -> metadata, in form order (group, then order)."""
+    """key -> metadata, in form order (group, then order). Cached and shared: read only."""
     specs = {}
     for key, info in model.model_fields.items():
         extra = dict(info.json_schema_extra or {})
@@ -304,7 +306,7 @@ def config_value(settings: Any, path: str) -> Any:
 
 def flag_for(kind: str, key: str) -> str:
     spec = field_specs(KINDS[kind]).get(key)
-    if spec is None:
+    if spec is None or spec["file_only"]:
         return key
     return "--password-file/--password-stdin" if key == "password" else spec["flag"]
 

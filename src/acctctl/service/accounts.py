@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from acctctl.db.engine import mask
-from acctctl.errors import DatabaseError, FieldError, ValidationFailed
+from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
 from acctctl.models.inputs import KINDS, AccountInput, BillingInput
 from acctctl.models.rules import RuleContext, password_clash
 from acctctl.models.tables import Account, AccountTax, AuditEvent, SipDevice
@@ -191,7 +191,9 @@ class _BatchRun:
             self._error(row, None, "row", raw["__error__"].message)
             return None
         data = dict(self.options.defaults)
-        data.update({k: v for k, v in raw.items() if v is not None and v != ""})
+        # Readers already drop empty cells ("not given"); an empty value that gets here was
+        # given on purpose (e.g. an empty --password-file) and its rule judges it.
+        data.update({k: v for k, v in raw.items() if v is not None})
         key = str(data.get("number") or data.get("email") or "") or None
         if self.options.first_name_from_number and "first_name" not in data:
             data["first_name"] = "(from number)"  # replaced once the number is drawn
@@ -358,7 +360,11 @@ class _BatchRun:
                     del self.seen["pin"][p.model.pin]
                     p.model.__dict__["pin"] = None
             if attempt == MAX_DRAWS - 1:
-                raise DatabaseError("could not draw unused numbers: the number space is full")
+                raise Exhausted(
+                    "could not draw unused numbers: the number space is full",
+                    hint=f"numbers of {self.length} digits starting {self.prefix or '1-9'} are "
+                    "(nearly) all taken: set a longer numbers.length or --length",
+                )
 
     def _set_generated_number(self, p: _Row) -> None:
         if p.model.number is not None:
@@ -381,7 +387,10 @@ class _BatchRun:
             if value not in self.seen[name]:
                 self.seen[name][value] = -1
                 return value
-        raise DatabaseError(f"could not draw an unused {name}: the space is exhausted")
+        raise Exhausted(
+            f"could not draw an unused {name}: (nearly) every value is taken",
+            hint="use a longer numbers.length / numbers.pin_length",
+        )
 
     def _hash_passwords(self, pending: list[_Row]) -> list[_Row]:
         to_hash: list[tuple[_Row, str]] = []

@@ -132,13 +132,14 @@ def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def find_account(engine: Engine, number: str) -> dict:
+def find_account(engine: Engine, number: str | None = None, email: str | None = None) -> dict:
     from acctctl.service.records import load_accounts
 
     with engine.connect() as conn:
-        found = load_accounts(conn, number=number)
+        found = load_accounts(conn, number=number, email=email)
     if not found:
-        raise NotFound(f"no account has number {number}")
+        raise NotFound(f"no account has number {number}" if number is not None
+                       else f"no account has email {email}")
     return found[0]
 
 

@@ -40,6 +40,7 @@ def account_record(row: Mapping, refs: Mapping) -> dict:
 def load_accounts(
     conn: Connection,
     number: str | None = None,
+    email: str | None = None,
     kind: str | None = None,
     reseller_id: int | None = None,
     limit: int | None = None,
@@ -62,6 +63,8 @@ def load_accounts(
     )
     if number is not None:
         query = query.where(A.c.number == number)
+    if email is not None:
+        query = query.where(A.c.email_key == email.casefold())
     if kind is not None:
         query = query.where(A.c.kind == kind)
     if reseller_id is not None:

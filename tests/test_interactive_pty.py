@@ -115,3 +115,28 @@ def test_required_flags_and_yes_ask_nothing(env):
     assert finish(child) == 0
     assert "Create this customer?" not in output
     assert "(Use arrow keys)" not in output
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_no_input_never_prompts_even_on_a_terminal(env, how):
+    args = ["create", "customer"] + (["--no-input"] if how == "flag" else [])
+    if how == "env":
+        env = {**env, "ACCTCTL_NO_INPUT": "1"}
+    child = spawn(env, *args)
+    child.expect(pexpect.EOF)  # a prompt would wait here until the timeout fails the test
+    child.close()
+    assert child.exitstatus == 2
+    assert "--first-name" in child.before and "?" not in child.before.split("error")[0]
+
+
+def test_the_gate(monkeypatch):
+    from acctctl.cli.console import Streams
+
+    monkeypatch.delenv("ACCTCTL_NO_INPUT", raising=False)
+    assert Streams(stdin_tty=True, stdout_tty=True).can_prompt()
+    monkeypatch.setenv("ACCTCTL_NO_INPUT", "1")
+    assert not Streams(stdin_tty=True, stdout_tty=True).can_prompt()
+    monkeypatch.delenv("ACCTCTL_NO_INPUT")
+    assert not Streams(stdin_tty=False, stdout_tty=True).can_prompt()
+    assert not Streams(stdin_tty=True, stdout_tty=False).can_prompt()
+    assert not Streams(stdin_tty=True, stdout_tty=True, no_input=True).can_prompt()

@@ -278,7 +278,7 @@ def test_jsonl_output_is_one_created_account_a_line(cli, tmp_path):
     assert len(lines) == 4
     accounts = [json.loads(line) for line in lines]
     assert [a["number"] for a in accounts] == [r["number"] for r in good_rows(4)]
-    assert all(a["password"] for a in accounts)  # generated secrets ride along
+    assert all(a["generated"]["password"] for a in accounts)  # secrets ride along, as in json
 
 
 def test_template_csv_prints_every_key(cli):
@@ -363,3 +363,32 @@ def test_table_output_prints_every_secret_whole_and_nothing_when_nothing_was_cre
     failed = cli("create", "customer", "--from-file", bad)
     assert failed.exit_code == 3 and failed.stdout == ""
     assert "row 1 (nope): email:" in failed.stderr
+
+
+def test_count_refuses_what_cannot_be_generated(cli, engine):
+    whole = cli("create", "customer", "--count", "1", "--prefix", "45", "--length", "2")
+    assert whole.exit_code == 2 and "leaves no digit" in whole.stderr
+    zero = cli("create", "customer", "--count", "2", "--prefix", "0", "--length", "4")
+    assert zero.exit_code == 2 and "must not start with 0" in zero.stderr
+    admins = cli("create", "admin", "--count", "2")
+    assert admins.exit_code == 2 and "own email" in admins.stderr
+    assert numbers_in_db(engine) == set()
+
+
+def test_dry_run_with_a_secrets_file_writes_no_file_and_counts_what_it_would_create(
+        cli, tmp_path, engine):
+    secrets = tmp_path / "secrets.csv"
+    doc = cli.json("create", "customer", "--count", "2", "--secrets-file", str(secrets),
+                   "--dry-run")
+    assert doc["dry_run"] is True and doc["summary"]["created"] == len(doc["created"]) == 2
+    assert not secrets.exists() and numbers_in_db(engine) == set()
+    real = cli("create", "customer", "--count", "2", "--secrets-file", str(secrets))
+    assert real.exit_code == 0 and len(secrets.read_text().splitlines()) == 3
+
+
+def test_csv_output_has_only_the_secret_columns_of_the_kind(cli, tmp_path):
+    path = write_csv(tmp_path / "admins.csv", [{"first_name": "A", "email": "a@example.com"}])
+    result = cli("create", "admin", "--from-file", path, "-o", "csv")
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.splitlines()[0].split(",")
+    assert "password" in header and "sip_password" not in header

@@ -97,3 +97,42 @@ def test_a_lost_race_is_redrawn(cli, engine, monkeypatch):
     with engine.connect() as conn:
         stored = list(conn.execute(sa.text("SELECT number FROM accounts")).scalars())
     assert sorted(stored) == sorted([taken, *numbers])
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+class _Other(Exception):
+    sqlstate = "53300"  # too many connections: not ours to retry
+
+
+def test_a_deadlock_victim_rolls_back_its_savepoint_and_retries(cli, engine, monkeypatch):
+    real_insert = accounts._BatchRun._insert
+    calls = {"n": 0}
+
+    def insert(self, pending):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            real_insert(self, pending)  # half done, then chosen as the deadlock victim
+            raise sa.exc.OperationalError("INSERT", {}, _Deadlock("deadlock detected"))
+        return real_insert(self, pending)
+
+    monkeypatch.setattr(accounts._BatchRun, "_insert", insert)
+    doc = cli.json("create", "customer", "--count", "3")
+    assert calls["n"] == 2 and doc["summary"]["created"] == 3
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one()
+        devices = conn.execute(sa.text("SELECT count(*) FROM sip_devices")).scalar_one()
+    assert stored == devices == 3  # the victim's first attempt left nothing behind
+
+
+def test_other_operational_errors_are_not_retried_and_exit_5(cli, monkeypatch):
+    def insert(self, pending):
+        raise sa.exc.OperationalError("INSERT", {}, _Other("too many connections"))
+
+    monkeypatch.setattr(accounts._BatchRun, "_insert", insert)
+    result = cli("create", "customer", "--count", "3")
+    assert result.exit_code == 5 and "too many connections" in result.stderr
+    assert "internal error" not in result.stderr
+    assert cli.json("account", "list") == []

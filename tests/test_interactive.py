@@ -412,3 +412,15 @@ def test_flag_value_that_no_longer_fits_is_dropped_not_looped(settings, engine):
                          confirm=False, prompter=fake)
     assert fake.asked == ["First name"]
     assert "credit_limit" not in answers
+
+
+def test_an_email_or_number_already_taken_is_asked_again_at_once(settings, engine, cli):
+    taken = cli.json("create", "customer", "--first-name", "Old", "--email", "old@example.com")
+    fake = FakePrompter({"First name": "Ada",
+                         "Account number": [taken["number"], ""],
+                         "Email": ["OLD@example.com", "new@example.com"]})
+    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+                         prompter=fake)
+    assert fake.asked.count("Email") == 2 and fake.asked.count("Account number") == 2
+    assert sum("already used" in e for e in fake.errors) == 2
+    assert answers["email"] == "new@example.com" and "number" not in answers

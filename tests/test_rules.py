@@ -533,3 +533,10 @@ def test_reseller_reference_is_not_bound_by_todays_number_length():
     short = ctx(numbers={"length": 4})
     assert ok("reseller", "4123456789", context=short) == "4123456789"
     assert "existing account" in bad("reseller", "12ab", context=short)
+
+
+def test_messages_show_values_as_written_not_python_reprs():
+    from decimal import Decimal as D
+
+    assert "got 2.0)" in bad("max_channels", D("2.0"))
+    assert "got 100.123456" in bad("credit_limit", D("100.123456"))

@@ -92,6 +92,8 @@ class NumbersSettings(BaseModel):
     def _prefix_leaves_room(cls, value: str, info: ValidationInfo) -> str:
         if not re.fullmatch(r"[0-9]*", value):  # str.isdigit() would accept "²"
             raise ValueError("must contain digits 0-9 only")
+        if value.startswith("0"):
+            raise ValueError("must not start with 0 (generated numbers never do)")
         # A prefix as long as the number leaves nothing random to generate.
         length = info.data.get("length")
         if length is not None and len(value) >= length:

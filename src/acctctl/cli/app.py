@@ -48,6 +48,13 @@ class AcctctlGroup(TyperGroup):
         except Exception as exc:
             if _is_click_exception(exc):
                 raise
+            if _is_operational(exc):  # the database went away or refused: exit 5, not a bug
+                from acctctl.cli.report import report_error
+                from acctctl.errors import DatabaseError
+
+                error = DatabaseError(f"database error: {_brief(exc)}; nothing was written")
+                report_error(error)
+                raise typer.Exit(error.exit_code) from None
             from acctctl.cli.console import say
 
             say(f"internal error (a bug in acctctl, please report it): "
@@ -66,6 +73,11 @@ def _brief(exc: Exception) -> str:
     never the SQL statement or its parameters."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else ""
+
+
+def _is_operational(exc: Exception) -> bool:
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError)
 
 
 def _is_click_exception(exc: Exception) -> bool:

@@ -25,7 +25,10 @@ def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any])
     password = _read_password(mode, bulk)
     if password is not None:
         given["password"] = password
-    secrets_file = _open_secrets_file(mode["secrets_file"])
+    if mode["dry_run"] and mode["secrets_file"] and os.path.exists(mode["secrets_file"]):
+        raise UsageError(f"--secrets-file {mode['secrets_file']} exists; it is never overwritten")
+    # a dry run generates nothing worth keeping, so it writes no secrets file either
+    secrets_file = None if mode["dry_run"] else _open_secrets_file(mode["secrets_file"])
     try:
         if bulk:
             _run_bulk(state, kind, given, mode, secrets_file)
@@ -53,6 +56,11 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
     if mode["count"] is not None:
         if mode["count"] < 1:
             raise UsageError("--count must be at least 1")
+        from acctctl.models.inputs import KINDS
+
+        if KINDS[kind].model_fields["email"].is_required():
+            raise UsageError(f"--count cannot create {kind}s: each needs its own email "
+                             "(required); list them in a file for --from-file")
         shared = [k for k in ("number", "email", "pin") if k in given]
         if shared:
             raise UsageError(
@@ -61,8 +69,13 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
             )
     if mode["length"] is not None and mode["length"] < 1:
         raise UsageError("--length must be at least 1")
-    if mode["prefix"] is not None and not mode["prefix"].isdigit():
-        raise UsageError("--prefix must be digits")
+    if mode["prefix"] is not None:
+        if not (mode["prefix"].isascii() and mode["prefix"].isdigit()):
+            raise UsageError("--prefix must be digits")
+        if mode["prefix"].startswith("0"):
+            raise UsageError("--prefix must not start with 0: generated numbers never do")
+    if mode["length"] is not None and mode["length"] > 18:
+        raise UsageError("--length must be at most 18")
     if mode["password_file"] and mode["password_stdin"]:
         raise UsageError("--password-file and --password-stdin cannot be combined")
     if mode["password_stdin"] and mode["from_file"] == "-":
@@ -210,13 +223,15 @@ def _render_single(record: dict, fmt: str) -> None:
         write_json(record)
     elif fmt == "table":
         write_account_card(record)
+    elif fmt == "jsonl":
+        write_records([record], fmt)  # a JSON object, the same shape as -o json
     else:
         flat = _flatten(record)
         write_records([flat], fmt, columns=list(flat))
 
 
 def _flatten(record: dict) -> dict:
-    """jsonl/csv: generated secrets become `password` / `sip_password` columns."""
+    """csv and tables: generated secrets become `password` / `sip_password` columns."""
     flat = {k: v for k, v in record.items() if k not in ("generated", "_row")}
     for key, value in (record.get("generated") or {}).items():
         flat[key] = value
@@ -249,6 +264,9 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
         engine = state.engine()
         length = mode["length"] or settings.numbers.length
         prefix = mode["prefix"] if mode["prefix"] is not None else settings.numbers.prefix
+        if len(prefix) >= length:
+            raise UsageError(f"--prefix {prefix} leaves no digit to generate in a "
+                             f"{length}-digit number: give a longer --length")
         free = free_numbers(engine, prefix, length)
         if mode["count"] > free:
             from acctctl.errors import NotFound
@@ -303,7 +321,8 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
 
     created = strip(created)
     created_n = 0 if nothing_written and not result.dry_run else result.created_count
-    summary = {"created": 0 if result.dry_run else created_n,
+    # a dry run reports what it would create, matching its "created" list ("dry_run": true)
+    summary = {"created": result.created_count if result.dry_run else created_n,
                "skipped": len(result.skipped), "failed": failed_rows}
     if fmt == "json":
         document = {
@@ -321,9 +340,11 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
         # rich table would take minutes and gigabytes; -o csv/jsonl carry every field
         write_table_stream((_flatten(r) for r in created), BULK_TABLE_COLUMNS,
                            title=f"{kind} accounts")
+    elif fmt == "jsonl":
+        write_records(created, fmt)  # one JSON object a line, "generated" as in -o json
     else:
-        columns = output_keys(kind) + ["password", "sip_password"]
-        write_records((_flatten(r) for r in created), fmt, columns=columns)
+        secrets = ["password"] + (["sip_password"] if "sip_device" in output_keys(kind) else [])
+        write_records((_flatten(r) for r in created), fmt, columns=output_keys(kind) + secrets)
     if result.errors:
         # rows of a file are keyed by field keys; --count rows come from flags
         report_field_errors(result.errors, kind, use_keys=mode["from_file"] is not None)

@@ -253,7 +253,25 @@ class Wizard:
 
         if key not in self.model.model_fields:
             return True, value
-        return validate_field(self.kind, key, value, self._ctx())
+        ok, result = validate_field(self.kind, key, value, self._ctx())
+        if ok and key in ("number", "email", "pin") and self.engine is not None:
+            taken = self._taken(key, result)
+            if taken:
+                return False, taken
+        return ok, result
+
+    def _taken(self, key: str, value: Any) -> str | None:
+        """Ask the database now, so a value another account holds is re-asked here rather
+        than failing after the summary (the service's constraint stays the real guard)."""
+        from acctctl.service.lookups import Lookups
+
+        if value is None:
+            return None
+        probe = {"number": {"numbers": [value]}, "email": {"email_keys": [value.casefold()]},
+                 "pin": {"pins": [value]}}[key]
+        with self.engine.connect() as conn:
+            taken = Lookups(conn).existing(**probe)[key]
+        return "is already used by another account" if taken else None
 
     def _validator(self, key: str):
         """The prompt's validate=: the field's own rule; empty is fine when optional."""

@@ -41,6 +41,11 @@ def rule_context(info: ValidationInfo | None) -> RuleContext:
     return found if isinstance(found, RuleContext) else RuleContext()
 
 
+def shown(value: Any) -> str:
+    """A value as the user wrote it: 2.0, not Decimal('2.0')."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 # --- text -----------------------------------------------------------------------------------
 
 
@@ -286,7 +291,7 @@ def whole(minimum: int, maximum: int = INT_MAX):
         else:
             text_value = str(value).strip()
             if not re.fullmatch(r"[+-]?\d+", text_value):
-                raise ValueError(f"must be a whole number (got {value!r})")
+                raise ValueError(f"must be a whole number (got {shown(value)})")
             number = int(text_value)
         if number < minimum or number > maximum:
             raise ValueError(f"must be at least {minimum} and at most {maximum} (got {number})")
@@ -308,7 +313,7 @@ def check_money(value: Any) -> Decimal:
     if not _MONEY_RE.fullmatch(text_value):
         raise ValueError(
             f"must be a decimal amount with at most 15 digits before and 5 after the point, "
-            f"no sign or separators (e.g. 99999.99999), got {value!r}"
+            f"no sign or separators (e.g. 99999.99999), got {shown(value)}"
         )
     try:
         amount = Decimal(text_value)

@@ -200,7 +200,8 @@ class _BatchRun:
         unknown = [k for k in data if k not in self.model.model_fields]
         for k in unknown:
             applies = [name for name, m in KINDS.items() if k in m.model_fields]
-            why = f"does not apply to a {self.kind}" if applies else "is not a known field"
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            why = f"does not apply to {article} {self.kind}" if applies else "is not a known field"
             self._error(row, key, k, why)
             data.pop(k)
         model = None
@@ -292,8 +293,11 @@ class _BatchRun:
             try:
                 with self.conn.begin_nested():
                     ids = self._insert(pending)
-            except sa.exc.IntegrityError:
-                # Someone else committed one of our values meanwhile: re-check and redraw.
+            except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+                if isinstance(exc, sa.exc.OperationalError) and not _is_deadlock(exc):
+                    raise
+                # Someone else committed one of our values meanwhile (or PostgreSQL chose us
+                # as a deadlock victim): the savepoint is rolled back; re-check and redraw.
                 pending = self._drop_existing(pending)
                 self._draw_numbers_and_pins(pending, redraw_all=True)
                 continue
@@ -424,8 +428,10 @@ class _BatchRun:
         for p, values in zip(pending, rows, strict=True):
             p.values = values
         # A plain executemany, then the ids by number: RETURNING with sort_by_parameter_order
-        # makes SQLAlchemy fall back to one INSERT per row on SQLite.
-        self.conn.execute(sa.insert(A), rows)
+        # makes SQLAlchemy fall back to one INSERT per row on SQLite. Rows go in ascending
+        # number order, so two concurrent writers take unique-index locks in the same order
+        # and wait for each other instead of deadlocking.
+        self.conn.execute(sa.insert(A), sorted(rows, key=lambda r: r["number"]))
         by_number: dict[str, int] = {}
         for chunk in _chunks([r["number"] for r in rows]):
             found = self.conn.execute(
@@ -488,6 +494,10 @@ class _BatchRun:
             record["_row"] = p.row
             spool.write(json.dumps(record, default=_json_default) + "\n")
             self.result.created_count += 1
+
+
+def _is_deadlock(exc: sa.exc.OperationalError) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
 
 
 def _default_role(kind: str) -> str:

@@ -24,15 +24,20 @@ def upgrade(ctx: typer.Context) -> None:
         say(f"upgraded {before or '(empty)'} -> {after}", "green")
 
 
-@app.command("current")
-def current(ctx: typer.Context) -> None:
-    """Print the schema revision of the database, and the newest one acctctl knows."""
+def _revisions(ctx: typer.Context):
+    """(engine, the database's revision, the newest revision acctctl ships)."""
     from acctctl.db import migrate
 
     engine = state_of(ctx).engine(ensure_schema=False)
     with engine.connect() as conn:
         revision = migrate.current_revision(conn)
-    head = migrate.head_revision()
+    return engine, revision, migrate.head_revision()
+
+
+@app.command("current")
+def current(ctx: typer.Context) -> None:
+    """Print the schema revision of the database, and the newest one acctctl knows."""
+    _, revision, head = _revisions(ctx)
     typer.echo(revision or "(none)")
     say("at head" if revision == head else f"behind: the newest is {head}")
 
@@ -43,10 +48,7 @@ def check(ctx: typer.Context) -> None:
     from acctctl.db import migrate
     from acctctl.errors import DatabaseError
 
-    engine = state_of(ctx).engine(ensure_schema=False)
-    with engine.connect() as conn:
-        revision = migrate.current_revision(conn)
-    head = migrate.head_revision()
+    engine, revision, head = _revisions(ctx)
     if revision != head:
         raise DatabaseError(f"schema is at {revision or '(none)'}, the newest is {head}",
                             hint="run: acctctl db upgrade")

@@ -23,10 +23,16 @@ def _owner(conn, reseller: str | None) -> int | None:
 
 
 def _name(value: str, what: str) -> str:
-    name = value.strip()
-    if not 1 <= len(name) <= 60 or any(ord(c) < 32 for c in name):
-        raise ValidationFailed([FieldError("name", f"{what} name must be 1-60 printable chars")])
-    return name
+    """The same rule as the names accounts refer to (rate_group, taxes, role)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from acctctl.models.rules import Name
+
+    try:
+        return TypeAdapter(Name).validate_python(value)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ValidationFailed([FieldError("name", f"{what} name {message}")]) from None
 
 
 def _insert(engine: Engine, table, values: dict, what: str, owner: str) -> dict:

@@ -11,24 +11,11 @@ import io
 import json
 import sys
 from collections.abc import Iterable
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
+from acctctl.plain import plain
+
 FORMATS = ("table", "json", "jsonl", "csv")
-
-
-def plain(value: Any) -> Any:
-    """JSON-safe and exact: Decimal as its digits, datetimes as ISO 8601."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 def cell(value: Any) -> str:

@@ -82,8 +82,12 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
         raise UsageError("--password-stdin and --from-file - both want standard input")
     if mode["interactive"] and (mode["from_file"] is not None or mode["count"] is not None):
         raise UsageError("--interactive creates one account; it cannot be combined with bulk")
-    if "valid_days" in given and "expiry" in given:
-        raise UsageError("--expiry and --valid-days cannot be combined; give one of them")
+    from acctctl.models.inputs import EXCLUSIVE
+
+    for first, second in EXCLUSIVE:  # on the command line, giving both is a usage error
+        if first in given and second in given:
+            raise UsageError(f"--{first.replace('_', '-')} and --{second.replace('_', '-')} "
+                             "cannot be combined; give one of them")
 
 
 def _read_password(mode: dict, bulk: bool) -> str | None:
@@ -207,11 +211,12 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
 
 def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
     """--if-exists skip: nothing is touched; show the account that is already there."""
+    from acctctl.service.accounts import natural_key
     from acctctl.service.catalog import find_account
 
     key = result.skipped[0]["key"]
-    existing = (find_account(engine, number=given["number"]) if given.get("number")
-                else find_account(engine, email=given["email"]))
+    field, value = natural_key(given.get("number"), given.get("email"))
+    existing = find_account(engine, **{field: value})
     say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
     _render_single(existing, fmt)
 
@@ -364,7 +369,7 @@ def _write_bulk_json(document: dict, created) -> None:
     """write_json(document) with "created" streamed from the spool, not held as a list."""
     import json
 
-    from acctctl.output import plain
+    from acctctl.plain import plain
 
     out = sys.stdout
     head, tail = json.dumps(plain(document), indent=2, ensure_ascii=False).split(

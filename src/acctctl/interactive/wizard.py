@@ -150,18 +150,20 @@ class Wizard:
             self._ask_text(key)
 
     def _applies(self, key: str) -> bool:
-        """Dependent fields follow earlier answers; a value that no longer fits is dropped."""
-        reason = None
-        if key == "credit_limit" and self._value("account_type") == "prepaid":
-            reason = "prepaid accounts have no credit limit"
-        elif key == "billing_day" and self._value("billing_schedule") == "daily":
-            reason = "daily billing has no billing day"
-        elif key == "expiry" and self.answers.get("valid_days") not in (None, ""):
-            reason = "the number of valid days sets it"
+        """Dependent fields follow earlier answers (the model says which depend on what); a
+        value that no longer fits is dropped."""
+        from acctctl.models.inputs import field_default, not_applicable
+
+        # the answers so far, over each field's plain default (not the wizard's pre-filled
+        # suggestions: a valid-days answer left empty must let the expiry be asked)
+        values = {k: field_default(self.model, k, self.settings) for k in self.model.model_fields}
+        values.update(self.clean)
+        reason = not_applicable(key, values)
         if reason is None:
             return True
         if self.answers.get(key) not in (None, ""):
-            self._say(f"{self.specs[key]['label']} {self.answers[key]} dropped: {reason}", "dim")
+            label = self.specs[key]["label"]
+            self._say(f"{label} {self.answers[key]} dropped: it {reason}", "dim")
         self.answers.pop(key, None)
         self.clean.pop(key, None)
         return False
@@ -318,21 +320,19 @@ class Wizard:
         return self._default(key)
 
     def _default(self, key: str) -> Any:
-        from acctctl.models.inputs import config_value
+        """What the question offers: the answer or flag so far, else a suggestion (the days an
+        account of this kind is valid by default; the seeded role), else the field's default."""
+        from acctctl.models.inputs import DEFAULT_ROLE, field_default
 
         if self.answers.get(key) is not None:
             return self.answers[key]
-        spec = self.specs[key]
-        if spec["config_default"]:
-            return config_value(self.settings, spec["config_default"])
         if key == "valid_days" and self.model.expires_by_default and "expiry" not in self.answers:
             return self.settings.defaults.valid_days
         if key == "role":
-            from acctctl.models.inputs import DEFAULT_ROLE
-
             return DEFAULT_ROLE.get(self.kind)
-        info = self.model.model_fields.get(key)
-        return None if info is None or info.is_required() else info.get_default()
+        if key not in self.model.model_fields:
+            return None
+        return field_default(self.model, key, self.settings)
 
     def _text_default(self, key: str) -> str:
         value = self._default(key)

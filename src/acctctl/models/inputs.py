@@ -8,6 +8,7 @@ A new kind adds a model and a line in KINDS; a new field adds one attribute here
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
@@ -136,7 +137,7 @@ class AccountInput(SQLModel):
     @model_validator(mode="after")
     def _cross_fields(self, info: ValidationInfo) -> AccountInput:
         ctx = rules.rule_context(info)
-        problems = cross_field_problems(type(self), self.__dict__, ctx, self.model_fields_set)
+        problems = cross_field_problems(type(self), self.__dict__)
         if problems:
             raise ValidationError.from_exception_data(
                 type(self).__name__,
@@ -297,6 +298,17 @@ def field_specs(model: type[AccountInput]) -> dict[str, dict]:
     )
 
 
+def field_default(model: type[AccountInput], key: str, settings: Any) -> Any:
+    """What a field is when it is not given: its configured default, else the model's own
+    (None for a required field). Values derived from other fields (expiry, billing day,
+    notification email) are computed at validation, see derive_values."""
+    info = model.model_fields[key]
+    path = (info.json_schema_extra or {}).get("config_default")
+    if path:
+        return config_value(settings, path)
+    return None if info.is_required() else info.get_default(call_default_factory=True)
+
+
 def config_value(settings: Any, path: str) -> Any:
     value = settings
     for part in path.split("."):
@@ -328,16 +340,37 @@ def missing_required(kind: str, given: dict, settings: Any) -> list[str]:
 # --- cross-field rules ----------------------------------------------------------------------
 
 
-def cross_field_problems(
-    model: type[AccountInput], values: dict, ctx: rules.RuleContext, given: set[str]
-) -> list[tuple[str, str]]:
+#: Fields that exclude each other: give one or the other (on the command line, both is a
+#: usage error; in a file row or an answer, a rule error on the second).
+EXCLUSIVE = (("expiry", "valid_days"),)
+
+
+def not_applicable(key: str, values: Mapping[str, Any]) -> str | None:
+    """Why `key` has no place given the other values, or None when it has one.
+
+    The wizard skips such a question; cross_field_problems reports such a value that is
+    given anyway. One statement of each dependency, for both.
+    """
+    if key == "credit_limit" and values.get("account_type") == "prepaid":
+        return "applies to postpaid accounts only"
+    if key == "billing_day" and values.get("billing_schedule") == "daily":
+        return "is not used with a daily billing schedule"
+    for first, second in EXCLUSIVE:
+        if key == first and values.get(second) not in (None, ""):
+            return f"is set by {second.replace('_', ' ')}"
+    return None
+
+
+def cross_field_problems(model: type[AccountInput], values: dict) -> list[tuple[str, str]]:
     """Rules that involve two fields. Tolerates missing keys so that it can also run on the
     fields that did pass when others failed (every problem is reported at once)."""
     problems: list[tuple[str, str]] = []
     if values.get("password") is not None and values.get("password_hash") is not None:
         problems.append(("password_hash", "give either password or password_hash, not both"))
-    if values.get("expiry") is not None and values.get("valid_days") is not None:
-        problems.append(("valid_days", "cannot be combined with --expiry; give one of them"))
+    for first, second in EXCLUSIVE:
+        if values.get(first) is not None and values.get(second) is not None:
+            problems.append((second, f"cannot be combined with --{first.replace('_', '-')}; "
+                                     "give one of them"))
     password = values.get("password")
     if isinstance(password, SecretStr):
         clash = rules.password_clash(
@@ -346,13 +379,13 @@ def cross_field_problems(
         if clash:
             problems.append(("password", clash))
     if issubclass(model, BillingInput):
-        if values.get("account_type") == "prepaid" and (values.get("credit_limit") or 0) != 0:
+        if not_applicable("credit_limit", values) and (values.get("credit_limit") or 0) != 0:
             problems.append(
                 ("credit_limit", "must be 0 on a prepaid account (it applies to postpaid only)")
             )
         schedule, day = values.get("billing_schedule"), values.get("billing_day")
         if day is not None:
-            if schedule == "daily":
+            if not_applicable("billing_day", values):
                 problems.append(("billing_day", "is not allowed with a daily billing schedule"))
             elif schedule == "weekly" and not 1 <= day <= 7:
                 problems.append(("billing_day", f"must be 1-7 (1 = Monday) for weekly, got {day}"))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from acctctl.errors import FieldError, ValidationFailed
-from acctctl.models.inputs import KINDS, AccountInput, config_value, cross_field_problems
+from acctctl.models.inputs import KINDS, AccountInput, cross_field_problems, field_default
 from acctctl.models.rules import RuleContext
 
 
@@ -42,18 +42,16 @@ def validate_account(kind: str, data: dict, ctx: RuleContext) -> AccountInput:
     # that passed, so that one attempt reports every problem.
     failed = {p.field for p in problems}
     passed = {}
-    for key, info in model.model_fields.items():
+    for key in model.model_fields:
         if key in failed:
             continue
         if key in given:
             ok, result = validate_field(kind, key, given[key], ctx)
             if ok:
                 passed[key] = result
-        elif info.json_schema_extra.get("config_default"):
-            passed[key] = config_value(ctx.cfg, info.json_schema_extra["config_default"])
-        elif not info.is_required():
-            passed[key] = info.get_default(call_default_factory=True)
-    for key, message in cross_field_problems(model, passed, ctx, set(passed)):
+        else:
+            passed[key] = field_default(model, key, ctx.cfg)
+    for key, message in cross_field_problems(model, passed):
         if key not in failed:
             problems.append(FieldError(field=key, message=message))
     failure = ValidationFailed(problems)

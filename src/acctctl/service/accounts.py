@@ -27,10 +27,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from acctctl.db.engine import mask
 from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
-from acctctl.models.inputs import KINDS, AccountInput, BillingInput
+from acctctl.models.inputs import DEFAULT_ROLE, KINDS, AccountInput, BillingInput
 from acctctl.models.rules import RuleContext, password_clash
 from acctctl.models.tables import Account, AccountTax, AuditEvent, SipDevice
 from acctctl.models.validate import validate_account
+from acctctl.plain import plain
 from acctctl.service import secrets_
 from acctctl.service.lookups import Lookups, _chunks, owner_label
 from acctctl.service.records import account_record
@@ -194,7 +195,8 @@ class _BatchRun:
         # Readers already drop empty cells ("not given"); an empty value that gets here was
         # given on purpose (e.g. an empty --password-file) and its rule judges it.
         data.update({k: v for k, v in raw.items() if v is not None})
-        key = str(data.get("number") or data.get("email") or "") or None
+        found = natural_key(data.get("number"), data.get("email"))
+        key = str(found[1]) if found else None
         if self.options.first_name_from_number and "first_name" not in data:
             data["first_name"] = "(from number)"  # replaced once the number is drawn
         unknown = [k for k in data if k not in self.model.model_fields]
@@ -255,7 +257,7 @@ class _BatchRun:
             found, why = self.lookups.role(self.kind, values.get("role"))
             if why:
                 self._error(row, key, "role", why)
-            refs["role"] = values.get("role") or None
+            refs["role"] = values.get("role") or DEFAULT_ROLE[self.kind]
             ids["role_id"] = found
         return refs, ids
 
@@ -316,9 +318,10 @@ class _BatchRun:
         )
         keep = []
         for p in pending:
-            exists_key = (
-                p.model.number in taken["number"] if p.number_given
-                else bool(p.model.email) and p.model.email.casefold() in taken["email"]
+            key = natural_key(p.model.number if p.number_given else None, p.model.email)
+            exists_key = key is not None and (
+                key[1] in taken["number"] if key[0] == "number"
+                else key[1].casefold() in taken["email"]
             )
             if exists_key and self.options.if_exists == "skip":
                 self.result.skipped.append({"row": p.row, "key": p.key, "reason": "exists"})
@@ -484,15 +487,12 @@ class _BatchRun:
             row = p.values  # as inserted: computed once, in _insert
             refs = dict(p.refs)
             refs["sip_device"] = bool(getattr(p.model, "sip_device", False))
-            refs["role"] = refs["role"] or (
-                None if p.ids["role_id"] is None else _default_role(self.kind)
-            )
             record = account_record(row, refs)
             generated = {k: v for k, v in p.generated.items() if k != "number"}
             if generated:
                 record["generated"] = generated
             record["_row"] = p.row
-            spool.write(json.dumps(record, default=_json_default) + "\n")
+            spool.write(json.dumps(plain(record)) + "\n")
             self.result.created_count += 1
 
 
@@ -500,18 +500,13 @@ def _is_deadlock(exc: sa.exc.OperationalError) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
 
 
-def _default_role(kind: str) -> str:
-    from acctctl.models.inputs import DEFAULT_ROLE
-
-    return DEFAULT_ROLE[kind]
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+def natural_key(number: str | None, email: str | None) -> tuple[str, str] | None:
+    """What --if-exists matches on: the number when there is one, else the email."""
+    if number:
+        return "number", number
+    if email:
+        return "email", email
+    return None
 
 
 def free_numbers(engine: Engine, prefix: str, length: int) -> int:

@@ -8,7 +8,6 @@ deadlocking on a lock upgrade.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -89,11 +88,3 @@ def _scrub(text: str, engine: Engine) -> str:
     for secret in filter(None, secrets):
         text = text.replace(secret, "***")
     return text
-
-
-@contextmanager
-def transaction(engine: Engine):
-    """One connection, one transaction; database errors become exit 5 unless handled."""
-    with engine.connect() as conn:
-        with conn.begin():
-            yield conn

@@ -65,20 +65,6 @@ def hash_password(password: str, settings) -> str:
     return _hasher(p.hash_time_cost, p.hash_memory_kib, p.hash_parallelism).hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    if password_hash.startswith("$argon2"):
-        from argon2 import PasswordHasher
-        from argon2.exceptions import VerificationError
-
-        try:
-            return PasswordHasher().verify(password_hash, password)
-        except VerificationError:
-            return False
-    import bcrypt
-
-    return bcrypt.checkpw(password.encode(), password_hash.encode())
-
-
 def hash_passwords(passwords: list[str], settings) -> list[str]:
     """Hash many at once on every core (argon2 releases the GIL while it works)."""
     if len(passwords) < 2:

@@ -424,3 +424,20 @@ def test_an_email_or_number_already_taken_is_asked_again_at_once(settings, engin
     assert fake.asked.count("Email") == 2 and fake.asked.count("Account number") == 2
     assert sum("already used" in e for e in fake.errors) == 2
     assert answers["email"] == "new@example.com" and "number" not in answers
+
+
+def test_the_admin_as_owner_is_offered_only_the_admins_rate_groups_and_taxes(settings, engine):
+    from acctctl.service import catalog
+    from acctctl.service.accounts import BatchOptions, create_accounts
+
+    result = create_accounts(engine, settings, "reseller", [(1, {"first_name": "Rita"})],
+                             BatchOptions(mode="flags", command="test"))
+    rita = next(iter(result.created()))["number"]
+    result.close()
+    catalog.create_rate_group(engine, "rita-rates", rita, True)
+    catalog.create_tax(engine, "rita-vat", "20", None, 0, rita)
+    catalog.create_tax(engine, "admin-vat", "10", None, 0, None)
+    fake = FakePrompter({"Reseller": None, "First name": "Ada"})
+    run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False, prompter=fake)
+    assert fake.options["Rate group"] == ["default"]
+    assert fake.options["Taxes"] == ["admin-vat"]

@@ -371,13 +371,10 @@ class Wizard:
         if cache_key not in self._lists:
             reader = catalog.list_rate_groups if what == "rate_groups" else catalog.list_taxes
             try:
-                rows = reader(self.engine, owner)
+                rows = reader(self.engine, owner, owned_by=True)
             except AcctctlError:  # an unknown reseller: the field check will say so
                 rows = []
-            self._lists[cache_key] = [
-                r for r in rows
-                if r.get("status", "active") == "active" and (r.get("reseller") or None) == owner
-            ]
+            self._lists[cache_key] = [r for r in rows if r["status"] == "active"]
         return self._lists[cache_key]
 
     def _options(self, key: str) -> list[Option] | None:

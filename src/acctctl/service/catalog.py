@@ -94,7 +94,9 @@ def _label(reseller: str | None) -> str:
     return f"reseller {reseller}" if reseller else "the admin"
 
 
-def _owned_list(engine: Engine, table, columns, reseller: str | None) -> list[dict]:
+def _owned_list(engine: Engine, table, columns, reseller: str | None,
+                owned_by: bool) -> list[dict]:
+    """Every owner's entries, or (owned_by) only those of `reseller` (None: the admin)."""
     A = Account.__table__
     with engine.connect() as conn:
         query = (sa.select(*columns, A.c.number.label("reseller"))
@@ -102,18 +104,21 @@ def _owned_list(engine: Engine, table, columns, reseller: str | None) -> list[di
                  .order_by(table.c.name))
         if reseller:
             query = query.where(table.c.reseller_id == _owner(conn, reseller))
+        elif owned_by:
+            query = query.where(table.c.reseller_id.is_(None))
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def list_rate_groups(engine: Engine, reseller: str | None = None) -> list[dict]:
+def list_rate_groups(engine: Engine, reseller: str | None = None,
+                     owned_by: bool = False) -> list[dict]:
     t = RateGroup.__table__
-    return _owned_list(engine, t, [t.c.name, t.c.status], reseller)
+    return _owned_list(engine, t, [t.c.name, t.c.status], reseller, owned_by)
 
 
-def list_taxes(engine: Engine, reseller: str | None = None) -> list[dict]:
+def list_taxes(engine: Engine, reseller: str | None = None, owned_by: bool = False) -> list[dict]:
     t = Tax.__table__
     return _owned_list(engine, t, [t.c.name, t.c.rate, t.c.amount, t.c.priority, t.c.status],
-                       reseller)
+                       reseller, owned_by)
 
 
 def list_roles(engine: Engine) -> list[dict]:

@@ -34,8 +34,9 @@ class Interrupt:
 class FakePrompter:
     """Answers by question label; unscripted questions take their default (Enter).
 
-    Text answers go through ``validate`` like questionary: a rejected answer records the
-    message and the same question takes the next scripted answer.
+    Text answers behave like QuestionaryPrompter: "" (Enter alone) gives the default, and
+    ``validate`` runs on it; a rejected answer records the message and the same question
+    takes the next scripted answer.
     """
 
     def __init__(self, script: dict | None = None, strict: bool = False):
@@ -65,6 +66,8 @@ class FakePrompter:
     def _validated(self, message, default, validate):
         while True:
             answer = self._next(message, default)
+            if answer == "" and default:
+                answer = default
             result = validate(answer) if validate else True
             if result is True:
                 return answer
@@ -103,14 +106,14 @@ def settings():
 def test_only_missing_asks_only_missing_required(settings, engine):
     fake = FakePrompter({"First name": "Ada"}, strict=True)
     answers = run_wizard("customer", {"email": "ada@example.com"}, settings, engine,
-                         ask_all=False, confirm=False, prompter=fake)
+                         ask="missing", confirm=False, prompter=fake)
     assert fake.asked == ["First name"]
     assert answers == {"email": "ada@example.com", "first_name": "Ada"}
 
 
 def test_invalid_email_is_asked_again_with_the_rule_message(settings, engine):
     fake = FakePrompter({"First name": "Ada", "Email": ["not-an-email", "ada@example.com"]})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert fake.asked.count("Email") == 2
     assert len(fake.errors) == 1 and fake.errors[0].startswith("Email ")
@@ -127,7 +130,7 @@ def test_invalid_email_is_asked_again_with_the_rule_message(settings, engine):
 def test_ask_all_walks_the_form_in_order_with_flags_as_defaults(settings, engine):
     fake = FakePrompter({"First name": "Ada"})
     run_wizard("customer", {"last_name": "Lovelace", "cps": "3"}, settings, engine,
-               ask_all=True, confirm=False, prompter=fake)
+               ask="all", confirm=False, prompter=fake)
     assert fake.defaults["Last name"] == "Lovelace"
     assert fake.defaults["Calls per second"] == "3"
     assert fake.defaults["Country"] == settings.defaults.country
@@ -141,14 +144,14 @@ def test_ask_all_walks_the_form_in_order_with_flags_as_defaults(settings, engine
 
 def test_prepaid_skips_credit_limit_and_postpaid_asks_it(settings, engine):
     fake = FakePrompter({"First name": "Ada", "Account type": "prepaid"})
-    answers = run_wizard("customer", {"credit_limit": "50"}, settings, engine, ask_all=True,
+    answers = run_wizard("customer", {"credit_limit": "50"}, settings, engine, ask="all",
                          confirm=False, prompter=fake)
     assert "Credit limit" not in fake.asked
     assert "credit_limit" not in answers
 
     fake = FakePrompter({"First name": "Ada", "Account type": "postpaid",
                          "Credit limit": ["-1", "250.5"]})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert "Credit limit" in fake.asked
     assert answers["credit_limit"] == "250.5" and answers["account_type"] == "postpaid"
@@ -157,24 +160,24 @@ def test_prepaid_skips_credit_limit_and_postpaid_asks_it(settings, engine):
 
 def test_billing_day_follows_the_schedule(settings, engine):
     fake = FakePrompter({"First name": "Ada", "Billing schedule": "weekly", "Billing day": "3"})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert fake.options["Billing day"] == [None, "1", "2", "3", "4", "5", "6", "7"]
     assert answers["billing_day"] == "3"
 
     fake = FakePrompter({"First name": "Ada", "Billing schedule": "daily"})
-    answers = run_wizard("customer", {"billing_day": "5"}, settings, engine, ask_all=True,
+    answers = run_wizard("customer", {"billing_day": "5"}, settings, engine, ask="all",
                          confirm=False, prompter=fake)
     assert "Billing day" not in fake.asked and "billing_day" not in answers
 
     fake = FakePrompter({"First name": "Ada"})
-    run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False, prompter=fake)
+    run_wizard("customer", {}, settings, engine, ask="all", confirm=False, prompter=fake)
     assert fake.options["Billing day"] == [None, *[str(n) for n in range(1, 29)]]
 
 
 def test_empty_valid_days_asks_expiry(settings, engine):
-    fake = FakePrompter({"First name": "Ada", "Valid days": "", "Expiry": "2999-01-01"})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    fake = FakePrompter({"First name": "Ada", "Valid days": "-", "Expiry": "2999-01-01"})
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert answers["expiry"] == "2999-01-01" and "valid_days" not in answers
 
@@ -183,7 +186,7 @@ def test_password_twice_mismatch_is_asked_again(settings, engine):
     fake = FakePrompter({"First name": "Ada",
                          "Password (empty: generate)": ["short", "secret123", "secret123"],
                          "Password again": ["secret999", "secret123"]})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert answers["password"] == "secret123"
     assert len(fake.errors) == 1  # "short" failed the model's password rule
@@ -191,9 +194,9 @@ def test_password_twice_mismatch_is_asked_again(settings, engine):
 
 
 def test_cross_field_error_re_asks_the_field(settings, engine):
-    # email alerts need an email: the whole-model check re-asks "Email alerts"
+    # answering No the second time also satisfies the rule
     fake = FakePrompter({"First name": "Ada", "Email alerts": [True, False]})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert fake.asked.count("Email alerts") == 2
     assert answers["email_alerts"] is False
@@ -212,7 +215,7 @@ def test_reseller_scopes_rate_groups_and_taxes(settings, engine):
     catalog.create_tax(engine, "rita-vat", "20", None, 0, rita)
     catalog.create_tax(engine, "admin-vat", "10", None, 0, None)
     fake = FakePrompter({"Reseller": rita, "First name": "Ada", "Taxes": [["rita-vat"]]})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert fake.options["Rate group"] == ["rita-rates"]
     assert fake.options["Taxes"] == ["rita-vat"]
@@ -222,7 +225,7 @@ def test_reseller_scopes_rate_groups_and_taxes(settings, engine):
 
 def test_roles_are_listed_for_the_kind(settings, engine):
     fake = FakePrompter({"First name": "Root", "Email": "root@example.com"})
-    answers = run_wizard("admin", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("admin", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert fake.options["Role"] == ["admin", "subadmin"]
     assert answers["role"] == "admin"
@@ -232,28 +235,25 @@ def test_roles_are_listed_for_the_kind(settings, engine):
 def test_interrupt_propagates(settings, engine, exc):
     fake = FakePrompter({"First name": "Ada", "Email": Interrupt(exc())})
     with pytest.raises(exc):
-        run_wizard("customer", {}, settings, engine, ask_all=True, prompter=fake)
+        run_wizard("customer", {}, settings, engine, ask="all", prompter=fake)
 
 
-def test_declined_confirmation_exits_130(settings, engine):
-    import typer
-
+def test_declined_confirmation_raises_declined(settings, engine):
     fake = FakePrompter({"First name": "Ada"})  # the confirmation defaults to No
-    with pytest.raises(typer.Exit) as info:
-        run_wizard("customer", {}, settings, engine, ask_all=False, prompter=fake)
-    assert info.value.exit_code == 130
+    with pytest.raises(wizard_mod.Declined):
+        run_wizard("customer", {}, settings, engine, ask="missing", prompter=fake)
     assert fake.asked[-1] == "Create this customer?"
 
 
 def test_summary_values_are_literal_and_password_masked(settings, engine, capsys):
     fake = FakePrompter({"First name": "[bold]Ada[/bold]", "Create this customer?": True})
-    run_wizard("customer", {}, settings, engine, ask_all=False, prompter=fake)
+    run_wizard("customer", {}, settings, engine, ask="missing", prompter=fake)
     err = capsys.readouterr().err
     assert "[bold]Ada[/bold]" in err
     assert "(generated)" in err
     wiz = Wizard("customer", {"first_name": "Ada", "password": "secret123"}, settings, engine,
                  FakePrompter())
-    wiz.run(ask_all=False)
+    wiz.run(ask="missing")
     rows = dict(wiz.summary_rows())
     assert rows["Password"] == "(set)" and "secret123" not in str(rows)
     assert rows["Account number"] == "(generated)"
@@ -333,7 +333,7 @@ def test_wizard_through_questionary_keystrokes(settings, engine):
     keys = "Ada" + ENTER + CTRL_U + "ada@example.com" + ENTER + "y" + ENTER
 
     def ask(prompter):
-        return run_wizard("customer", {"email": "nope"}, settings, engine, ask_all=False,
+        return run_wizard("customer", {"email": "nope"}, settings, engine, ask="missing",
                           prompter=prompter)
 
     assert drive(keys, ask) == {"email": "ada@example.com", "first_name": "Ada"}
@@ -405,12 +405,13 @@ def test_cli_closed_gate_never_prompts(cli, monkeypatch):
 
 
 def test_flag_value_that_no_longer_fits_is_dropped_not_looped(settings, engine):
-    # only-missing mode: --credit-limit on a prepaid account fails the cross-field rule; the
-    # credit-limit question does not apply to prepaid, so the value is dropped (and said so)
-    fake = FakePrompter({"First name": "Ada"}, strict=True)
-    answers = run_wizard("customer", {"credit_limit": "5"}, settings, engine, ask_all=False,
+    # only-missing mode: --credit-limit on a prepaid account fails the cross-field rule, which
+    # names the account type: it is asked; kept prepaid, the credit-limit question does not
+    # apply, so the value is dropped (and said so)
+    fake = FakePrompter({"First name": "Ada", "Account type": "prepaid"}, strict=True)
+    answers = run_wizard("customer", {"credit_limit": "5"}, settings, engine, ask="missing",
                          confirm=False, prompter=fake)
-    assert fake.asked == ["First name"]
+    assert fake.asked == ["First name", "Account type"]
     assert "credit_limit" not in answers
 
 
@@ -419,7 +420,7 @@ def test_an_email_or_number_already_taken_is_asked_again_at_once(settings, engin
     fake = FakePrompter({"First name": "Ada",
                          "Account number": [taken["number"], ""],
                          "Email": ["OLD@example.com", "new@example.com"]})
-    answers = run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False,
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
                          prompter=fake)
     assert fake.asked.count("Email") == 2 and fake.asked.count("Account number") == 2
     assert sum("already used" in e for e in fake.errors) == 2
@@ -438,6 +439,6 @@ def test_the_admin_as_owner_is_offered_only_the_admins_rate_groups_and_taxes(set
     catalog.create_tax(engine, "rita-vat", "20", None, 0, rita)
     catalog.create_tax(engine, "admin-vat", "10", None, 0, None)
     fake = FakePrompter({"Reseller": None, "First name": "Ada"})
-    run_wizard("customer", {}, settings, engine, ask_all=True, confirm=False, prompter=fake)
+    run_wizard("customer", {}, settings, engine, ask="all", confirm=False, prompter=fake)
     assert fake.options["Rate group"] == ["default"]
     assert fake.options["Taxes"] == ["admin-vat"]

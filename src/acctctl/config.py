@@ -144,10 +144,10 @@ class DefaultsSettings(BaseModel):
     @field_validator("country", "timezone", "currency")
     @classmethod
     def _reference_value(cls, value: str, info: ValidationInfo) -> str:
-        from acctctl.models import rules
+        from acctctl.models import codes
 
-        check = {"country": rules.normalise_country, "timezone": rules.normalise_timezone,
-                 "currency": rules.normalise_currency}[info.field_name]
+        check = {"country": codes.normalise_country, "timezone": codes.normalise_timezone,
+                 "currency": codes.normalise_currency}[info.field_name]
         return check(value)
 
     country: str = Field("US", min_length=1)

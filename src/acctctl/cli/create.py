@@ -63,7 +63,10 @@ def _mode_parameters() -> list[inspect.Parameter]:
         opt("password_stdin", bool, False, "--password-stdin",
             help="Read the portal password from standard input"),
         opt("interactive", bool, False, "--interactive",
-            help="Ask every field of the form, flags given become the defaults"),
+            help="Ask the essential fields, then offer the others; flags given become the "
+                 "defaults"),
+        opt("all_fields", bool, False, "--all-fields",
+            help="Ask every field of the form, in form order (implies --interactive)"),
         opt("no_input", bool, False, "--no-input",
             help="Never prompt (also ACCTCTL_NO_INPUT=1); missing flags are an error"),
         opt("yes", bool, False, "--yes", "-y", help="Do not ask for confirmation"),

@@ -11,7 +11,7 @@ import typer
 
 from acctctl.cli.console import say, streams, warn
 from acctctl.cli.state import state_of
-from acctctl.errors import EXIT_PARTIAL, UsageError, ValidationFailed
+from acctctl.errors import EXIT_INTERRUPTED, EXIT_PARTIAL, UsageError, ValidationFailed
 from acctctl.output import FORMATS
 
 
@@ -80,8 +80,10 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
         raise UsageError("--password-file and --password-stdin cannot be combined")
     if mode["password_stdin"] and mode["from_file"] == "-":
         raise UsageError("--password-stdin and --from-file - both want standard input")
-    if mode["interactive"] and (mode["from_file"] is not None or mode["count"] is not None):
-        raise UsageError("--interactive creates one account; it cannot be combined with bulk")
+    for flag in ("interactive", "all_fields"):
+        if mode[flag] and (mode["from_file"] is not None or mode["count"] is not None):
+            raise UsageError(f"--{flag.replace('_', '-')} creates one account; it cannot be "
+                             "combined with bulk")
     from acctctl.models.inputs import EXCLUSIVE
 
     for first, second in EXCLUSIVE:  # on the command line, giving both is a usage error
@@ -164,16 +166,24 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     settings = state.settings
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"
-    if mode["interactive"] and not gate.can_prompt():
-        raise UsageError("--interactive needs a terminal on stdin and stdout (and no --no-input)")
-    wants_wizard = mode["interactive"] or not field_flags
+    for flag in ("interactive", "all_fields"):
+        if mode[flag] and not gate.can_prompt():
+            raise UsageError(f"--{flag.replace('_', '-')} needs a terminal on stdin and stdout "
+                             "(and no --no-input)")
+    wants_wizard = mode["interactive"] or mode["all_fields"] or not field_flags
     missing = missing_required(kind, given, settings)
     if gate.can_prompt() and (wants_wizard or missing):
-        from acctctl.interactive.wizard import run_wizard
+        from acctctl.cli.console import err_console
+        from acctctl.interactive.wizard import Declined, run_wizard
 
+        ask = "all" if mode["all_fields"] else "essentials" if wants_wizard else "missing"
         engine = state.engine()
-        given = run_wizard(kind, given, settings, engine, ask_all=wants_wizard,
-                           confirm=not mode["yes"])
+        try:
+            given = run_wizard(kind, given, settings, engine, ask=ask, confirm=not mode["yes"],
+                               console=err_console())
+        except Declined:
+            say("not confirmed: nothing was written", "yellow")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         run_mode = "interactive"
     elif missing:
         flags = ", ".join(flag_for(kind, k) for k in missing)

@@ -5,8 +5,13 @@ stays swappable (cli-conventions §3.2 Q7). The questionary implementation alway
 ``unsafe_ask()``: Ctrl-C raises KeyboardInterrupt and end of input EOFError, which the CLI turns
 into "interrupted: nothing was written" and exit 130 (Q3).
 
-Only reach this module when the interactivity gate (``acctctl.cli.console.streams``) is open:
-prompt_toolkit on a pipe either fails or loops (Q1).
+Text questions show their default beside the question instead of pre-filling it: Enter keeps
+it, typing replaces it (a pre-filled "0" made "5" into "05"). An answer is checked when Enter is
+pressed, never on each keystroke; a rejected answer prints the rule's message and the question
+is asked again with an empty line (a hidden password is never appended to a rejected one).
+
+Only reach this module when the CLI's interactivity gate is open: prompt_toolkit on a pipe
+either fails or loops (Q1).
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ class Option:
 
 
 class Prompter(Protocol):
+    """Every method returns the answer, or raises KeyboardInterrupt / EOFError.
+
+    ``default`` is what Enter gives; ``validate`` is checked on Enter and, until it accepts,
+    the question is asked again with its message shown."""
+
     def text(self, message: str, *, default: str = "", validate: Validator | None = None,
              instruction: str | None = None) -> str: ...
 
@@ -56,22 +66,62 @@ class QuestionaryPrompter:
         if output is not None:
             self._io["output"] = output
 
+    def _until_valid(self, ask: Callable[[], str], default: str,
+                     validate: Validator | None) -> str:
+        """Ask on an empty line; Enter alone gives the default; check on Enter, and on a
+        rejection show why and ask again, from an empty line."""
+        while True:
+            answer = ask()
+            if answer == "" and default:
+                answer = default
+            verdict = validate(answer) if validate is not None else True
+            if verdict is True:
+                return answer
+            self._error(str(verdict) if verdict is not False else "not accepted")
+
+    def _error(self, message: str) -> None:
+        from prompt_toolkit import print_formatted_text
+        from prompt_toolkit.formatted_text import FormattedText
+
+        print_formatted_text(FormattedText([("fg:ansired", f"  {message}")]),
+                             output=self._io.get("output"))
+
     @staticmethod
-    def _validator(validate: Validator | None):
-        if validate is None:
-            return None
+    def _enter_takes(default: str) -> dict:
+        """Key bindings: Enter on an empty line puts the default in, so the answered question
+        shows the value it took."""
+        if not default:
+            return {}
+        from prompt_toolkit.key_binding import KeyBindings
 
-        def check(text: str) -> bool | str:
-            result = validate(text)
-            return True if result is True else str(result)
+        bindings = KeyBindings()
 
-        return check
+        @bindings.add("enter")
+        def _accept(event) -> None:
+            buffer = event.current_buffer
+            if buffer.text == "":
+                buffer.text = default
+            buffer.validate_and_handle()
+
+        return {"key_bindings": bindings}
+
+    @staticmethod
+    def _with_default(text: str | None, default: str) -> str | None:
+        """The default in parentheses, merged with the question's own hint: "(3650; ...)"."""
+        if not default:
+            return text
+        if text and text.startswith("(") and text.endswith(")"):
+            return f"({default}; {text[1:]}"
+        return f"({default})" + (f" {text}" if text else "")
 
     def text(self, message, *, default="", validate=None, instruction=None):
         import questionary
 
-        return questionary.text(message, default=default, validate=self._validator(validate),
-                                instruction=instruction, **self._io).unsafe_ask()
+        hint = self._with_default(instruction, default)
+        return self._until_valid(
+            lambda: questionary.text(message, instruction=hint, **self._enter_takes(default),
+                                     **self._io).unsafe_ask(),
+            default, validate)
 
     def select(self, message, options, *, default=None):
         import questionary
@@ -96,16 +146,19 @@ class QuestionaryPrompter:
     def autocomplete(self, message, words, *, default="", meta=None, validate=None):
         import questionary
 
-        return questionary.autocomplete(
-            message, choices=list(words), default=default, meta_information=meta or {},
-            validate=self._validator(validate), match_middle=True, **self._io,
-        ).unsafe_ask()
+        shown = f"{message} {self._with_default(None, default)}" if default else message
+        return self._until_valid(
+            lambda: questionary.autocomplete(
+                shown, choices=list(words), meta_information=dict(meta or {}),
+                match_middle=True, **self._enter_takes(default), **self._io,
+            ).unsafe_ask(),
+            default, validate)
 
     def password(self, message, *, validate=None):
         import questionary
 
-        return questionary.password(message, validate=self._validator(validate),
-                                    **self._io).unsafe_ask()
+        return self._until_valid(
+            lambda: questionary.password(message, **self._io).unsafe_ask(), "", validate)
 
     def confirm(self, message, *, default=False):
         import questionary

@@ -2,17 +2,26 @@
 
 It only gathers raw answers: every answer is checked with the field's own rule
 (``validate_field``), the cross-field rules run before the summary (``validate_account``), and
-the service validates the result once more when it creates the account. No rule lives here.
+the service validates the result once more when it creates the account. No rule lives here,
+and no command-line concern either: the CLI decides whether prompting is allowed, and hands in
+where messages go (a rich Console on stderr).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from acctctl.interactive.prompter import Option, Prompter
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 GENERATED = "(generated)"
+NONE = "-"  # typed for an optional field: no value, even where a default is shown
+ASK_MODES = ("missing", "essentials", "all")
+
+
+class Declined(Exception):
+    """The summary was not confirmed: nothing is written (the CLI exits 130)."""
 
 
 def make_prompter() -> Prompter:
@@ -22,56 +31,76 @@ def make_prompter() -> Prompter:
     return QuestionaryPrompter()
 
 
-def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask_all: bool,
-               confirm: bool = True, prompter: Prompter | None = None) -> dict:
+def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str = "missing",
+               confirm: bool = True, prompter: Prompter | None = None, console: Any = None,
+               exclude: Collection[str] = ()) -> dict:
     """Ask for the fields of ``kind`` and return the raw answers (flag-shaped dict).
 
-    ask_all: every field in form order, ``given`` values pre-filled; otherwise only the
-    missing required fields. Declining the summary exits 130 with nothing written.
+    given: values already known (flags; for an update, the account's current values): they
+    are the questions' defaults and are returned unless answered otherwise.
+    ask: "missing" asks only the missing required fields; "essentials" the kind's essential
+    fields (and any missing required one), then "Change other settings?" walks the rest in
+    form order; "all" walks every field in form order.
+    exclude: keys never asked (kept as given). console: a rich Console for messages (stderr).
+    Declining the summary raises Declined; Ctrl-C / end of input propagate.
     """
-    wizard = Wizard(kind, given, settings, engine, prompter or make_prompter())
-    answers = wizard.run(ask_all=ask_all)
+    wizard = Wizard(kind, given, settings, engine, prompter or make_prompter(), console,
+                    exclude=exclude)
+    answers = wizard.run(ask=ask)
     if confirm:
         wizard.show_summary()
         if not wizard.prompter.confirm(f"Create this {kind}?", default=False):
-            import typer
-
-            from acctctl.cli.console import say
-            from acctctl.errors import EXIT_INTERRUPTED
-
-            say("not confirmed: nothing was written", "yellow")
-            raise typer.Exit(EXIT_INTERRUPTED)
+            raise Declined()
     return answers
 
 
 class Wizard:
-    def __init__(self, kind: str, given: dict, settings: Any, engine: Any, prompter: Prompter):
+    def __init__(self, kind: str, given: dict, settings: Any, engine: Any, prompter: Prompter,
+                 console: Any = None, exclude: Collection[str] = ()):
         from acctctl.models.inputs import KINDS, field_specs
 
         self.kind = kind
         self.model = KINDS[kind]
-        self.specs = {k: s for k, s in field_specs(self.model).items() if not s["file_only"]}
+        self.specs = {k: s for k, s in field_specs(self.model).items()
+                      if not s["file_only"] and k not in exclude}
+        self.console = console
         self.answers: dict = dict(given)  # raw values, the shape the flags produce
         self.clean: dict = {}  # validated values of answers, for rules that read other fields
         self.settings = settings
         self.engine = engine
-        self.prompter = _Counting(prompter)
+        self.prompter = _Headed(prompter, self)
+        self.pending_header: str | None = None
         self.checked = None  # the model from the last whole-model check
         self._lists: dict[str, Any] = {}
 
     # --- the flow ---------------------------------------------------------------------------
 
-    def run(self, *, ask_all: bool) -> dict:
+    def run(self, *, ask: str = "missing") -> dict:
         from acctctl.models.inputs import missing_required
 
+        if ask not in ASK_MODES:
+            raise ValueError(f"ask must be one of {ASK_MODES}, got {ask!r}")
         for key, value in list(self.answers.items()):
             ok, clean = self._check(key, value)
             if ok:
                 self.clean[key] = clean
-        if ask_all:
-            keys = self._form_order()
+        missing = missing_required(self.kind, self.answers, self.settings)
+        if ask == "missing":
+            self._ask_keys(missing)
+        elif ask == "all":
+            self._ask_keys(self._form_order())
         else:
-            keys = missing_required(self.kind, self.answers, self.settings)
+            order = self._form_order()
+            first = [k for k in order if self.specs[k]["essential"] or k in missing]
+            self._ask_keys(first)
+            rest = [k for k in order if k not in first]
+            if rest and self.prompter.confirm("Change other settings?", default=False):
+                self._ask_keys(rest)
+        self._cross_check()
+        return {k: v for k, v in self.answers.items() if v is not None}
+
+    def _ask_keys(self, keys: list[str], retry: bool = False) -> None:
+        """Ask each key in turn, under a header whenever the form group changes."""
         group = None
         for key in keys:
             spec = self.specs.get(key)
@@ -80,9 +109,7 @@ class Wizard:
             if spec["group"] != group:
                 group = spec["group"]
                 self._header(group.title())
-            self.ask(key)
-        self._cross_check()
-        return {k: v for k, v in self.answers.items() if v is not None}
+            self.ask(key, retry=retry)
 
     def _form_order(self) -> list[str]:
         keys = list(self.specs)
@@ -93,27 +120,34 @@ class Wizard:
         return keys
 
     def _cross_check(self) -> None:
-        """Whole-model rules; re-ask each field named by an error until everything passes."""
+        """Whole-model rules: re-ask the fields each failed rule names, in form order, until
+        everything passes. A round that changes no answer ends it: the same answers would
+        fail the same way, so the failure is reported (exit 3) instead of asked forever."""
         from acctctl.errors import ValidationFailed
+        from acctctl.models.inputs import RULE_FIELDS
         from acctctl.models.validate import validate_account
 
         while True:
             try:
                 self.checked = validate_account(self.kind, self.answers, self._ctx())
                 return
-            except ValidationFailed as failure:
-                errors = failure.errors
-            askable = [e for e in errors if e.field in self.specs]
-            if not askable:  # nothing to ask about: let the service report it
-                return
+            except ValidationFailed as exc:
+                failure = exc
+            failure.kind = self.kind  # errors are reported by flag name
+            named = {e.field for e in failure.errors}
+            for error in failure.errors:
+                named.update(RULE_FIELDS.get(error.field, ()))
+            keys = [k for k in self._form_order() if k in named]
+            if not keys:  # nothing here can fix it (e.g. a file-only field)
+                raise failure
             self._header("Please correct")
-            for error in askable:
-                self._say(f"{self.specs[error.field]['label']}: {error.message}", "red")
-            before = (self.prompter.count, dict(self.answers))
-            for error in dict.fromkeys(e.field for e in askable):
-                self.ask(error, retry=True)
-            if (self.prompter.count, self.answers) == before:
-                return  # no question fits and nothing changed: the service will report it
+            for error in failure.errors:
+                label = self.specs.get(error.field, {}).get("label", error.field)
+                self._say(f"{label}: {error.message}", "red")
+            before = dict(self.answers)
+            self._ask_keys(keys, retry=True)
+            if self.answers == before:
+                raise failure
 
     # --- one question -----------------------------------------------------------------------
 
@@ -280,7 +314,7 @@ class Wizard:
         required = self._required(key)
 
         def check(text: str) -> bool | str:
-            if text.strip() == "" and not required:
+            if text.strip() in ("", NONE) and not required:
                 return True
             ok, result = self._check(key, text)
             return True if ok else f"{self.specs[key]['label']} {result}"
@@ -298,7 +332,7 @@ class Wizard:
         return False
 
     def _store_text(self, key: str, answer: str) -> None:
-        if answer.strip() == "":
+        if answer.strip() in ("", NONE):
             self.answers.pop(key, None)
             self.clean.pop(key, None)
             return
@@ -322,10 +356,13 @@ class Wizard:
     def _default(self, key: str) -> Any:
         """What the question offers: the answer or flag so far, else a suggestion (the days an
         account of this kind is valid by default; the seeded role), else the field's default."""
-        from acctctl.models.inputs import DEFAULT_ROLE, field_default
+        from acctctl.models.inputs import DEFAULT_ROLE, field_default, suggestion
 
         if self.answers.get(key) is not None:
             return self.answers[key]
+        suggested = suggestion(self.model, key, self.clean, self.settings)
+        if suggested is not None:
+            return suggested
         if key == "valid_days" and self.model.expires_by_default and "expiry" not in self.answers:
             return self.settings.defaults.valid_days
         if key == "role":
@@ -348,7 +385,7 @@ class Wizard:
                 return "(empty: none)"
             return "(empty: generated)"
         if key == "valid_days":
-            return "(empty: give an expiry date instead)"
+            return f"({NONE} to give an expiry date instead)"
         if key == "expiry":
             return "(YYYY-MM-DD; empty: never)" if not self.model.expires_by_default else \
                 f"(YYYY-MM-DD; empty: {self.settings.defaults.valid_days} days)"
@@ -424,17 +461,29 @@ class Wizard:
 
     # --- output (stderr) --------------------------------------------------------------------
 
+    def _console(self):
+        if self.console is None:
+            from rich.console import Console
+
+            self.console = Console(stderr=True, highlight=False)
+        return self.console
+
     def _header(self, title: str) -> None:
-        from rich.rule import Rule
+        """Shown above the next question actually asked (a group may ask nothing)."""
+        self.pending_header = title
 
-        from acctctl.cli.console import err_console
+    def _flush_header(self) -> None:
+        if self.pending_header is not None:
+            from rich.rule import Rule
 
-        err_console().print(Rule(title, align="left"))
+            self._console().print(Rule(self.pending_header, align="left"))
+            self.pending_header = None
 
     def _say(self, message: str, style: str) -> None:
-        from acctctl.cli.console import say
+        from rich.text import Text
 
-        say(message, style)
+        self._flush_header()
+        self._console().print(Text(message, style=style), soft_wrap=True)
 
     def summary_rows(self) -> list[tuple[str, str]]:
         values = dict(self.checked.__dict__) if self.checked is not None else dict(self.answers)
@@ -461,28 +510,26 @@ class Wizard:
         from rich.table import Table
         from rich.text import Text
 
-        from acctctl.cli.console import err_console
-
         table = Table(title=f"New {self.kind}", show_header=True, title_justify="left")
         table.add_column("Field")
         table.add_column("Value")
         for label, value in self.summary_rows():
             table.add_row(Text(label), Text(value))  # Text: "[bold]" in a value stays literal
-        err_console().print(table)
+        self._console().print(table)
 
 
-class _Counting:
-    """Counts the questions asked, so a re-ask round that asks nothing cannot loop."""
+class _Headed:
+    """The prompter, printing the pending group header before a question is put."""
 
-    def __init__(self, prompter: Prompter):
+    def __init__(self, prompter: Prompter, wizard: Wizard):
         self.inner = prompter
-        self.count = 0
+        self.wizard = wizard
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
+            self.wizard._flush_header()
             return method(*args, **kwargs)
 
         return call

@@ -37,11 +37,15 @@ def field(
     secret: bool = False,
     required: bool = False,
     file_only: bool = False,
+    essential: bool = False,
+    suggested_by: str | None = None,
 ):
     """A model field plus the metadata every front end reads.
 
     config_default: dotted path into Settings that supplies the default when not given.
     choices / source: the wizard offers a list (fixed choices, or a database lookup).
+    essential: the wizard asks it first; the other fields only after "Change other settings?"
+    suggested_by: another field whose answer suggests this one's default (see suggestion).
     """
     extra = {
         "label": label,
@@ -54,6 +58,8 @@ def field(
         "flag": flag,
         "secret": secret,
         "file_only": file_only,  # accepted in file rows only: no flag, no question
+        "essential": essential,
+        "suggested_by": suggested_by,
     }
     if required:
         return Field(description=help, schema_extra={"json_schema_extra": extra})
@@ -84,27 +90,30 @@ class AccountInput(SQLModel):
         help="An argon2id or bcrypt PHC string, for migrating existing accounts",
     )
     first_name: rules.text(40, min_len=1) = field(
-        label="First name", group="profile", order=110, required=True,
+        label="First name", group="profile", order=110, required=True, essential=True,
         help="First name (1-40 characters)",
     )
     last_name: rules.text(40) = field(
-        "", label="Last name", group="profile", order=120, help="Last name (at most 40)",
+        "", label="Last name", group="profile", order=120, essential=True,
+        help="Last name (at most 40)",
     )
     email: rules.Email | None = field(
-        label="Email", group="profile", order=130,
+        label="Email", group="profile", order=130, essential=True,
         help="Login email, unique among accounts (case-insensitive)",
     )
     country: rules.Country = field(
         label="Country", group="profile", order=200, config_default="defaults.country",
+        essential=True,
         source="countries", help="ISO 3166 alpha-2/alpha-3 code or English name",
     )
     telephone: rules.Telephone | None = field(
-        label="Telephone", group="profile", order=210,
+        label="Telephone", group="profile", order=210, essential=True,
         help="Phone number, parsed for the account's country, stored as E.164",
     )
     timezone: rules.Timezone = field(
         label="Time zone", group="profile", order=220, config_default="defaults.timezone",
-        source="timezones", help="IANA time zone name, e.g. Europe/Paris",
+        source="timezones", essential=True, suggested_by="country",
+        help="IANA time zone name, e.g. Europe/Paris",
     )
     status: rules.Status = field(
         "active", label="Status", group="account", order=40, choices=("active", "inactive"),
@@ -162,7 +171,8 @@ class BillingInput(AccountInput):
         help="Account number (digits, at most numbers.length); generated when omitted",
     )
     company: rules.text(40) = field(
-        "", label="Company", group="profile", order=140, help="Company (at most 40)",
+        "", label="Company", group="profile", order=140, essential=True,
+        help="Company (at most 40)",
     )
     notify_email: rules.Email | None = field(
         label="Notification email", group="alerts", order=430,
@@ -180,7 +190,7 @@ class BillingInput(AccountInput):
     )
     currency: rules.Currency = field(
         label="Currency", group="billing", order=340, config_default="defaults.currency",
-        source="currencies", help="ISO 4217 currency code",
+        source="currencies", essential=True, suggested_by="country", help="ISO 4217 currency code",
     )
     max_channels: rules.whole(0) = field(
         label="Max channels", group="account", order=50, config_default="defaults.max_channels",
@@ -196,7 +206,7 @@ class BillingInput(AccountInput):
     )
     rate_group: rules.Name = field(
         label="Rate group", group="billing", order=310, config_default="defaults.rate_group",
-        source="rate_groups", help="An active rate group of the account's owner",
+        source="rate_groups", essential=True, help="An active rate group of the account's owner",
     )
     billing_schedule: rules.BillingSchedule = field(
         "monthly", label="Billing schedule", group="billing", order=320,
@@ -207,11 +217,11 @@ class BillingInput(AccountInput):
         help="monthly: 1-28; weekly: 1-7 (1 = Monday); not with daily",
     )
     account_type: rules.AccountType = field(
-        "prepaid", label="Account type", group="billing", order=350,
+        "prepaid", label="Account type", group="billing", order=350, essential=True,
         choices=("prepaid", "postpaid"), help="prepaid or postpaid (cannot change later)",
     )
     credit_limit: rules.Money = field(
-        Decimal(0), label="Credit limit", group="billing", order=360,
+        Decimal(0), label="Credit limit", group="billing", order=360, essential=True,
         help="Decimal >= 0; only for postpaid accounts",
     )
     taxes: rules.NameList = field(
@@ -227,7 +237,7 @@ class BillingInput(AccountInput):
         help="Send low-balance alerts by email (needs an email)",
     )
     reseller: rules.AccountReference | None = field(
-        label="Reseller", group="account", order=5, source="resellers",
+        label="Reseller", group="account", order=5, source="resellers", essential=True,
         help="Number of the active reseller that owns the account (default: the admin)",
     )
 
@@ -261,7 +271,7 @@ class AdminInput(AccountInput):
     kind: ClassVar[str] = "admin"
 
     email: rules.Email = field(
-        label="Email", group="profile", order=130, required=True,
+        label="Email", group="profile", order=130, required=True, essential=True,
         help="Login email (required), unique among accounts",
     )
     role: rules.Name | None = role_field("An admin role (default: the seeded role for this kind)")
@@ -337,7 +347,39 @@ def missing_required(kind: str, given: dict, settings: Any) -> list[str]:
     return missing
 
 
+def suggestion(model: type[AccountInput], key: str, values: Mapping[str, Any],
+               settings: Any) -> Any:
+    """A default suggested by another answer (``suggested_by``): a country's main time zone
+    and its currency. None when nothing is suggested: the country is the configured default
+    one (whose time zone and currency are the configured ones), or the configuration sets the
+    field's default explicitly (an operator's `[defaults]` beats a guess)."""
+    spec = field_specs(model).get(key) or {}
+    source = spec.get("suggested_by")
+    if source != "country" or not values.get(source):
+        return None
+    if values[source] == settings.defaults.country:  # the configured defaults go together
+        return None
+    path = spec["config_default"]
+    if path:
+        section, name = path.split(".")
+        if name in getattr(settings, section).model_fields_set:
+            return None
+    from acctctl.models import codes
+
+    country = str(values[source])
+    return codes.country_timezone(country) if key == "timezone" else codes.country_currency(country)
+
+
 # --- cross-field rules ----------------------------------------------------------------------
+
+
+#: The other fields a cross-field rule (reported on the key) names: answering any of them
+#: differently can satisfy it, so the wizard asks them again with the key.
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "email_alerts": ("email", "notify_email"),
+    "credit_limit": ("account_type",),
+    "billing_day": ("billing_schedule",),
+}
 
 
 #: Fields that exclude each other: give one or the other (on the command line, both is a

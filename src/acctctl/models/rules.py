@@ -12,10 +12,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr, ValidationInfo
+
+# reference codes live in a leaf module that config.py uses too: no import cycle between them
+from acctctl.models.codes import iana_zone_names as iana_zone_names
+from acctctl.models.codes import normalise_country, normalise_currency, normalise_timezone
 
 
 @dataclass(frozen=True)
@@ -202,55 +205,6 @@ Telephone = Annotated[str, BeforeValidator(check_telephone)]
 
 
 # --- reference data: countries, currencies, time zones -------------------------------------
-
-
-def normalise_country(value: Any) -> str:
-    import pycountry
-
-    text_value = str(value).strip()
-    try:
-        return pycountry.countries.lookup(text_value).alpha_2
-    except LookupError:
-        raise ValueError(
-            f"unknown country {text_value!r}: use an ISO 3166 alpha-2 or alpha-3 code or "
-            "the English name (see: acctctl reference countries)"
-        ) from None
-
-
-def normalise_currency(value: Any) -> str:
-    import pycountry
-
-    code = str(value).strip().upper()
-    if pycountry.currencies.get(alpha_3=code) is None:
-        raise ValueError(
-            f"unknown currency {value!r}: use an ISO 4217 code (see: acctctl reference currencies)"
-        )
-    return code
-
-
-NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})  # tzdata files, not zones
-
-
-def iana_zone_names() -> list[str]:
-    from zoneinfo import available_timezones
-
-    return sorted(name for name in available_timezones() if name not in NOT_ZONES)
-
-
-@lru_cache(maxsize=1)
-def timezone_names() -> dict[str, str]:
-    """Every IANA zone name, keyed case-insensitively."""
-    return {name.casefold(): name for name in iana_zone_names()}
-
-
-def normalise_timezone(value: Any) -> str:
-    name = timezone_names().get(str(value).strip().casefold())
-    if name is None:
-        raise ValueError(
-            f"unknown time zone {value!r}: use an IANA name such as Europe/Paris "
-            "(see: acctctl reference timezones)"
-        )
-    return name
 
 
 Country = Annotated[str, BeforeValidator(normalise_country)]

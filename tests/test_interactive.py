@@ -8,6 +8,7 @@ the interactivity gate opened and the fake prompter injected.
 from __future__ import annotations
 
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -263,8 +264,10 @@ def test_summary_values_are_literal_and_password_masked(settings, engine, capsys
 # --- questionary, driven by keystrokes ----------------------------------------------------
 
 
-def drive(keys: str, ask, timeout: float = 10.0):
-    """Run ``ask(prompter)`` on a QuestionaryPrompter fed ``keys``; fail instead of hanging."""
+def drive(keys: str, ask, timeout: float = 10.0, pace: float = 0.0):
+    """Run ``ask(prompter)`` on a QuestionaryPrompter fed ``keys``; fail instead of hanging.
+
+    pace: seconds between keystrokes (as a person types), else all at once."""
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
@@ -273,7 +276,15 @@ def drive(keys: str, ask, timeout: float = 10.0):
     def target():
         try:
             with create_pipe_input() as pipe:
-                pipe.send_text(keys)
+                if pace:
+                    def typist():
+                        for key in keys:
+                            time.sleep(pace)
+                            pipe.send_text(key)
+
+                    threading.Thread(target=typist, daemon=True).start()
+                else:
+                    pipe.send_text(keys)
                 outcome["value"] = ask(QuestionaryPrompter(input=pipe, output=DummyOutput()))
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             outcome["error"] = exc
@@ -442,3 +453,266 @@ def test_the_admin_as_owner_is_offered_only_the_admins_rate_groups_and_taxes(set
     run_wizard("customer", {}, settings, engine, ask="all", confirm=False, prompter=fake)
     assert fake.options["Rate group"] == ["default"]
     assert fake.options["Taxes"] == ["admin-vat"]
+
+
+# --- issue 10: a wizard that never traps --------------------------------------------------
+
+
+def test_a_rejected_hidden_password_is_not_kept_in_the_line():
+    # "abc" is rejected; the next answer starts from an empty line, not "abcSecret-Pass1"
+    def validate(text):
+        return True if len(text) >= 8 else "Password must be 8-128 characters long"
+
+    keys = "abc" + ENTER + "Secret-Pass1" + ENTER
+    assert drive(keys, lambda p: p.password("Password", validate=validate)) == "Secret-Pass1"
+
+
+def test_a_rejected_text_answer_is_cleared_before_asking_again():
+    def validate(text):
+        return True if "@" in text else "needs an @"
+
+    keys = "bad" + ENTER + "a@b.c" + ENTER  # no Ctrl-U needed
+    assert drive(keys, lambda p: p.text("Email", validate=validate)) == "a@b.c"
+    keys = "Germ" + ENTER + "FR" + ENTER
+    assert drive(keys, lambda p: p.autocomplete(
+        "Country", ["FR", "DE", "Germany"],
+        validate=lambda t: True if t in ("FR", "DE") else f"unknown country {t!r}")) == "FR"
+
+
+def test_a_default_is_shown_enter_keeps_it_and_typing_replaces_it():
+    assert drive("5" + ENTER, lambda p: p.text("Calls per second", default="0")) == "5"
+    assert drive("30" + ENTER, lambda p: p.text("Valid days", default="3650")) == "30"
+    assert drive(ENTER, lambda p: p.text("Valid days", default="3650")) == "3650"
+    assert drive("FR" + ENTER,
+                 lambda p: p.autocomplete("Country", ["FR", "US"], default="US")) == "FR"
+    assert drive(ENTER, lambda p: p.autocomplete("Country", ["FR", "US"], default="US")) == "US"
+
+
+def test_answers_are_checked_on_enter_not_on_each_keystroke():
+    seen = []
+
+    def validate(text):
+        seen.append(text)
+        return True
+
+    drive("Germany" + ENTER, lambda p: p.autocomplete("Country", ["Germany"], validate=validate),
+          pace=0.05)
+    drive("Ada" + ENTER, lambda p: p.text("First name", validate=validate), pace=0.05)
+    assert seen == ["Germany", "Ada"]  # never "G", "Ge", "Ger", ...
+
+
+def test_a_failed_cross_field_rule_re_asks_the_fields_it_names(settings, engine):
+    # email alerts need an email: Email is asked again (not only "Email alerts", forever)
+    fake = FakePrompter({"First name": "Ada", "Email alerts": True,
+                         "Email": ["", "ada@example.com"]})
+    answers = run_wizard("customer", {}, settings, engine, ask="all", confirm=False,
+                         prompter=fake)
+    assert fake.asked.count("Email") == 2
+    assert fake.asked.index("Email", fake.asked.index("Email alerts")) > 0
+    assert answers["email"] == "ada@example.com" and answers["email_alerts"] is True
+    assert "Notification email" in fake.asked[fake.asked.index("Email alerts") + 1:]
+
+
+def test_the_same_answers_to_a_failed_rule_end_the_wizard_instead_of_looping(settings,
+                                                                               engine):
+    from acctctl.errors import ValidationFailed
+
+    # Enter everywhere: alerts stay on, no email is given; the rule is reported, once
+    fake = FakePrompter({"First name": "Ada"})
+    with pytest.raises(ValidationFailed) as info:
+        run_wizard("customer", {"email_alerts": True}, settings, engine, ask="essentials",
+                   prompter=fake)
+    assert [e.field for e in info.value.errors] == ["email_alerts"]
+    assert fake.asked.count("Email") == 2
+    assert "Create this customer?" not in fake.asked  # no summary for what cannot be created
+
+
+def test_a_chosen_country_suggests_its_time_zone_and_currency(settings, engine):
+    fake = FakePrompter({"First name": "Ada", "Country": "Germany"})
+    answers = run_wizard("customer", {}, settings, engine, ask="essentials", confirm=False,
+                         prompter=fake)
+    assert fake.defaults["Time zone"] == "Europe/Berlin"
+    assert fake.defaults["Currency"] == "EUR"
+    assert answers["timezone"] == "Europe/Berlin" and answers["currency"] == "EUR"
+
+    # several zones: the first one tzdata lists for the country
+    fake = FakePrompter({"First name": "Ada", "Country": "US"})
+    run_wizard("customer", {"country": "FR"}, settings, engine, ask="essentials",
+               confirm=False, prompter=fake)
+    assert fake.defaults["Country"] == "FR"
+    assert fake.defaults["Time zone"] == "UTC"  # US is the configured country: config values
+    fake = FakePrompter({"First name": "Ada", "Country": "BR"})
+    run_wizard("customer", {}, settings, engine, ask="essentials", confirm=False,
+               prompter=fake)
+    assert fake.defaults["Time zone"].startswith("America/")
+    assert fake.defaults["Currency"] == "BRL"
+
+
+def test_flags_and_explicit_config_beat_the_country_suggestion(engine):
+    fake = FakePrompter({"First name": "Ada"})
+    run_wizard("customer", {"country": "DE", "timezone": "Europe/Paris"}, Settings(), engine,
+               ask="essentials", confirm=False, prompter=fake)
+    assert fake.defaults["Time zone"] == "Europe/Paris"  # the flag
+    assert fake.defaults["Currency"] == "EUR"  # not given: suggested
+
+    configured = Settings(defaults={"currency": "GBP"})
+    fake = FakePrompter({"First name": "Ada", "Country": "DE"})
+    run_wizard("customer", {}, configured, engine, ask="essentials", confirm=False,
+               prompter=fake)
+    assert fake.defaults["Currency"] == "GBP"  # set in the config: kept
+    assert fake.defaults["Time zone"] == "Europe/Berlin"
+
+
+ESSENTIALS = {
+    "customer": ["First name", "Last name", "Email", "Company", "Country", "Telephone",
+                 "Time zone", "Rate group", "Currency", "Account type"],
+    "reseller": ["First name", "Last name", "Email", "Company", "Country", "Telephone",
+                 "Time zone", "Rate group", "Currency", "Account type"],
+    "admin": ["First name", "Last name", "Email", "Country", "Telephone", "Time zone"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ESSENTIALS))
+def test_essentials_first_then_change_other_settings(settings, engine, kind):
+    script = {"First name": "Ada", "Email": "ada@example.com"}
+    fake = FakePrompter(script)
+    run_wizard(kind, {}, settings, engine, ask="essentials", confirm=False, prompter=fake)
+    assert fake.asked == [*ESSENTIALS[kind], "Change other settings?"]
+
+    fake = FakePrompter({**script, "Change other settings?": True})
+    run_wizard(kind, {}, settings, engine, ask="essentials", confirm=False, prompter=fake)
+    rest = fake.asked[len(ESSENTIALS[kind]) + 1:]
+    assert fake.asked[:len(ESSENTIALS[kind]) + 1] == [*ESSENTIALS[kind],
+                                                      "Change other settings?"]
+    assert rest[:2] == ["Account number", "Password (empty: generate)"]
+    assert "Status" in rest and not set(rest) & set(ESSENTIALS[kind])
+
+
+def test_postpaid_asks_the_credit_limit_among_the_essentials(settings, engine):
+    fake = FakePrompter({"First name": "Ada", "Account type": "postpaid",
+                         "Credit limit": "100"})
+    answers = run_wizard("customer", {}, settings, engine, ask="essentials", confirm=False,
+                         prompter=fake)
+    assert fake.asked[-3:] == ["Account type", "Credit limit", "Change other settings?"]
+    assert answers["credit_limit"] == "100"
+
+
+def test_the_reseller_is_asked_first_when_there_is_one(settings, engine):
+    from acctctl.service.accounts import BatchOptions, create_accounts
+
+    result = create_accounts(engine, settings, "reseller", [(1, {"first_name": "Rita"})],
+                             BatchOptions(mode="flags", command="test"))
+    result.close()
+    fake = FakePrompter({"First name": "Ada"})
+    run_wizard("customer", {}, settings, engine, ask="essentials", confirm=False,
+               prompter=fake)
+    assert fake.asked[:2] == ["Reseller", "First name"]
+
+
+def test_the_essential_split_is_field_metadata():
+    from acctctl.models.inputs import KINDS, field_specs
+
+    specs = field_specs(KINDS["customer"])
+    essential = {k for k, s in specs.items() if s["essential"]}
+    assert essential == {"reseller", "first_name", "last_name", "email", "company", "country",
+                         "telephone", "timezone", "rate_group", "currency", "account_type",
+                         "credit_limit"}
+
+
+def test_a_dash_clears_an_optional_answer_that_has_a_default(settings, engine):
+    fake = FakePrompter({"Last name": "-"})
+    answers = run_wizard("customer", {"first_name": "Ada", "last_name": "Lovelace"}, settings,
+                         engine, ask="essentials", confirm=False, prompter=fake)
+    assert fake.defaults["Last name"] == "Lovelace"
+    assert "last_name" not in answers
+
+
+def test_the_wizard_takes_current_values_as_defaults_and_can_leave_fields_out(settings,
+                                                                             engine):
+    # what `account update` needs: the account's values as defaults, immutable keys not asked
+    current = {"first_name": "Ada", "email": "ada@example.com", "country": "FR",
+               "account_type": "postpaid", "credit_limit": "10"}
+    fake = FakePrompter({"Email": "ada@example.org", "Change other settings?": True})
+    answers = run_wizard("customer", current, settings, engine, ask="essentials",
+                         confirm=False, prompter=fake,
+                         exclude=("number", "account_type", "reseller", "password"))
+    assert fake.defaults["First name"] == "Ada" and fake.defaults["Credit limit"] == "10"
+    assert not {"Account type", "Account number", "Reseller"} & set(fake.asked)
+    assert not any(q.startswith("Password") for q in fake.asked)
+    assert answers["email"] == "ada@example.org" and answers["account_type"] == "postpaid"
+
+
+@pytest.mark.parametrize("flag, expected", [
+    ([], "essentials"), (["--interactive", "--last-name", "L"], "essentials"),
+    (["--all-fields"], "all"), (["--last-name", "L"], "missing"),
+])
+def test_cli_picks_the_questions(cli, open_gate, monkeypatch, flag, expected):
+    seen = {}
+
+    def fake_wizard(kind, given, settings, engine, *, ask, confirm, console):
+        seen["ask"] = ask
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wizard_mod, "run_wizard", fake_wizard)
+    result = cli("create", "customer", *flag)
+    assert result.exit_code == 130
+    assert seen["ask"] == expected
+
+
+def test_cli_all_fields_walks_every_field_in_form_order(cli, open_gate, monkeypatch):
+    fake = FakePrompter({"First name": "Ada"})
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    result = cli("create", "customer", "--all-fields", "--yes", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert fake.asked[0] == "Account number"
+    assert "Change other settings?" not in fake.asked
+    assert fake.asked.index("Calls per second") < fake.asked.index("First name")
+
+
+def test_all_fields_needs_a_terminal(cli):
+    result = cli("create", "customer", "--all-fields", "--first-name", "Ada")
+    assert result.exit_code == 2
+    assert "--all-fields needs a terminal" in result.stderr
+
+
+# --- structure ------------------------------------------------------------------------------
+
+
+def _imports(path) -> set[str]:
+    """Every module a file imports, lazily inside functions too."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_interactive_imports_neither_typer_nor_the_cli():
+    from pathlib import Path
+
+    import acctctl.interactive
+
+    for path in Path(acctctl.interactive.__file__).parent.glob("*.py"):
+        names = _imports(path)
+        assert not {n for n in names if n == "typer" or n.startswith("typer.")}, path
+        assert not {n for n in names if n.startswith("acctctl.cli")}, path
+
+
+def test_config_and_the_rules_do_not_import_each_other():
+    from pathlib import Path
+
+    import acctctl.config
+    import acctctl.models.rules
+
+    config, rules = Path(acctctl.config.__file__), Path(acctctl.models.rules.__file__)
+    config_uses_rules = any(n.startswith("acctctl.models.rules") for n in _imports(config))
+    rules_uses_config = any(n.startswith("acctctl.config") for n in _imports(rules))
+    assert not (config_uses_rules and rules_uses_config)
+    # and the leaf both may use imports neither
+    codes = Path(rules.parent / "codes.py")
+    assert not [n for n in _imports(codes) if n.startswith("acctctl")]

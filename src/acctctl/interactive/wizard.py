@@ -354,8 +354,9 @@ class Wizard:
         return self._default(key)
 
     def _default(self, key: str) -> Any:
-        """What the question offers: the answer or flag so far, else a suggestion (the days an
-        account of this kind is valid by default; the seeded role), else the field's default."""
+        """What the question offers: the answer or flag so far, else a suggestion (the chosen
+        country's time zone and currency; the days an account of this kind is valid by default;
+        the seeded role), else the field's default."""
         from acctctl.models.inputs import DEFAULT_ROLE, field_default, suggestion
 
         if self.answers.get(key) is not None:

@@ -259,6 +259,10 @@ def test_summary_values_are_literal_and_password_masked(settings, engine, capsys
     assert rows["Password"] == "(set)" and "secret123" not in str(rows)
     assert rows["Account number"] == "(generated)"
     assert rows["Credit limit"] == str(Decimal(0))
+    wiz = Wizard("subadmin", {"first_name": "Sam", "email": "sam@example.com"}, settings,
+                 engine, FakePrompter())
+    wiz.run(ask="essentials")  # the role is not among the essentials
+    assert dict(wiz.summary_rows())["Role"] == "subadmin"
 
 
 # --- questionary, driven by keystrokes ----------------------------------------------------

@@ -502,6 +502,10 @@ class Wizard:
                 text = "(the admin)"
             elif value is None and key == "expiry":
                 text = "(never)"
+            elif value is None and key == "role":  # not asked: the seeded role of the kind
+                from acctctl.models.inputs import DEFAULT_ROLE
+
+                text = DEFAULT_ROLE.get(self.kind, "")
             else:
                 text = _show(value)
             rows.append((spec["label"], text))

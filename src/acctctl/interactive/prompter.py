@@ -80,11 +80,17 @@ class QuestionaryPrompter:
             self._error(str(verdict) if verdict is not False else "not accepted")
 
     def _error(self, message: str) -> None:
-        from prompt_toolkit import print_formatted_text
+        # Written straight to the output: prompt_toolkit's own print_formatted_text would hand
+        # it to the application just finished (run_in_terminal on its closed event loop).
         from prompt_toolkit.formatted_text import FormattedText
+        from prompt_toolkit.output import create_output
+        from prompt_toolkit.renderer import print_formatted_text
+        from prompt_toolkit.styles import Style
 
-        print_formatted_text(FormattedText([("fg:ansired", f"  {message}")]),
-                             output=self._io.get("output"))
+        output = self._io.get("output") or create_output()
+        print_formatted_text(output, FormattedText([("fg:ansired", f"  {message}"), ("", "\n")]),
+                             Style([]))
+        output.flush()
 
     @staticmethod
     def _enter_takes(default: str) -> dict:

@@ -8,6 +8,11 @@ duplicates inside the batch. Per chunk of rows: check what exists in the databas
 numbers, PINs and passwords, hash on every core, insert with executemany inside a savepoint.
 The database's unique constraints are the real guard: when a concurrent writer wins a race
 the savepoint is rolled back, the chunk re-checked, and generated values drawn afresh.
+
+Each row is validated once and hashed once (a redraw after a lost race keeps the hash); a dry
+run hashes nothing. Passwords a person chose get the strong argon2id profile, generated ones
+the light profile (service/secrets_.py, docs/security.md). Progress is reported as rows are
+written (or found to be skipped or failed), with the phase the batch is in.
 """
 
 from __future__ import annotations
@@ -38,6 +43,16 @@ from acctctl.service.records import account_record
 
 MAX_RACE_RETRIES = 8
 MAX_DRAWS = 200
+#: Stands in for the hash in a dry run's rows, which are rolled back: nothing is hashed.
+DRY_RUN_HASH = "(dry run: not hashed)"
+#: Strong-profile hashes a chunk may hold per core: a chunk of them takes seconds, and progress
+#: moves once per chunk written.
+STRONG_HASHES_PER_CORE = 8
+
+#: progress(phase, rows done): phase is one of PHASES; rows done counts rows written inside
+#: the transaction, plus rows that will never be (skipped, or failed a check).
+Progress = Callable[[str, int], None]
+PHASES = ("validating", "hashing", "writing", "committing")
 
 
 @dataclass
@@ -114,9 +129,9 @@ def create_accounts(
     kind: str,
     rows: Iterable[tuple[int, dict]],
     options: BatchOptions,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BatchResult:
-    run = _BatchRun(settings, kind, options)
+    run = _BatchRun(settings, kind, options, progress)
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
@@ -125,10 +140,11 @@ def create_accounts(
                 # generic plan made while the table was small: a sequential scan for every
                 # chunk's look-ups as the batch grows (quadratic). Plan each look-up afresh.
                 conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-            run.execute(conn, rows, progress)
+            run.execute(conn, rows)
             if options.dry_run or (run.result.errors and not options.continue_on_error):
                 transaction.rollback()
             else:
+                run.enter("committing")
                 transaction.commit()
                 run.result.written = run.result.created_count > 0
         except BaseException:
@@ -139,8 +155,15 @@ def create_accounts(
 
 
 class _BatchRun:
-    def __init__(self, settings: Any, kind: str, options: BatchOptions):
+    def __init__(self, settings: Any, kind: str, options: BatchOptions,
+                 progress: Progress | None = None):
         self.settings = settings
+        self.progress = progress
+        self.phase = "validating"
+        self.done = 0  # rows written, skipped or failed
+        self.strong = secrets_.strong_profile(settings)
+        self.for_generated = secrets_.generated_profile(settings)
+        self.strong_chunk = STRONG_HASHES_PER_CORE * secrets_.hash_workers()
         self.kind = kind
         self.model = KINDS[kind]
         self.options = options
@@ -159,21 +182,40 @@ class _BatchRun:
 
     # --- the loop -------------------------------------------------------------------------
 
-    def execute(self, conn: Connection, rows, progress) -> None:
+    def execute(self, conn: Connection, rows) -> None:
         self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
         self.lookups = Lookups(conn)
         pending: list[_Row] = []
+        strong = 0  # rows of `pending` whose password takes the strong profile
+        self.enter("validating")
         for row_number, raw in rows:
             prepared = self._prepare(row_number, raw)
-            if prepared is not None:
+            if prepared is None:
+                self._settle(1)
+            else:
                 pending.append(prepared)
-            if len(pending) >= self.options.chunk_size:
+                strong += self._profile_of(prepared) == self.strong
+            if len(pending) >= self.options.chunk_size or strong >= self.strong_chunk:
                 self._flush(pending)
-                pending = []
-            if progress:
-                progress(1)
+                pending, strong = [], 0
+                self.enter("validating")
         self._flush(pending)
         self.result.errors.sort(key=lambda e: (e.row or 0))
+
+    # --- progress -------------------------------------------------------------------------
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        if self.progress:
+            self.progress(phase, self.done)
+
+    def _settle(self, rows: int) -> None:
+        """`rows` more rows are done with: written, or never to be (skipped, failed)."""
+        if rows:
+            self.done += rows
+            if self.progress:
+                self.progress(self.phase, self.done)
 
     def _error(self, row: int, key: str | None, field_key: str, message: str, conflict=False):
         self.error_rows.add(row)
@@ -286,9 +328,11 @@ class _BatchRun:
             return
         pending = self._drop_existing(pending)
         if self._stop_writing or not pending:
+            self._settle(len(pending))  # validated, but nothing will be written
             return
         self._draw_numbers_and_pins(pending, redraw_all=False)
         pending = self._hash_passwords(pending)
+        self.enter("writing")
         for _attempt in range(MAX_RACE_RETRIES):
             if not pending:
                 return
@@ -300,10 +344,12 @@ class _BatchRun:
                     raise
                 # Someone else committed one of our values meanwhile (or PostgreSQL chose us
                 # as a deadlock victim): the savepoint is rolled back; re-check and redraw.
+                # The hashes stay: a row is hashed once.
                 pending = self._drop_existing(pending)
                 self._draw_numbers_and_pins(pending, redraw_all=True)
                 continue
             self._record(pending, ids)
+            self._settle(len(pending))
             return
         raise DatabaseError(
             "could not insert a chunk of accounts after "
@@ -325,7 +371,7 @@ class _BatchRun:
             )
             if exists_key and self.options.if_exists == "skip":
                 self.result.skipped.append({"row": p.row, "key": p.key, "reason": "exists"})
-                continue
+                continue  # settled below, with the rows that clash
             clashes = []
             if p.number_given and p.model.number in taken["number"]:
                 clashes.append(("number", f"account number {p.model.number} already exists"))
@@ -337,6 +383,7 @@ class _BatchRun:
                 self._error(p.row, p.key, name, message, conflict=True)
             if not clashes:
                 keep.append(p)
+        self._settle(len(pending) - len(keep))
         return keep
 
     def _draw_numbers_and_pins(self, pending: list[_Row], redraw_all: bool) -> None:
@@ -399,12 +446,19 @@ class _BatchRun:
             hint="use a longer numbers.length / numbers.pin_length",
         )
 
+    def _profile_of(self, p: _Row) -> secrets_.HashProfile | None:
+        """The argon2id profile this row's password is hashed with (None: it has a hash)."""
+        if p.model.password_hash is not None:
+            return None
+        return self.strong if p.model.password is not None else self.for_generated
+
     def _hash_passwords(self, pending: list[_Row]) -> list[_Row]:
-        to_hash: list[tuple[_Row, str]] = []
+        to_hash: dict[secrets_.HashProfile, list[tuple[_Row, str]]] = {}
         keep = []
         for p in pending:
             m = p.model
-            if m.password_hash is not None:
+            profile = self._profile_of(p)
+            if profile is None:
                 p.password_hash = m.password_hash.get_secret_value()
             else:
                 if m.password is not None:
@@ -416,13 +470,18 @@ class _BatchRun:
                 else:
                     password = secrets_.generate_password(self.settings.passwords.generated_length)
                     p.generated["password"] = password
-                to_hash.append((p, password))
+                to_hash.setdefault(profile, []).append((p, password))
             keep.append(p)
-        for (p, _), hashed in zip(
-            to_hash, secrets_.hash_passwords([pw for _, pw in to_hash], self.settings),
-            strict=True,
-        ):
-            p.password_hash = hashed
+        self._settle(len(pending) - len(keep))
+        if to_hash and not self.options.dry_run:  # a dry run writes nothing worth a hash
+            self.enter("hashing")
+        for profile, rows in to_hash.items():
+            hashes = (
+                [DRY_RUN_HASH] * len(rows) if self.options.dry_run
+                else secrets_.hash_passwords([pw for _, pw in rows], profile)
+            )
+            for (p, _), hashed in zip(rows, hashes, strict=True):
+                p.password_hash = hashed
         return keep
 
     def _insert(self, pending: list[_Row]) -> list[int]:
@@ -430,17 +489,26 @@ class _BatchRun:
         rows = [self._account_row(p) for p in pending]
         for p, values in zip(pending, rows, strict=True):
             p.values = values
-        # A plain executemany, then the ids by number: RETURNING with sort_by_parameter_order
-        # makes SQLAlchemy fall back to one INSERT per row on SQLite. Rows go in ascending
-        # number order, so two concurrent writers take unique-index locks in the same order
-        # and wait for each other instead of deadlocking.
-        self.conn.execute(sa.insert(A), sorted(rows, key=lambda r: r["number"]))
-        by_number: dict[str, int] = {}
-        for chunk in _chunks([r["number"] for r in rows]):
-            found = self.conn.execute(
-                sa.select(A.c.number, A.c.id).where(A.c.number.in_(chunk))
-            )
-            by_number.update((number, account_id) for number, account_id in found)
+        # Rows go in ascending number order, so two concurrent writers take unique-index
+        # locks in the same order and wait for each other instead of deadlocking.
+        ordered = sorted(rows, key=lambda r: r["number"])
+        if self.postgres:
+            # INSERT ... RETURNING is sent as one multi-row statement per 1,000 rows
+            # (insertmanyvalues): one round trip, where executemany runs a statement per row
+            # and a SELECT for the ids after.
+            by_number = dict(self.conn.execute(
+                sa.insert(A).returning(A.c.number, A.c.id), ordered).all())
+        else:
+            # A plain executemany, then the ids by number: RETURNING with
+            # sort_by_parameter_order makes SQLAlchemy fall back to one INSERT per row on
+            # SQLite, and the sqlite3 module runs an executemany in C.
+            self.conn.execute(sa.insert(A), ordered)
+            by_number = {}
+            for chunk in _chunks([r["number"] for r in rows]):
+                found = self.conn.execute(
+                    sa.select(A.c.number, A.c.id).where(A.c.number.in_(chunk))
+                )
+                by_number.update((number, account_id) for number, account_id in found)
         ids = [by_number[r["number"]] for r in rows]
         devices, links, audits = [], [], []
         for p, account_id in zip(pending, ids, strict=True):
@@ -461,12 +529,17 @@ class _BatchRun:
                 "mode": self.options.mode, "batch_id": self.result.batch_id,
                 "command": self.options.command, "profile": self.options.profile,
             })
-        if devices:
-            self.conn.execute(sa.insert(SipDevice.__table__), devices)
-        if links:
-            self.conn.execute(sa.insert(AccountTax.__table__), links)
-        self.conn.execute(sa.insert(AuditEvent.__table__), audits)
+        for table, values in ((SipDevice.__table__, devices), (AccountTax.__table__, links),
+                              (AuditEvent.__table__, audits)):
+            if values:
+                self._insert_many(table, values)
         return ids
+
+    def _insert_many(self, table: sa.Table, values: list[dict]) -> None:
+        insert = sa.insert(table)
+        if self.postgres:  # one multi-row statement per 1,000 rows, as above
+            insert = insert.returning(*table.primary_key.columns)
+        self.conn.execute(insert, values)
 
     def _account_row(self, p: _Row) -> dict:
         m = p.model

@@ -74,6 +74,24 @@ def read_rows(
             stream.close()
 
 
+def count_rows(path: str, fmt: str) -> tuple[int, int, int] | None:
+    """(rows, rows with a password, rows with a password_hash) of a file, read once up front
+    so progress can show an ETA and hashing be estimated. None for stdin (it can be read only
+    once) and for a file read_rows will refuse (it says why)."""
+    if path == "-":
+        return None
+    rows = passwords = hashes = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            for _number, row in _parse(stream, fmt):
+                rows += 1
+                passwords += "password" in row
+                hashes += "password_hash" in row
+    except (OSError, UnicodeDecodeError, UsageError):
+        return None
+    return rows, passwords, hashes
+
+
 def _parse(stream, fmt: str) -> Iterator[tuple[int, dict]]:
     if fmt == "csv":
         reader = csv.DictReader(stream)

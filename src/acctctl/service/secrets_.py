@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import secrets
-import string
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,8 +30,12 @@ def generate_account_number(length: int, prefix: str = "") -> str:
     if free < 1:
         raise ValueError(f"prefix {prefix!r} leaves no digits free in a {length}-digit number")
     head = prefix or secrets.choice("123456789")
-    rest = length - len(head)
-    return head + "".join(secrets.choice(string.digits) for _ in range(rest))
+    return head + _digits(length - len(head))
+
+
+def _digits(count: int) -> str:
+    """`count` uniform random digits: one CSPRNG draw, not one per digit."""
+    return str(secrets.randbelow(10**count)).zfill(count) if count > 0 else ""
 
 
 def number_capacity(length: int, prefix: str = "") -> int:
@@ -44,7 +47,7 @@ def number_capacity(length: int, prefix: str = "") -> int:
 
 
 def generate_pin(length: int) -> str:
-    return "".join(secrets.choice(string.digits) for _ in range(length))
+    return _digits(length)
 
 
 def generate_password(length: int) -> str:

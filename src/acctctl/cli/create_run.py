@@ -460,7 +460,13 @@ class _progress:
                             TimeRemainingColumn(), console=self.console, transient=True)
         self.bar.start()
         task = self.bar.add_task("validating", total=self.total)
-        return lambda phase, done: self.bar.update(task, completed=done, description=phase)
+        shown = {"phase": "validating"}
+
+        def update(phase: str, done: int) -> None:
+            changed, shown["phase"] = phase != shown["phase"], phase  # a new phase shows now
+            self.bar.update(task, completed=done, description=phase, refresh=changed)
+
+        return update
 
     def __exit__(self, *exc):
         if self.bar is not None:

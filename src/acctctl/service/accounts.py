@@ -498,11 +498,9 @@ class _BatchRun:
             # a multi-row INSERT makes psycopg rewrite a huge query text every chunk), then
             # the ids by number in one statement.
             self._insert_many(A, ordered)
-            from sqlalchemy.dialects.postgresql import ARRAY
-
-            numbers = sa.bindparam("numbers", [r["number"] for r in rows], type_=ARRAY(sa.String))
-            by_number = dict(self.conn.execute(
-                sa.select(A.c.number, A.c.id).where(A.c.number == sa.any_(numbers))).all())
+            numbers = [r["number"] for r in rows]
+            by_number = dict(self.conn.execute(sa.select(A.c.number, A.c.id).where(
+                self.lookups.one_of(A.c.number, numbers))).all())
         else:
             # A plain executemany, then the ids by number: RETURNING with
             # sort_by_parameter_order makes SQLAlchemy fall back to one INSERT per row on

@@ -89,26 +89,23 @@ class Lookups:
     def existing(self, numbers=(), email_keys=(), pins=()) -> dict[str, set[str]]:
         """Which of these values are taken already (numbers also as SIP usernames)."""
         taken: dict[str, set[str]] = {"number": set(), "email": set(), "pin": set()}
-        for chunk in _chunks(sorted(set(numbers))):
-            taken["number"] |= set(
-                self.conn.execute(sa.select(A.c.number).where(A.c.number.in_(chunk))).scalars()
-            )
-            taken["number"] |= set(
-                self.conn.execute(
-                    sa.select(SD.c.username).where(SD.c.username.in_(chunk))
-                ).scalars()
-            )
-        for chunk in _chunks(sorted(set(email_keys))):
-            taken["email"] |= set(
-                self.conn.execute(
-                    sa.select(A.c.email_key).where(A.c.email_key.in_(chunk))
-                ).scalars()
-            )
-        for chunk in _chunks(sorted(set(pins))):
-            taken["pin"] |= set(
-                self.conn.execute(sa.select(A.c.pin).where(A.c.pin.in_(chunk))).scalars()
-            )
+        for key, values, columns in (("number", numbers, (A.c.number, SD.c.username)),
+                                     ("email", email_keys, (A.c.email_key,)),
+                                     ("pin", pins, (A.c.pin,))):
+            for chunk in _chunks(sorted(set(values))):
+                for column in columns:
+                    taken[key] |= set(self.conn.execute(
+                        sa.select(column).where(self.one_of(column, chunk))).scalars())
         return taken
+
+    def one_of(self, column, values: list[str]):
+        """column IN values; on PostgreSQL `= ANY(array)`: one parameter, so psycopg does not
+        rewrite a query text of 500 placeholders for every chunk."""
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.String)))
+        return column.in_(values)
 
     def count_numbers(self, prefix: str, length: int) -> int:
         return self.conn.execute(

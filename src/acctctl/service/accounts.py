@@ -50,10 +50,9 @@ DRY_RUN_HASH = "(dry run: not hashed)"
 #: moves once per chunk written.
 STRONG_HASHES_PER_CORE = 8
 
-#: progress(phase, rows done): phase is one of PHASES; rows done counts rows written inside
-#: the transaction, plus rows that will never be (skipped, or failed a check).
+#: progress(phase, rows done): phase is validating, hashing, writing or committing; rows done
+#: counts rows written inside the transaction, plus rows that will never be (skipped, failed).
 Progress = Callable[[str, int], None]
-PHASES = ("validating", "hashing", "writing", "committing")
 
 
 @dataclass
@@ -492,26 +491,12 @@ class _BatchRun:
             p.values = values
         # Rows go in ascending number order, so two concurrent writers take unique-index
         # locks in the same order and wait for each other instead of deadlocking.
-        ordered = sorted(rows, key=lambda r: r["number"])
-        if self.postgres:
-            # COPY: one round trip and no statement per row (executemany runs one per row;
-            # a multi-row INSERT makes psycopg rewrite a huge query text every chunk), then
-            # the ids by number in one statement.
-            self._insert_many(A, ordered)
-            numbers = [r["number"] for r in rows]
-            by_number = dict(self.conn.execute(sa.select(A.c.number, A.c.id).where(
-                self.lookups.one_of(A.c.number, numbers))).all())
-        else:
-            # A plain executemany, then the ids by number: RETURNING with
-            # sort_by_parameter_order makes SQLAlchemy fall back to one INSERT per row on
-            # SQLite, and the sqlite3 module runs an executemany in C.
-            self.conn.execute(sa.insert(A), ordered)
-            by_number = {}
-            for chunk in _chunks([r["number"] for r in rows]):
-                found = self.conn.execute(
-                    sa.select(A.c.number, A.c.id).where(A.c.number.in_(chunk))
-                )
-                by_number.update((number, account_id) for number, account_id in found)
+        _write_rows(self.conn, A, sorted(rows, key=lambda r: r["number"]))
+        by_number = {}  # then the ids, by number: one statement per chunk
+        for chunk in _chunks([r["number"] for r in rows]):
+            found = self.conn.execute(
+                sa.select(A.c.number, A.c.id).where(self.lookups.one_of(A.c.number, chunk)))
+            by_number.update((number, account_id) for number, account_id in found)
         ids = [by_number[r["number"]] for r in rows]
         devices, links, audits = [], [], []
         for p, account_id in zip(pending, ids, strict=True):
@@ -535,14 +520,9 @@ class _BatchRun:
         for table, values in ((SipDevice.__table__, devices), (AccountTax.__table__, links),
                               (AuditEvent.__table__, audits)):
             if values:
-                self._insert_many(table, values)
+                _write_rows(self.conn, table, values)
         return ids
 
-    def _insert_many(self, table: sa.Table, values: list[dict]) -> None:
-        if self.postgres:
-            _copy(self.conn, table, values)
-        else:
-            self.conn.execute(sa.insert(table), values)
 
     def _account_row(self, p: _Row) -> dict:
         m = p.model
@@ -572,28 +552,43 @@ class _BatchRun:
             self.result.created_count += 1
 
 
-def _copy(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    """INSERT rows (all with the same keys) by PostgreSQL COPY, values bound as SQLAlchemy
-    would bind them (column types, scalar column defaults); errors raised as SQLAlchemy's."""
-    import psycopg
-
+def _write_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """INSERT rows (all with the same keys) straight through the driver: COPY on PostgreSQL,
+    the sqlite3 module's executemany (a loop in C) on SQLite. SQLAlchemy's executemany costs a
+    statement per row on psycopg and per-row Python work on both. Values are bound as
+    SQLAlchemy would bind them (column types, scalar column defaults), and errors are raised
+    as SQLAlchemy's (IntegrityError, OperationalError), parameters hidden."""
     dialect = conn.dialect
     keys = list(rows[0])
     defaults = {c.key: c.default.arg for c in table.columns
                 if c.key not in rows[0] and c.default is not None and c.default.is_scalar}
     columns = [table.c[k] for k in keys + list(defaults)]
     bind = [c.type._cached_bind_processor(dialect) for c in columns]
-    quote = dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
     fill = list(defaults.values())
+    data = ([b(v) if b else v for b, v in zip(bind, [row[k] for k in keys] + fill, strict=True)]
+            for row in rows)
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()
+    if dialect.name == "postgresql":
+        from psycopg import Error
+
+        sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+    else:
+        from sqlite3 import Error
+
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(bind))})"
     try:
-        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                values = [row[k] for k in keys] + fill
-                copy.write_row([b(v) if b else v for b, v in zip(bind, values, strict=True)])
-    except psycopg.Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error,
-                                         hide_parameters=True) from exc
+        if dialect.name == "postgresql":
+            with cursor.copy(sql) as copy:
+                for values in data:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(sql, data)
+    except Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, Error, hide_parameters=True) from exc
+    finally:
+        cursor.close()
 
 
 def _is_deadlock(exc: sa.exc.OperationalError) -> bool:

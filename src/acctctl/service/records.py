@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,10 +28,15 @@ def output_keys(kind: str) -> list[str]:
     return keys
 
 
+@cache
+def _record_keys(kind: str) -> tuple[str, ...]:
+    return tuple(output_keys(kind))  # once per kind, not once per created account
+
+
 def account_record(row: Mapping, refs: Mapping) -> dict:
     """row: accounts columns; refs: the names of what the row points at."""
     record = {}
-    for key in output_keys(row["kind"]):
+    for key in _record_keys(row["kind"]):
         record[key] = refs[key] if key in REFERENCE_KEYS else row.get(key)
     if record.get("balance") is None and "balance" in record:
         record["balance"] = Decimal(0)  # every account starts at 0, as money

@@ -46,7 +46,8 @@ def list_(
                                              "admin or subadmin")] = None,
     reseller: Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
                                                  help="Only what this reseller owns")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=2**31 - 1,
+                                              help="At most N")] = None,
     output: Output = "table",
 ) -> None:
     """List accounts: acctctl account list --kind customer -o csv"""

@@ -35,6 +35,7 @@ from acctctl.plain import plain
 from acctctl.service import secrets_
 from acctctl.service.lookups import Lookups, _chunks, owner_label
 from acctctl.service.records import account_record
+from acctctl.service.rows import RowError
 
 MAX_RACE_RETRIES = 8
 MAX_DRAWS = 200
@@ -187,9 +188,9 @@ class _BatchRun:
 
     # --- per row --------------------------------------------------------------------------
 
-    def _prepare(self, row: int, raw: dict) -> _Row | None:
-        if "__error__" in raw:  # the reader could not make an object of this row
-            self._error(row, None, "row", raw["__error__"].message)
+    def _prepare(self, row: int, raw: dict | RowError) -> _Row | None:
+        if isinstance(raw, RowError):  # the reader could not make an object of this row
+            self._error(row, None, raw.field, raw.message)
             return None
         data = dict(self.options.defaults)
         # Readers already drop empty cells ("not given"); an empty value that gets here was

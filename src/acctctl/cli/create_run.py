@@ -34,9 +34,11 @@ def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any])
             _run_bulk(state, kind, given, mode, secrets_file)
         else:
             _run_single(state, kind, given, mode, secrets_file)
-    except BaseException:
-        _discard_secrets_file(mode["secrets_file"], secrets_file)
-        raise
+    finally:
+        # secrets are written only for committed accounts: the file appears only then
+        problem = secrets_file.finish() if secrets_file is not None else None
+        if problem:
+            warn(problem)
 
 
 # --- flags that go together, or not --------------------------------------------------------
@@ -109,20 +111,9 @@ def _read_password(mode: dict, bulk: bool) -> str | None:
 def _open_secrets_file(path: str | None):
     if path is None:
         return None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise UsageError(f"--secrets-file {path} exists; it is never overwritten") from None
-    except OSError as exc:
-        raise UsageError(f"cannot create --secrets-file {path}: {exc.strerror}") from None
-    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+    from acctctl.cli.secrets_file import PendingSecretsFile
 
-
-def _discard_secrets_file(path: str | None, handle) -> None:
-    if handle is not None:
-        handle.close()
-        if os.path.getsize(path) == 0:
-            os.unlink(path)
+    return PendingSecretsFile(path)
 
 
 def _print_template(kind: str, fmt: str) -> None:

@@ -97,12 +97,12 @@ def test_db_check_reads_every_page_of_a_sqlite_file(config_file, tmp_path):
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:",
                                  "sqlite:///file::memory:?cache=shared"])
-def test_sqlite_urls_that_keep_nothing_are_refused(cli_env, url):
+def test_sqlite_urls_that_keep_nothing_are_refused(config_file, url):
     from typer.testing import CliRunner
 
     from acctctl.cli import app
 
-    env = {**cli_env, "ACCTCTL_DATABASE_URL": url}
+    env = {"ACCTCTL_CONFIG": str(config_file), "ACCTCTL_DATABASE_URL": url}
     result = CliRunner().invoke(app, ["create", "customer", "--first-name", "Ada"], env=env)
     assert result.exit_code == 5, result.stdout
     assert "keep nothing" in result.stderr

@@ -351,14 +351,20 @@ def _checked(number: int, item, duplicates: list[str]) -> dict | RowError:
         return RowError(number, "is given twice in one object", field=duplicates[0])
     row = {}
     for key, value in item.items():
-        if value is None or value == "":
+        if value is None:
             continue
-        if _depth(value) >= MAX_DEPTH:
+        if type(value) is str:
+            if not value:
+                continue
+            if len(value) > MAX_CELL:
+                return RowError(number, f"is longer than {MAX_CELL:,} characters", field=key)
+        elif isinstance(value, _CONTAINERS) and _depth(value) >= MAX_DEPTH:
             return _too_deep(number)
-        if isinstance(value, str) and len(value) > MAX_CELL:
-            return RowError(number, f"is longer than {MAX_CELL:,} characters", field=key)
         row[key] = value
     return row
+
+
+_CONTAINERS = (list, dict)
 
 
 def _depth(value) -> int:

@@ -173,7 +173,9 @@ def test_ctrl_c_mid_batch_exits_130_quietly_and_writes_nothing(cli_env, db_url, 
     proc = subprocess.Popen(
         [sys.executable, "-m", "acctctl", "create", "customer", "--count", "5000", "--no-input",
          "-o", "jsonl"], env={**os.environ, **cli_env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        # a shell without job control starts background jobs with SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)

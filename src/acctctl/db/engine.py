@@ -89,7 +89,9 @@ def explain(exc: BaseException) -> DatabaseError | None:
     while seen is not None and len(chain) < 20:
         chain.append(seen)
         seen = seen.__context__
-    db_errors = [e for e in chain if isinstance(e, sa.exc.DBAPIError)]
+    # a unique-constraint clash in the chain is a lost race acctctl handled, not the cause
+    db_errors = [e for e in chain if isinstance(e, sa.exc.DBAPIError)
+                 and not isinstance(e, sa.exc.IntegrityError)]
     if not db_errors:
         return None
     cause = db_errors[-1]

@@ -8,7 +8,6 @@ validation context (`RuleContext`), so flags, prompts and file rows share them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -62,6 +61,8 @@ def _strip(value: Any) -> Any:
 #: Bidirectional embeddings, overrides and isolates: they make a stored name display as
 #: another (U+202A-U+202E, U+2066-U+2069).
 BIDI_CONTROLS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+#: Unicode Cc is exactly U+0000-U+001F and U+007F-U+009F.
+_REFUSED_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: What a spreadsheet runs as a formula when a cell starts with it (CSV/formula injection).
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,12 +70,12 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 def control_problem(value: str) -> str | None:
     """Why `value` cannot be stored as text: a control character (Unicode Cc: NUL, ESC, BEL,
     newlines...) or a bidirectional control. None when it can."""
-    for ch in value:
-        if unicodedata.category(ch) == "Cc":
-            return f"must not contain control characters (found U+{ord(ch):04X})"
-        if ch in BIDI_CONTROLS:
-            return f"must not contain bidirectional control characters (found U+{ord(ch):04X})"
-    return None
+    found = _REFUSED_CHARS.search(value)
+    if found is None:
+        return None
+    ch = found.group()
+    what = "bidirectional control" if ch in BIDI_CONTROLS else "control"
+    return f"must not contain {what} characters (found U+{ord(ch):04X})"
 
 
 def _no_control_chars(value: str) -> str:

@@ -232,3 +232,16 @@ def test_reference_search_text_is_literal(cli):
     assert len(zones) < len(cli.json("reference", "timezones"))
     assert "EUR" in [c["code"] for c in cli.json("reference", "currencies", "--search", "eur")]
     assert cli("reference", "countries", "--search", "a\x00").exit_code == 2
+
+
+def test_a_swallowed_ctrl_c_still_writes_nothing(cli, engine, monkeypatch):
+    """Python prints "Exception ignored" and drops a KeyboardInterrupt that lands in an import
+    lock's callback; the interrupt is remembered and the batch is not committed."""
+    from acctctl import interrupts
+
+    monkeypatch.setattr(interrupts, "requested", interrupts.threading.Event())
+    interrupts.requested.set()
+    result = cli("create", "customer", "--count", "3")
+    assert result.exit_code == 130, result.stderr
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one() == 0

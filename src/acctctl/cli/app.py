@@ -180,6 +180,9 @@ _register()
 
 
 def main() -> None:
+    from acctctl import interrupts
+
+    interrupts.install()
     if os.environ.get("_ACCTCTL_COMPLETE"):  # a TAB press: register Typer's shell classes
         from typer.completion import completion_init
 

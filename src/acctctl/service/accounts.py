@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from acctctl import interrupts
 from acctctl.db.engine import mask
 from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
 from acctctl.models.inputs import DEFAULT_ROLE, KINDS, AccountInput, BillingInput
@@ -130,6 +131,7 @@ def create_accounts(
             if options.dry_run or (run.result.errors and not options.continue_on_error):
                 transaction.rollback()
             else:
+                interrupts.check()  # a Ctrl-C Python swallowed still means "write nothing"
                 transaction.commit()
                 run.result.written = run.result.created_count > 0
         except BaseException:

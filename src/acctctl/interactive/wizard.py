@@ -265,14 +265,14 @@ class Wizard:
     def _taken(self, key: str, value: Any) -> str | None:
         """Ask the database now, so a value another account holds is re-asked here rather
         than failing after the summary (the service's constraint stays the real guard)."""
-        from acctctl.service.lookups import Lookups
+        from acctctl.targets import storage_for
 
         if value is None:
             return None
         probe = {"number": {"numbers": [value]}, "email": {"email_keys": [value.casefold()]},
                  "pin": {"pins": [value]}}[key]
         with self.engine.connect() as conn:
-            taken = Lookups(conn).existing(**probe)[key]
+            taken = storage_for(self.engine).lookups(conn).existing(**probe)[key]
         return "is already used by another account" if taken else None
 
     def _validator(self, key: str):
@@ -364,8 +364,9 @@ class Wizard:
 
     def _owned(self, what: str) -> list[dict]:
         from acctctl.errors import AcctctlError
-        from acctctl.service import catalog
+        from acctctl.targets import catalog_for
 
+        catalog = catalog_for(self.engine)
         owner = self._owner()
         cache_key = (what, owner)
         if cache_key not in self._lists:
@@ -379,7 +380,9 @@ class Wizard:
 
     def _options(self, key: str) -> list[Option] | None:
         """Options for a database-backed list; None means "no list, ask as text"."""
-        from acctctl.service import catalog
+        from acctctl.targets import catalog_for
+
+        catalog = catalog_for(self.engine)
 
         source = self.specs[key]["source"]
         if source == "rate_groups":
@@ -405,9 +408,9 @@ class Wizard:
 
     def _words(self, source: str) -> tuple[list[str], dict[str, str]]:
         if source not in self._lists:
-            from acctctl.service.catalog import reference
+            from acctctl.targets import catalog_for
 
-            rows = reference(self.engine, source, None)
+            rows = catalog_for(self.engine).reference(self.engine, source, None)
             words: list[str] = []
             meta: dict[str, str] = {}
             for row in rows:

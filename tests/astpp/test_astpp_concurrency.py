@@ -1,0 +1,30 @@
+"""Two concurrent `--count 300` runs against one ASTPP database: ASTPP has no unique index
+on accounts.number or email, so only acctctl's named lock keeps them apart."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from astpp_helpers import rows
+
+
+def test_two_concurrent_bulk_runs_leave_no_duplicates(astpp_config, db, tmp_path):
+    env = {**os.environ, "ACCTCTL_CONFIG": str(astpp_config), "ACCTCTL_NO_INPUT": "1"}
+    env.pop("ACCTCTL_DATABASE_URL", None)
+    # a 3-digit space of 900 numbers: 600 draws collide often unless the writers serialise;
+    # one run without SIP devices, so sip_devices' unique index cannot be what saves it
+    command = [sys.executable, "-m", "acctctl", "create", "customer", "--count", "300",
+               "--length", "3", "-o", "csv"]
+    runs = [subprocess.Popen(command + extra, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+            for extra in ([], ["--no-sip-device"])]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    numbers = rows(db, "SELECT number FROM accounts WHERE type = 0 AND deleted = 0")
+    usernames = rows(db, "SELECT username FROM sip_devices")
+    pins = rows(db, "SELECT pin FROM accounts WHERE type = 0")
+    assert len(numbers) == 600 == len({r["number"] for r in numbers})
+    assert len(usernames) == 300 == len({r["username"] for r in usernames})
+    assert len({r["pin"] for r in pins}) == 600

@@ -655,8 +655,11 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
 
 
 def default_config_dict() -> dict[str, Any]:
-    """The full default document (database/numbers/passwords/defaults) for ``config init``."""
-    return _sections(Settings())
+    """The full default document (database/numbers/passwords/defaults) for ``config init``;
+    ``[astpp]`` only matters with ``database.target = "astpp"`` and is added by the caller."""
+    doc = _sections(Settings())
+    doc.pop("astpp")
+    return doc
 
 
 def write_config(path: Path, values: dict, force: bool = False) -> None:

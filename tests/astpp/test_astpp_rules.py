@@ -157,7 +157,24 @@ def test_list_and_show_read_astpp_accounts(astpp, db):
 
 
 @pytest.mark.parametrize("args", [["rategroup", "create", "gold"], ["db", "upgrade"],
-                                  ["tax", "list"], ["role", "list"]])
+                                  ["tax", "create", "VAT", "--rate", "20"], ["db", "current"],
+                                  ["role", "create", "x", "--for", "admin"]])
 def test_commands_not_built_for_astpp_exit_2(astpp, args):
     result = astpp(*args)
     assert result.exit_code == 2 and "not supported on the astpp target" in result.stderr
+
+
+def test_lists_read_astpps_own(astpp, db):
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO taxes (taxes_priority, taxes_rate, taxes_description) "
+                    "VALUES (1, 18, 'GST')")
+    db.commit()
+    assert [r["name"] for r in created(astpp("rategroup", "list", "-o", "json"))] == ["default"]
+    assert [r["name"] for r in created(astpp("tax", "list", "-o", "json"))] == ["GST"]
+    roles = created(astpp("role", "list", "-o", "json"))
+    assert [(r["name"], r["for"]) for r in roles] == [("reseller", "reseller"),
+                                                      ("Admin_permission", "admin")]
+    zones = created(astpp("reference", "timezones", "-o", "json"))
+    assert "Europe/Sarajevo" in [z["name"] for z in zones] and len(zones) == 5
+    countries = created(astpp("reference", "countries", "--search", "ind", "-o", "json"))
+    assert countries == [{"alpha2": "IN", "alpha3": "IND", "name": "India", "dial_code": "91"}]

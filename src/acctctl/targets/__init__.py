@@ -15,7 +15,8 @@ from typing import Any
 
 #: The commands that work on the astpp target; every other command that opens the database
 #: exits 2 there (State.engine() asks allowed_on_astpp).
-ASTPP_COMMANDS = ("create", "account list", "account show")
+ASTPP_COMMANDS = ("create", "account list", "account show", "rategroup list", "tax list",
+                  "role list", "reference")
 
 
 def allowed_on_astpp(command_path: str) -> bool:

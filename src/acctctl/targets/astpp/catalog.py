@@ -140,16 +140,25 @@ class Catalog:
             row["status"] = "active" if row["status"] == 0 else "inactive"
         return rows
 
-    def list_rate_groups(self, engine, reseller: str | None = None, owned_by: bool = False):
+    def _owned(self, columns: str, table: str, reseller: str | None, owned_by: bool):
+        """Every owner's entries, or (owned_by) only those of `reseller` (None: the admin)."""
+        where = "x.status <> 2" if table == "pricelists" else "1 = 1"
+        params = {}
+        if reseller or owned_by:
+            where += " AND x.reseller_id = :o"
+            params["o"] = self._owner_id(reseller)
         return self._status(self._rows(
-            "SELECT name, status FROM pricelists WHERE reseller_id = :o AND status <> 2 "
-            "ORDER BY id", o=self._owner_id(reseller)))
+            f"SELECT {columns}, x.status, o.number AS reseller FROM {table} x "
+            "LEFT JOIN accounts o ON o.id = x.reseller_id AND x.reseller_id <> 0 "
+            f"WHERE {where} ORDER BY x.id", **params))
+
+    def list_rate_groups(self, engine, reseller: str | None = None, owned_by: bool = False):
+        return self._owned("x.name", "pricelists", reseller, owned_by)
 
     def list_taxes(self, engine, reseller: str | None = None, owned_by: bool = False):
-        return self._status(self._rows(
-            "SELECT taxes_description AS name, taxes_rate AS rate, taxes_amount AS amount, "
-            "taxes_priority AS priority, status FROM taxes WHERE reseller_id = :o ORDER BY id",
-            o=self._owner_id(reseller)))
+        return self._owned("x.taxes_description AS name, x.taxes_rate AS rate, "
+                           "x.taxes_amount AS amount, x.taxes_priority AS priority",
+                           "taxes", reseller, owned_by)
 
     def list_roles(self, engine):
         rows = self._rows("SELECT name, login_type, description FROM permissions "
@@ -160,7 +169,8 @@ class Catalog:
     def reference(self, engine, what: str, search: str | None):
         t = self.target
         if what == "countries":
-            rows = [{"alpha2": iso, "name": name} for iso, (_, name) in t.countries.items()]
+            rows = [{"alpha2": iso, "alpha3": alpha3, "name": name, "dial_code": dial}
+                    for iso, (_, name, alpha3, dial) in t.countries.items()]
         elif what == "currencies":
             rows = [{"code": code, "name": name} for code, (_, _, name) in t.currencies.items()]
         else:

@@ -42,7 +42,7 @@ SYSTEM_FALLBACKS = {
 #: what the look-ups read, besides the written columns (checked by the fingerprint too)
 READ_COLUMNS = {
     "system": ["name", "value"],
-    "countrycode": ["id", "iso", "nicename"],
+    "countrycode": ["id", "iso", "nicename", "iso3", "countrycode"],
     "timezone": ["id", "timezone_name"],
     "currency": ["id", "currency", "currencyname", "currencyrate"],
     "pricelists": ["id", "name", "status", "reseller_id"],
@@ -191,12 +191,13 @@ class AstppTarget:
         for name, value in conn.execute(sa.text("SELECT name, value FROM `system` ORDER BY id")):
             cfg[RENAMES.get(name, name)] = "" if value is None else str(value)
         self.cfg = cfg
-        self.countries: dict[str, tuple[int, str]] = {}  # ISO alpha-2 -> (id, name)
+        # ISO alpha-2 -> (id, name, alpha-3, dial code)
+        self.countries: dict[str, tuple[int, str, str, str]] = {}
         self.country_iso: dict[int, str] = {}
-        for cid, iso, name in conn.execute(sa.text(
-                "SELECT id, iso, nicename FROM countrycode ORDER BY id")):
+        for cid, iso, name, iso3, dial in conn.execute(sa.text(
+                "SELECT id, iso, nicename, iso3, countrycode FROM countrycode ORDER BY id")):
             if iso and iso.upper() not in self.countries:
-                self.countries[iso.upper()] = (cid, name or "")
+                self.countries[iso.upper()] = (cid, name or "", iso3 or "", str(dial or ""))
                 self.country_iso[cid] = iso.upper()
         self.zones: dict[str, int] = {}  # casefolded name -> id
         self.zone_name: dict[int, str] = {}

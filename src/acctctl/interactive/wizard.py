@@ -256,6 +256,12 @@ class Wizard:
         if key not in self.model.model_fields:
             return True, value
         ok, result = validate_field(self.kind, key, value, self._ctx())
+        if ok and self.engine is not None:  # the target's own limits (e.g. ASTPP's lists)
+            from acctctl.targets import storage_for
+
+            problem = storage_for(self.engine).check_value(self.kind, key, result)
+            if problem:
+                return False, problem
         if ok and key in ("number", "email", "pin") and self.engine is not None:
             taken = self._taken(key, result)
             if taken:

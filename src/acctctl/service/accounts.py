@@ -120,6 +120,9 @@ class NativeStorage:
     def check(self, kind: str, model: AccountInput, given: dict) -> list[tuple[str, str]]:
         return []  # the target's own limits beyond the field rules: none here
 
+    def check_value(self, kind: str, key: str, value: Any) -> str | None:
+        return None  # one field's value against the target's limits (for the wizard)
+
     def protect_passwords(self, passwords: list[str], settings: Any) -> list[str]:
         return secrets_.hash_passwords(passwords, settings)
 

@@ -275,54 +275,17 @@ class AstppTarget:
 
     def check(self, kind: str, model: Any, given: dict) -> list[tuple[str, str]]:
         """ASTPP's own limits on top of the shared field rules (exit 3 like any rule)."""
-        problems: list[tuple[str, str]] = []
         values = model.__dict__
-        if values.get("password_hash") is not None:
-            problems.append(("password_hash", "cannot be used on the astpp target: ASTPP "
-                             "keeps reversible passwords, not hashes (give password)"))
-        password = values.get("password")
-        if password is not None:
-            raw = password.get_secret_value()
-            if len(raw.encode("utf-8")) > encoding.MAX_PASSWORD_BYTES:
-                problems.append(("password", f"must be at most {encoding.MAX_PASSWORD_BYTES} "
-                                 "bytes on the astpp target (ASTPP's password column)"))
-            if any(ch in raw for ch in XML_BREAKERS):
-                problems.append(("password", "must not contain \" < > or & on the astpp "
-                                 "target (ASTPP's FreeSWITCH directory XML does not escape "
-                                 "them)"))
-        email = values.get("email") or ""
-        if getattr(model, "sip_device", False) and any(ch in email for ch in XML_BREAKERS):
-            problems.append(("email", "must not contain \" < > or & with a SIP device on the "
-                             "astpp target (it goes unescaped into FreeSWITCH's directory)"))
-        for key, column in C.COLUMN_OF_FIELD.items():
-            value = values.get(key)
-            if not isinstance(value, str):
-                continue
-            if any(ord(ch) > 0xFFFF for ch in value):
-                problems.append((key, "must not contain characters outside the Basic "
-                                 "Multilingual Plane (e.g. emoji): ASTPP's tables are utf8mb3"))
-            elif len(value) > C.WIDTHS[column]:
-                problems.append((key, f"must be at most {C.WIDTHS[column]} characters on the "
-                                 f"astpp target (ASTPP's {column} column), got {len(value)}"))
-        admin_kind = kind in ("admin", "subadmin")
-        if admin_kind:
+        problems = []
+        for key, value in values.items():
+            problem = self.check_value(kind, key, value)
+            if problem:
+                problems.append((key, problem))
+        if kind in ("admin", "subadmin"):
             for key in ("country", "timezone"):
                 if key in given:
                     problems.append((key, f"ASTPP sets an {kind}'s {key} itself; it cannot be "
                                      "given on the astpp target"))
-        else:
-            if values.get("country") and values["country"] not in self.countries:
-                problems.append(("country", f"ASTPP has no country {values['country']} "
-                                 "(its countrycode table)"))
-            if values.get("timezone") and values["timezone"].casefold() not in self.zones:
-                problems.append(("timezone", f"ASTPP has no time zone {values['timezone']} "
-                                 f"(its list has {len(self.zones)}; see the wizard's list)"))
-            if values.get("currency") and values["currency"] not in self.currencies:
-                problems.append(("currency", f"ASTPP has no currency {values['currency']}"))
-            schedule = values.get("billing_schedule")
-            if schedule and schedule not in self.sweeps:
-                problems.append(("billing_schedule", f"ASTPP has no {schedule} billing "
-                                 f"schedule (its sweeplist has {', '.join(sorted(self.sweeps))})"))
         if kind == "provider" and values.get("reseller"):
             problems.append(("reseller", "ASTPP's providers belong to the admin; --reseller "
                              "applies to customers and resellers on the astpp target"))
@@ -330,6 +293,48 @@ class AstppTarget:
             problems.append(("sip_device", "ASTPP has no SIP profile to attach a device to "
                              "(sip_profiles is empty); use --no-sip-device"))
         return problems
+
+    def check_value(self, kind: str, key: str, value: Any) -> str | None:
+        """One field's value against ASTPP's limits (the wizard asks again when it fails)."""
+        if value is None:
+            return None
+        admin_kind = kind in ("admin", "subadmin")
+        if key == "password_hash":
+            return ("cannot be used on the astpp target: ASTPP keeps reversible passwords, "
+                    "not hashes (give password)")
+        if key == "password":
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+            if len(raw.encode("utf-8")) > encoding.MAX_PASSWORD_BYTES:
+                return (f"must be at most {encoding.MAX_PASSWORD_BYTES} bytes on the astpp "
+                        "target (ASTPP's password column)")
+            if any(ch in raw for ch in XML_BREAKERS):
+                return ("must not contain \" < > or & on the astpp target (ASTPP's FreeSWITCH "
+                        "directory XML does not escape them)")
+        if key == "email" and kind in ("customer", "provider") and any(
+                ch in value for ch in XML_BREAKERS):
+            return ("must not contain \" < > or & on the astpp target (the SIP device's "
+                    "voicemail address goes unescaped into FreeSWITCH's directory XML)")
+        column = C.COLUMN_OF_FIELD.get(key)
+        if column and isinstance(value, str):
+            if any(ord(ch) > 0xFFFF for ch in value):
+                return ("must not contain characters outside the Basic Multilingual Plane "
+                        "(e.g. emoji): ASTPP's tables are utf8mb3")
+            if len(value) > C.WIDTHS[column]:
+                return (f"must be at most {C.WIDTHS[column]} characters on the astpp target "
+                        f"(ASTPP's {column} column), got {len(value)}")
+        if admin_kind:
+            return None
+        if key == "country" and value not in self.countries:
+            return f"ASTPP has no country {value} (its countrycode table)"
+        if key == "timezone" and value.casefold() not in self.zones:
+            return (f"ASTPP has no time zone {value} (its list has {len(self.zones)}: "
+                    "acctctl reference timezones)")
+        if key == "currency" and value not in self.currencies:
+            return f"ASTPP has no currency {value}"
+        if key == "billing_schedule" and value not in self.sweeps:
+            return (f"ASTPP has no {value} billing schedule (its sweeplist has "
+                    f"{', '.join(sorted(self.sweeps))})")
+        return None
 
     def protect_passwords(self, passwords: list[str], settings: Any) -> list[str]:
         return [encoding.encode(p, self.key) for p in passwords]

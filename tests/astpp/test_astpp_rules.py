@@ -178,3 +178,23 @@ def test_lists_read_astpps_own(astpp, db):
     assert "Europe/Sarajevo" in [z["name"] for z in zones] and len(zones) == 5
     countries = created(astpp("reference", "countries", "--search", "ind", "-o", "json"))
     assert countries == [{"alpha2": "IN", "alpha3": "IND", "name": "India", "dial_code": "91"}]
+
+
+def test_a_deadlock_retries_the_whole_transaction(astpp, db, monkeypatch):
+    import pymysql
+    import sqlalchemy as sa
+
+    real, calls = astpp_target.AstppTarget.insert, []
+
+    def insert_then_deadlock(self, run, pending):
+        calls.append(len(pending))
+        ids = real(self, run, pending)
+        if len(calls) == 1:  # InnoDB chose this transaction as the deadlock victim
+            raise sa.exc.OperationalError("INSERT", {}, pymysql.err.OperationalError(
+                1213, "Deadlock found when trying to get lock; try restarting transaction"))
+        return ids
+
+    monkeypatch.setattr(astpp_target.AstppTarget, "insert", insert_then_deadlock)
+    out = created(astpp("create", "customer", "--count", "3", "-o", "json"))
+    assert calls == [3, 3] and out["summary"]["created"] == 3
+    assert count(db) == 4 and len(rows(db, "SELECT id FROM sip_devices")) == 3

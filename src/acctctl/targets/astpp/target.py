@@ -469,7 +469,15 @@ class AstppTarget:
                                 f"{LOCK_TIMEOUT_S}s; nothing was written", hint="try again")
 
 
-def _errno(exc: sa.exc.DBAPIError) -> int | None:
+def _errno(exc: BaseException) -> int | None:
+    """The MySQL error number, also when a failed ROLLBACK TO SAVEPOINT (1305: InnoDB already
+    rolled the whole transaction back) hides the deadlock that caused it."""
+    seen = exc
+    while seen is not None:
+        args = getattr(getattr(seen, "orig", None), "args", ())
+        if args and args[0] == DEADLOCK:
+            return DEADLOCK
+        seen = seen.__cause__ or seen.__context__
     args = getattr(getattr(exc, "orig", None), "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 

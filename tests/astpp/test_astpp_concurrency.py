@@ -28,3 +28,28 @@ def test_two_concurrent_bulk_runs_leave_no_duplicates(astpp_config, db, tmp_path
     assert len(numbers) == 600 == len({r["number"] for r in numbers})
     assert len(usernames) == 300 == len({r["username"] for r in usernames})
     assert len({r["pin"] for r in pins}) == 600
+
+
+def test_writers_wait_for_the_named_lock(astpp_config, astpp_db, db, tmp_path):
+    """While another writer holds the database's lock, acctctl writes nothing; it proceeds
+    once the lock is released."""
+    name, connect = astpp_db
+    holder = connect()
+    with holder.cursor() as cur:
+        cur.execute("SELECT GET_LOCK(%s, 10)", (f"acctctl.astpp:{name}",))
+    env = {**os.environ, "ACCTCTL_CONFIG": str(astpp_config), "ACCTCTL_NO_INPUT": "1"}
+    env.pop("ACCTCTL_DATABASE_URL", None)
+    run = subprocess.Popen([sys.executable, "-m", "acctctl", "create", "customer",
+                            "--first-name", "Ada"], env=env, cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        run.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        pass
+    assert run.poll() is None  # still waiting for the lock
+    assert rows(db, "SELECT COUNT(*) AS n FROM accounts")[0]["n"] == 1
+    with holder.cursor() as cur:
+        cur.execute("SELECT RELEASE_LOCK(%s)", (f"acctctl.astpp:{name}",))
+    holder.close()
+    assert run.wait(timeout=60) == 0, run.stderr.read()
+    assert rows(db, "SELECT COUNT(*) AS n FROM accounts")[0]["n"] == 2

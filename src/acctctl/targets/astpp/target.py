@@ -24,7 +24,8 @@ from acctctl.targets.astpp import encoding
 #: error instead of a silent cut (no NO_ZERO_DATE: ASTPP's zero dates must stay writable);
 #: UTC, as ASTPP's gmdate() clock.
 SESSION_SQL_MODE = "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
-LOCK_NAME = "acctctl.astpp"  # one named lock serialises every acctctl writer of the database
+# one named lock per database serialises every acctctl writer of it (GET_LOCK is server-wide)
+LOCK_NAME = "LEFT(CONCAT('acctctl.astpp:', DATABASE()), 64)"
 LOCK_TIMEOUT_S = 300
 MAX_DEADLOCK_RETRIES = 5
 DEADLOCK = 1213  # InnoDB rolled the whole transaction back: run it again
@@ -457,12 +458,12 @@ class AstppTarget:
                         run.result.close()
                         raise
                 finally:
-                    conn.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": LOCK_NAME})
+                    conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _lock(self, conn: Connection) -> None:
-        got = conn.execute(sa.text("SELECT GET_LOCK(:name, :timeout)"),
-                           {"name": LOCK_NAME, "timeout": LOCK_TIMEOUT_S}).scalar()
+        got = conn.execute(sa.text(f"SELECT GET_LOCK({LOCK_NAME}, :timeout)"),
+                           {"timeout": LOCK_TIMEOUT_S}).scalar()
         conn.commit()  # the lock is the session's; the snapshot starts after it, in begin()
         if got != 1:
             raise DatabaseError(f"another acctctl writer held the ASTPP lock for "

@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from astpp_helpers import AstppCli
+
+from conftest import Cli
 
 MYSQL_URL = os.environ.get("ACCTCTL_TEST_MYSQL_URL", "")
 REQUIRE_MYSQL = os.environ.get("ACCTCTL_REQUIRE_MYSQL", "") == "1"
@@ -81,11 +82,11 @@ def astpp_config(astpp_db, tmp_path) -> Path:
 
 
 @pytest.fixture
-def astpp(astpp_config, tmp_path, monkeypatch) -> AstppCli:
+def astpp(astpp_config, tmp_path, monkeypatch) -> Cli:
     monkeypatch.chdir(tmp_path)
     for key in ("ACCTCTL_PROFILE", "ACCTCTL_NO_INPUT", "ACCTCTL_DATABASE_URL"):
         monkeypatch.delenv(key, raising=False)
-    return AstppCli({"ACCTCTL_CONFIG": str(astpp_config), "COLUMNS": "200", "NO_COLOR": "1"})
+    return Cli({"ACCTCTL_CONFIG": str(astpp_config), "COLUMNS": "200", "NO_COLOR": "1"})
 
 
 @pytest.fixture

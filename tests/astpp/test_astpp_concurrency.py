@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from astpp_helpers import rows
+from astpp.astpp_helpers import rows
 
 
 def test_two_concurrent_bulk_runs_leave_no_duplicates(astpp_config, db, tmp_path):

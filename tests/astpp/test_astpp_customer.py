@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from astpp_helpers import created, rows
 
 from acctctl.targets.astpp.encoding import PUBLIC_DEFAULT_KEY, encode
+from astpp.astpp_helpers import created, rows
 
 PASSWORD = "Secret123abc"
 ZERO = "0000-00-00 00:00:00"  # PyMySQL returns ASTPP's zero date as this string

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-from astpp_helpers import AstppCli
 
 from acctctl.targets.astpp.encoding import PUBLIC_DEFAULT_KEY, decode, encode
+from conftest import Cli
 
 # ASTPP 6.0's seed rows, encoded by its PHP code with its public default key
 VECTORS = [
@@ -33,7 +33,7 @@ def test_encoding_round_trips_and_a_wrong_key_does_not_decode():
 
 def test_config_init_writes_an_astpp_profile(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cli = AstppCli({"ACCTCTL_CONFIG": ""})
+    cli = Cli({"ACCTCTL_CONFIG": ""})
     path = tmp_path / "acctctl.toml"
     result = cli("config", "init", "--path", str(path), "--target", "astpp", "--database-url",
                  "mariadb://astppuser@127.0.0.1:3306/astpp", "--astpp-config",
@@ -50,7 +50,7 @@ def test_astpp_target_needs_a_mysql_url_and_a_key(tmp_path, monkeypatch):
     monkeypatch.delenv("ACCTCTL_DATABASE_URL", raising=False)
     config = tmp_path / "acctctl.toml"
     config.write_text('[database]\nurl = "sqlite:///x.db"\ntarget = "astpp"\n')
-    cli = AstppCli({"ACCTCTL_CONFIG": str(config)})
+    cli = Cli({"ACCTCTL_CONFIG": str(config)})
     result = cli("create", "customer", "--first-name", "Ada")
     assert result.exit_code == 5 and "mysql://" in result.stderr
     config.write_text('[database]\nurl = "mysql://u@127.0.0.1:1/astpp"\ntarget = "astpp"\n'

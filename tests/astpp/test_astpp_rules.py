@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from astpp_helpers import created, rows
 
 import acctctl.targets.astpp.target as astpp_target
+from astpp.astpp_helpers import created, rows
 
 
 def count(db) -> int:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from astpp_helpers import rows
-
 from acctctl.interactive import wizard as wizard_mod
+from astpp.astpp_helpers import rows
 from test_interactive import FakePrompter  # tests/test_interactive.py
 
 

@@ -45,3 +45,21 @@ def test_wizard_offers_astpps_lists_and_its_defaults(astpp, db, monkeypatch):
     (row,) = rows(db, "SELECT type, timezone_id, permission_id FROM accounts WHERE number = %s",
                   number)
     assert row == {"type": 1, "timezone_id": 50, "permission_id": 2}
+
+
+def test_wizard_does_not_ask_what_astpp_sets_for_an_admin(astpp, db, monkeypatch):
+    from acctctl.cli import console
+
+    monkeypatch.setattr(console, "current", lambda: console.Streams(
+        stdin_tty=True, stdout_tty=True, stderr_tty=False))
+    fake = ListingPrompter({"First name": "Root", "Email": "root@example.com",
+                            "Create this subadmin?": True})
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    result = astpp("create", "subadmin", "-o", "json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "Country" not in fake.asked and "Time zone" not in fake.asked
+    assert fake.options["Role"] == ["Admin_permission"]
+    number = json.loads(result.stdout)["number"]
+    (row,) = rows(db, "SELECT type, country_id, permission_id FROM accounts WHERE number = %s",
+                  number)
+    assert row == {"type": 4, "country_id": 0, "permission_id": 3}

@@ -58,6 +58,10 @@ class Wizard:
         self.prompter = _Counting(prompter)
         self.checked = None  # the model from the last whole-model check
         self._lists: dict[str, Any] = {}
+        from acctctl.targets import storage_for
+
+        # fields the storage target sets itself for this kind (e.g. an ASTPP admin's country)
+        self._fixed = storage_for(engine).fixed_fields(kind) if engine is not None else ()
 
     # --- the flow ---------------------------------------------------------------------------
 
@@ -121,7 +125,7 @@ class Wizard:
         spec = self.specs[key]
         if key == "password":
             return self._ask_password(retry)
-        if not self._applies(key):
+        if not self._applies(key) or key in self._fixed:
             return
         label = spec["label"]
         if spec["annotation"] is bool:

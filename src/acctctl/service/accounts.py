@@ -123,6 +123,9 @@ class NativeStorage:
     def check_value(self, kind: str, key: str, value: Any) -> str | None:
         return None  # one field's value against the target's limits (for the wizard)
 
+    def fixed_fields(self, kind: str) -> tuple[str, ...]:
+        return ()  # fields the target sets itself for this kind: the wizard does not ask them
+
     def protect_passwords(self, passwords: list[str], settings: Any) -> list[str]:
         return secrets_.hash_passwords(passwords, settings)
 

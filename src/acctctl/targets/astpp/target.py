@@ -295,6 +295,10 @@ class AstppTarget:
                              "(sip_profiles is empty); use --no-sip-device"))
         return problems
 
+    def fixed_fields(self, kind: str) -> tuple[str, ...]:
+        """ASTPP sets an admin's country and time zone itself (a sub-admin's to none)."""
+        return ("country", "timezone") if kind in ("admin", "subadmin") else ()
+
     def check_value(self, kind: str, key: str, value: Any) -> str | None:
         """One field's value against ASTPP's limits (the wizard asks again when it fails)."""
         if value is None:
@@ -458,7 +462,10 @@ class AstppTarget:
                         run.result.close()
                         raise
                 finally:
-                    conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
+                    try:
+                        conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
+                    except sa.exc.DBAPIError:
+                        pass  # the connection is gone, and the session's lock with it
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _lock(self, conn: Connection) -> None:

@@ -168,3 +168,30 @@ def test_postpaid_credit_limit_in_the_creating_admins_currency(astpp, db, tmp_pa
     (row,) = rows(db, "SELECT posttoexternal, credit_limit FROM accounts WHERE number = %s",
                   "5551234567")
     assert row == {"posttoexternal": 1, "credit_limit": Decimal("100.00000")}
+
+
+def test_astpps_system_settings_are_the_defaults_unless_the_profile_sets_them(
+        astpp, astpp_config, db):
+    with db.cursor() as cur:  # later rows win, as ASTPP's get_system_config reads them
+        cur.executemany("INSERT INTO `system` (name, value) VALUES (%s, %s)", [
+            ("validfordays", "30"), ("maxchannels", "5"), ("country", "73"),
+            ("default_timezone", "50"), ("notify_credit_limit", "2.5"),
+            ("create_sipdevice", "1"), ("card_length", "8"), ("starting_digit", "77")])
+    db.commit()
+    out = created(astpp("create", "customer", "--first-name", "Ada", "-o", "json"))
+    assert (out["country"], out["timezone"], out["max_channels"], out["valid_days"]) == (
+        "FR", "Europe/Paris", 5, 30)
+    assert out["sip_device"] is False and Decimal(out["low_balance_alert"]) == Decimal("2.5")
+    assert len(out["number"]) == 8 and out["number"].startswith("77")
+    (row,) = rows(db, "SELECT country_id, timezone_id, maxchannels, validfordays, expiry, "
+                      "creation, notify_credit_limit FROM accounts WHERE number = %s",
+                  out["number"])
+    assert (row["country_id"], row["timezone_id"], row["maxchannels"], row["validfordays"]) == (
+        73, 50, 5, 30)
+    assert row["expiry"] - row["creation"] == timedelta(days=30)
+    assert row["notify_credit_limit"] == Decimal("2.5")
+    assert rows(db, "SELECT id FROM sip_devices") == []
+    # the profile's own [defaults] win over ASTPP's
+    astpp_config.write_text(astpp_config.read_text() + '\n[defaults]\ncountry = "DE"\n')
+    out = created(astpp("create", "customer", "--first-name", "Bo", "-o", "json"))
+    assert out["country"] == "DE" and out["max_channels"] == 5

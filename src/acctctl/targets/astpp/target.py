@@ -262,6 +262,10 @@ class AstppTarget:
             numbers["generate_pin"] = cfg.get("generate_pin", "0").strip() == "0"
         if "pin_length" not in own_numbers:  # ASTPP never uses fewer than 6 digits
             numbers["pin_length"] = max(6, min(_int(cfg.get("pinlength"), 6), 20))
+        start = cfg.get("startingdigit", "").strip()
+        if ("prefix" not in own_numbers and start.isascii() and start.isdigit()
+                and not start.startswith("0") and len(start) < numbers["length"]):
+            numbers["prefix"] = start  # ASTPP's fixed leading digits of generated numbers
         return settings.model_copy(update={
             "defaults": defaults,
             "numbers": NumbersSettings.model_validate(numbers),

@@ -53,3 +53,19 @@ def test_writers_wait_for_the_named_lock(astpp_config, astpp_db, db, tmp_path):
     holder.close()
     assert run.wait(timeout=60) == 0, run.stderr.read()
     assert rows(db, "SELECT COUNT(*) AS n FROM accounts")[0]["n"] == 2
+
+
+def test_two_concurrent_files_with_the_same_emails_create_each_once(astpp_config, db, tmp_path):
+    source = tmp_path / "rows.csv"
+    source.write_text("first_name,email\n" + "".join(
+        f"User{i},user{i}@example.com\n" for i in range(50)))
+    env = {**os.environ, "ACCTCTL_CONFIG": str(astpp_config), "ACCTCTL_NO_INPUT": "1"}
+    env.pop("ACCTCTL_DATABASE_URL", None)
+    command = [sys.executable, "-m", "acctctl", "create", "customer", "--from-file",
+               str(source), "--if-exists", "skip", "-o", "csv"]
+    runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    emails = rows(db, "SELECT email FROM accounts WHERE type = 0")
+    assert len(emails) == 50 == len({r["email"] for r in emails})

@@ -198,3 +198,15 @@ def test_a_deadlock_retries_the_whole_transaction(astpp, db, monkeypatch):
     out = created(astpp("create", "customer", "--count", "3", "-o", "json"))
     assert calls == [3, 3] and out["summary"]["created"] == 3
     assert count(db) == 4 and len(rows(db, "SELECT id FROM sip_devices")) == 3
+
+
+def test_count_beyond_the_free_numbers_exits_3(astpp, db):
+    result = astpp("create", "customer", "--count", "91", "--length", "2")
+    assert result.exit_code == 3 and "only 90 numbers remain" in result.stderr
+    assert count(db) == 1
+
+
+def test_an_admins_country_is_astpps_to_set(astpp, db):
+    result = astpp("create", "admin", "--first-name", "Root", "--email", "root@example.com",
+                   "--country", "FR")
+    assert result.exit_code == 3 and "country" in result.stderr and count(db) == 1

@@ -57,3 +57,20 @@ def test_astpp_target_needs_a_mysql_url_and_a_key(tmp_path, monkeypatch):
                       f'[astpp]\nconfig_file = "{tmp_path / "missing.conf"}"\n')
     result = cli("create", "customer", "--first-name", "Ada")
     assert result.exit_code == 5 and "astpp.config_file" in result.stderr
+
+
+@pytest.mark.parametrize(("argv", "allowed"), [
+    (["acctctl", "--profile", "astpp", "create", "customer", "--first-name", "A"], True),
+    (["acctctl", "--config", "x.toml", "account", "show", "123"], True),
+    (["acctctl", "account", "list", "--kind", "admin"], True),
+    (["acctctl", "reference", "timezones"], True),
+    (["acctctl", "account", "update", "123", "--city", "X"], False),
+    (["acctctl", "account", "delete", "123"], False),
+    (["acctctl", "--profile", "astpp", "batch", "undo", "x"], False),
+    (["acctctl", "rategroup", "create", "gold"], False),
+])
+def test_only_the_commands_built_for_astpp_may_open_it(argv, allowed):
+    from acctctl.cli.state import State
+    from acctctl.targets import allowed_on_astpp
+
+    assert allowed_on_astpp(State(argv=argv).command_path()) is allowed

@@ -120,6 +120,7 @@ class Catalog:
 
     def __init__(self, target: Any):
         self.target = target
+        self._memo: dict[tuple, Any] = {}  # small reads the writer repeats per account
 
     def _rows(self, sql: str, **params) -> list[dict]:
         with self.target.engine.connect() as conn:
@@ -272,22 +273,25 @@ class Catalog:
 
     # --- small reads the writer needs ----------------------------------------------------
 
+    def _scalar(self, conn: Connection, sql: str, key: int) -> Any:
+        if (sql, key) not in self._memo:
+            self._memo[(sql, key)] = conn.execute(sa.text(sql), {"i": key}).scalar()
+        return self._memo[(sql, key)]
+
     def tax_priority(self, conn: Connection, tax_id: int) -> int:
-        return conn.execute(sa.text("SELECT taxes_priority FROM taxes WHERE id = :i"),
-                            {"i": tax_id}).scalar() or 0
+        return self._scalar(conn, "SELECT taxes_priority FROM taxes WHERE id = :i", tax_id) or 0
 
     def parent_distributor(self, conn: Connection, reseller_id: int) -> int:
         """A sub-reseller copies its parent's Distributor/Commission type (ASTPP's form)."""
         if not reseller_id:
             return 0
-        return conn.execute(sa.text("SELECT is_distributor FROM accounts WHERE id = :i"),
-                            {"i": reseller_id}).scalar() or 0
+        return self._scalar(conn, "SELECT is_distributor FROM accounts WHERE id = :i",
+                            reseller_id) or 0
 
     def role_name(self, conn: Connection, permission_id: int) -> str | None:
         if not permission_id:
             return None
-        return conn.execute(sa.text("SELECT name FROM permissions WHERE id = :i"),
-                            {"i": permission_id}).scalar()
+        return self._scalar(conn, "SELECT name FROM permissions WHERE id = :i", permission_id)
 
 
 def _moment(value: Any) -> datetime | None:

@@ -210,3 +210,12 @@ def test_an_admins_country_is_astpps_to_set(astpp, db):
     result = astpp("create", "admin", "--first-name", "Root", "--email", "root@example.com",
                    "--country", "FR")
     assert result.exit_code == 3 and "country" in result.stderr and count(db) == 1
+
+
+def test_a_profile_prefix_that_does_not_fit_astpps_card_length_exits_5(astpp, astpp_config, db):
+    astpp_config.write_text(astpp_config.read_text() + '\n[numbers]\nprefix = "123456789"\n')
+    with db.cursor() as cur:
+        cur.execute("UPDATE `system` SET value = '8' WHERE name = 'card_length'")
+    db.commit()
+    result = astpp("create", "customer", "--first-name", "Ada")
+    assert result.exit_code == 5 and "numbers" in result.stderr and count(db) == 1

@@ -266,10 +266,12 @@ class AstppTarget:
         if ("prefix" not in own_numbers and start.isascii() and start.isdigit()
                 and not start.startswith("0") and len(start) < numbers["length"]):
             numbers["prefix"] = start  # ASTPP's fixed leading digits of generated numbers
-        return settings.model_copy(update={
-            "defaults": defaults,
-            "numbers": NumbersSettings.model_validate(numbers),
-        })
+        try:
+            numbers_settings = NumbersSettings.model_validate(numbers)
+        except Exception as exc:  # e.g. the profile's prefix as long as ASTPP's card_length
+            raise ConfigError(f"ASTPP's number settings do not fit the profile's [numbers]: "
+                              f"{exc}", hint="set numbers.length in the profile") from None
+        return settings.model_copy(update={"defaults": defaults, "numbers": numbers_settings})
 
     # --- the storage interface the create pipeline calls ---------------------------------
 

@@ -219,3 +219,14 @@ def test_a_profile_prefix_that_does_not_fit_astpps_card_length_exits_5(astpp, as
     db.commit()
     result = astpp("create", "customer", "--first-name", "Ada")
     assert result.exit_code == 5 and "numbers" in result.stderr and count(db) == 1
+
+
+def test_a_value_astpps_column_cannot_hold_exits_5_not_1(astpp, db):
+    with db.cursor() as cur:  # an admin currency worth almost nothing: the limit overflows
+        cur.execute("UPDATE currency SET currencyrate = 0.001 WHERE id = 48")
+        cur.execute("UPDATE accounts SET currency_id = 48 WHERE id = 1")
+    db.commit()
+    result = astpp("create", "customer", "--first-name", "Ada", "--account-type", "postpaid",
+                   "--credit-limit", "999999999999999")
+    assert result.exit_code == 5, result.stderr
+    assert "nothing was written" in result.stderr and count(db) == 1

@@ -463,6 +463,12 @@ class AstppTarget:
                         run.result.close()
                         if _errno(exc) != DEADLOCK or attempt == MAX_DEADLOCK_RETRIES:
                             raise
+                    except sa.exc.DBAPIError as exc:  # e.g. a value out of a column's range
+                        transaction.rollback()
+                        run.result.close()
+                        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc
+                        raise DatabaseError(f"ASTPP's database refused the write: {reason}; "
+                                            "nothing was written") from None
                     except BaseException:
                         transaction.rollback()
                         run.result.close()

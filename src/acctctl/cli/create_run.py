@@ -152,7 +152,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     from acctctl.service.accounts import create_accounts
 
     gate = streams(no_input=mode["no_input"])
-    settings = state.settings
+    settings = state.account_settings()
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"
     if mode["interactive"] and not gate.can_prompt():
@@ -203,11 +203,11 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
 def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
     """--if-exists skip: nothing is touched; show the account that is already there."""
     from acctctl.service.accounts import natural_key
-    from acctctl.service.catalog import find_account
+    from acctctl.targets import catalog_for
 
     key = result.skipped[0]["key"]
     field, value = natural_key(given.get("number"), given.get("email"))
-    existing = find_account(engine, **{field: value})
+    existing = catalog_for(engine).find_account(engine, **{field: value})
     say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
     _render_single(existing, fmt)
 
@@ -255,7 +255,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     from acctctl.service.accounts import create_accounts, free_numbers
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
-    settings = state.settings
+    settings = state.account_settings()
     if mode["count"] is not None:
         engine = state.engine()
         length = mode["length"] or settings.numbers.length

@@ -27,10 +27,11 @@ def check_format(fmt: str) -> None:
 def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
     """Show one account: acctctl account show 4123456789 -o json"""
     from acctctl.output import write_account_card, write_json, write_records
-    from acctctl.service.catalog import find_account
+    from acctctl.targets import catalog_for
 
     check_format(output)
-    record = find_account(state_of(ctx).engine(), number)
+    engine = state_of(ctx).engine()
+    record = catalog_for(engine).find_account(engine, number)
     if output == "json":
         write_json(record)
     elif output == "table":
@@ -46,19 +47,21 @@ def list_(
                                              "admin or subadmin")] = None,
     reseller: Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
                                                  help="Only what this reseller owns")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=2**31 - 1,
+                                              help="At most N")] = None,
     output: Output = "table",
 ) -> None:
     """List accounts: acctctl account list --kind customer -o csv"""
     from acctctl.cli.create import KIND_NAMES
     from acctctl.errors import UsageError
     from acctctl.output import write_records
-    from acctctl.service.catalog import list_accounts
+    from acctctl.targets import catalog_for
 
     check_format(output)
     if kind is not None and kind not in KIND_NAMES:
         raise UsageError(f"--kind must be one of {', '.join(KIND_NAMES)}, got {kind!r}")
-    records = list_accounts(state_of(ctx).engine(), kind, reseller, limit)
+    engine = state_of(ctx).engine()
+    records = catalog_for(engine).list_accounts(engine, kind, reseller, limit)
     if output in ("table",):
         write_records(records, output, columns=LIST_COLUMNS, title="accounts")
     elif output == "csv":

@@ -162,6 +162,12 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
         return
     if number is None:
         raise UsageError("missing NUMBER: the account to update (or --from-file PATH)")
+    if "number" in given:  # NUMBER says which account; the number itself never changes
+        from acctctl.errors import FieldError
+
+        failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
+        failure.kind = _kind_of(state_of(ctx), number)
+        raise failure
     run_mode = "flags"
     if not given and streams(no_input=mode["no_input"]).can_prompt():
         given = _wizard_changes(ctx, number, mode["yes"])

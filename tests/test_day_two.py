@@ -203,6 +203,7 @@ def test_disable_and_enable_set_account_and_sip_device_status(cli, engine):
     assert cli.json("account", "show", "1001")["sip_devices"] == [
         {"username": "1001", "status": "inactive"}]
     assert count(engine, "SELECT count(*) FROM sip_devices WHERE status = 'active'") == 0
+    assert "1001 (inactive)" in cli("account", "show", "1001").stdout
     assert audit_of(cli, "1001")[0]["changes"] == {"status": ["active", "inactive"]}
     result = cli("account", "enable", "1001", "4242")  # one unknown: nothing changes
     assert result.exit_code == 3 and "4242" in result.stderr
@@ -345,6 +346,26 @@ def test_rotate_sip_secret(cli, engine, tmp_path):
     make_customer(cli, "1002", "--no-sip-device")
     result = cli("account", "rotate-sip-secret", "1002")
     assert result.exit_code == 3 and "no SIP device" in result.stderr
+
+
+def test_file_rows_may_carry_the_sip_password(cli, engine, tmp_path):
+    path = write_csv(tmp_path / "rows.csv", [
+        {"number": "1001", "first_name": "A", "sip_password": "carried-secret-1"},
+        {"number": "1002", "first_name": "B", "sip_password": "short"},
+        {"number": "1003", "first_name": "C", "sip_password": "carried-secret-3",
+         "sip_device": "false"}])
+    doc = cli.json("create", "customer", "--from-file", path, code=3)
+    assert [(e["row"], e["field"]) for e in doc["errors"]] == [(2, "sip_password"),
+                                                             (3, "sip_password")]
+    doc = cli.json("create", "customer", "--from-file", path, "--continue-on-error", code=6)
+    assert "sip_password" not in doc["created"][0].get("generated", {})  # not generated
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT secret FROM sip_devices")).scalar() == (
+            "carried-secret-1")
+    exported = cli("account", "export", "--kind", "customer", "--with-secrets").stdout
+    assert "carried-secret-1" in exported
+    assert "carried-secret-1" not in cli("account", "export", "--kind", "customer").stdout
+    assert cli("account", "export").exit_code == 2  # one kind per file
 
 
 # --- list -----------------------------------------------------------------------------------

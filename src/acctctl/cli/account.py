@@ -115,6 +115,9 @@ def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
 
     check_format(output)
     record = find_account(state_of(ctx).engine(), number, with_devices=True)
+    if output in ("table", "csv"):  # one cell: "username (status)", never a secret
+        record["sip_devices"] = [f"{d['username']} ({d['status']})"
+                                 for d in record["sip_devices"]]
     if output == "json":
         write_json(record)
     elif output == "table":

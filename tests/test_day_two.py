@@ -117,6 +117,14 @@ def test_update_applies_every_rule_class(cli):
     assert out["email"] == "b@example.com" and out["pin"] == "222222" and out["taxes"] == ["VAT"]
 
 
+def test_update_status_moves_the_sip_device_too_and_flags_conflict(cli, engine):
+    make_customer(cli, "1001")
+    assert cli.json("account", "update", "1001", "--status", "inactive")["status"] == "inactive"
+    assert count(engine, "SELECT count(*) FROM sip_devices WHERE status = 'inactive'") == 1
+    result = cli("account", "update", "1001", "--expiry", "2099-01-01", "--valid-days", "3")
+    assert result.exit_code == 2 and "cannot be combined" in result.stderr
+
+
 def test_update_of_an_account_whose_stored_expiry_has_passed(cli, engine):
     make_customer(cli, "1001")
     set_column(engine, "1001", "expiry", datetime(2001, 1, 1, tzinfo=UTC))
@@ -254,6 +262,14 @@ def test_deleting_a_reseller_with_dependants_exits_4_naming_them(cli):
     result = cli("account", "delete", "700", "1001", "--yes")
     assert result.exit_code == 4 and "1001" not in result.stderr.split("owned")[0]
     assert cli.json("account", "show", "1001")["deleted_at"] is None
+
+
+def test_purging_a_reseller_counts_its_soft_deleted_customers(cli):
+    make_reseller(cli)
+    make_customer(cli, "1001", "--reseller", "700", "--rate-group", "gold")
+    assert cli("account", "delete", "1001", "--yes").exit_code == 0
+    result = cli("account", "delete", "700", "--purge", "--yes")
+    assert result.exit_code == 4 and "1001 (deleted)" in result.stderr
 
 
 def test_delete_needs_yes_off_a_terminal_and_asks_at_one(cli, monkeypatch):

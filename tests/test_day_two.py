@@ -198,6 +198,15 @@ def test_update_wizard_at_a_terminal_prefills_the_current_values(cli, monkeypatc
     assert seen["given"]["last_name"] == "Byron" and seen["given"]["number"] == "1001"
     assert out["changes"] == {"last_name": ["Byron", "Lovelace"]}
 
+    def renumbering_wizard(kind, given, *args, **kwargs):
+        return {**given, "number": "1002"}
+
+    monkeypatch.setattr(wizard, "run_wizard", renumbering_wizard)
+    make_customer(cli, "1002")
+    result = cli("account", "update", "1001")
+    assert result.exit_code == 3 and "--number: cannot be changed" in result.stderr
+    assert cli.json("account", "show", "1002")["last_name"] == ""
+
 
 # --- disable, enable, delete ----------------------------------------------------------------
 

@@ -161,12 +161,6 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
         return
     if number is None:
         raise UsageError("missing NUMBER: the account to update (or --from-file PATH)")
-    if "number" in given:  # NUMBER says which account; the number itself never changes
-        from acctctl.errors import FieldError
-
-        failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
-        failure.kind = _kind_of(state_of(ctx), number)
-        raise failure
     run_mode = "flags"
     if not given and streams(no_input=mode["no_input"]).can_prompt():
         given = _wizard_changes(ctx, number, mode["yes"])
@@ -174,6 +168,12 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
     elif not given:
         raise UsageError("nothing to change: give at least one field flag "
                          "(see acctctl account update --help)")
+    if "number" in given:  # NUMBER says which account; the number itself never changes
+        from acctctl.errors import FieldError
+
+        failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
+        failure.kind = _kind_of(state_of(ctx), number)
+        raise failure
     _update_single(ctx, number, given, mode, run_mode)
 
 
@@ -202,7 +202,7 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str) -> 
     from acctctl.service.update import update_accounts
 
     state = state_of(ctx)
-    result = update_accounts(state.engine(), state.settings, [(1, {"number": number, **given})],
+    result = update_accounts(state.engine(), state.settings, [(1, {**given, "number": number})],
                              _options(ctx, run_mode, dry_run=mode["dry_run"]))
     if result.errors:
         from acctctl.errors import NotFound

@@ -158,7 +158,8 @@ def list_(
     records, total = list_page(state_of(ctx).engine(), limit=limit or None, offset=offset,
                                count_all=True, **filters)
     if output in ("table",):
-        write_records(records, output, columns=LIST_COLUMNS, title="accounts")
+        columns = LIST_COLUMNS + (["deleted_at"] if include_deleted else [])
+        write_records(records, output, columns=columns, title="accounts")
     elif output == "csv":
         from acctctl.service.records import output_keys
 

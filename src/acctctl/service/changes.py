@@ -87,7 +87,7 @@ def find_live(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = F
         raise NotFound(f"no account has number {', '.join(missing)}"
                        if len(missing) < 20 else
                        f"{len(missing)} numbers match no account, e.g. {missing[0]}")
-    return found
+    return {number: found[number] for number in wanted}  # in the order given
 
 
 def audit(conn: Connection, options: ChangeOptions, action: str,

@@ -60,8 +60,9 @@ IncludeDeleted = Annotated[bool, typer.Option("--include-deleted",
 Sort = Annotated[str, typer.Option("--sort", metavar="KEY",
                                    help="A field key; -KEY for descending")]
 Limit = Annotated[int | None, typer.Option(
-    "--limit", min=0, help="At most N (table: 100 by default; 0 = all)")]
-Offset = Annotated[int, typer.Option("--offset", min=0, help="Skip the first N")]
+    "--limit", min=0, max=2**31 - 1, help="At most N (table: 100 by default; 0 = all)")]
+Offset = Annotated[int, typer.Option("--offset", min=0, max=2**31 - 1,
+                                     help="Skip the first N")]
 
 TABLE_LIMIT = 100
 
@@ -80,6 +81,12 @@ def list_filters(kind, reseller, status, search, batch, created_after, include_d
     return {"kind": kind, "reseller": reseller, "status": status, "search": search,
             "batch_id": batch, "include_deleted": include_deleted, "sort": sort,
             "created_after": parse_since(created_after, "--created-after")}
+
+
+def native_catalog():
+    from acctctl.service import catalog
+
+    return catalog
 
 
 def check_sort(sort: str) -> None:
@@ -111,11 +118,17 @@ def parse_since(value: str | None, flag: str):
 def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
     """Show one account: acctctl account show 4123456789 -o json"""
     from acctctl.output import write_account_card, write_json, write_records
-    from acctctl.service.catalog import find_account
+    from acctctl.targets import catalog_for
 
     check_format(output)
-    record = find_account(state_of(ctx).engine(), number, with_devices=True)
-    if output in ("table", "csv"):  # one cell: "username (status)", never a secret
+    engine = state_of(ctx).engine()
+    catalog = catalog_for(engine)
+    if catalog is native_catalog():
+        record = catalog.find_account(engine, number, with_devices=True)
+    else:  # the astpp target reads accounts in the same shape, without their devices
+        record = catalog.find_account(engine, number)
+    if output in ("table", "csv") and "sip_devices" in record:
+        # one cell: "username (status)", never a secret
         record["sip_devices"] = [f"{d['username']} ({d['status']})"
                                  for d in record["sip_devices"]]
     if output == "json":
@@ -147,16 +160,28 @@ def list_(
     return every row unless --limit is given."""
     from acctctl.cli.console import say
     from acctctl.cli.create import KIND_NAMES
+    from acctctl.errors import UsageError
     from acctctl.output import write_records
-    from acctctl.service.catalog import list_page
+    from acctctl.targets import catalog_for
 
     check_format(output)
     filters = list_filters(kind, reseller, status, search, batch, created_after,
                            include_deleted, sort)
     if limit is None and output == "table":
         limit = TABLE_LIMIT
-    records, total = list_page(state_of(ctx).engine(), limit=limit or None, offset=offset,
-                               count_all=True, **filters)
+    engine = state_of(ctx).engine()
+    catalog = catalog_for(engine)
+    if catalog is native_catalog():
+        records, total = catalog.list_page(engine, limit=limit or None, offset=offset,
+                                           count_all=True, **filters)
+    else:  # the astpp target: --kind, --reseller and --limit only, for now
+        day_two = [flag for flag, value in (
+            ("--status", status), ("--search", search), ("--batch", batch),
+            ("--created-after", created_after), ("--include-deleted", include_deleted),
+            ("--sort", sort != "number"), ("--offset", offset)) if value]
+        if day_two:
+            raise UsageError(f"{', '.join(day_two)}: not supported on the astpp target")
+        records, total = catalog.list_accounts(engine, kind, reseller, limit or None), None
     if output in ("table",):
         columns = LIST_COLUMNS + (["deleted_at"] if include_deleted else [])
         write_records(records, output, columns=columns, title="accounts")

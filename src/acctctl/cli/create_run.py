@@ -34,9 +34,11 @@ def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any])
             _run_bulk(state, kind, given, mode, secrets_file)
         else:
             _run_single(state, kind, given, mode, secrets_file)
-    except BaseException:
-        _discard_secrets_file(mode["secrets_file"], secrets_file)
-        raise
+    finally:
+        # secrets are written only for committed accounts: the file appears only then
+        problem = secrets_file.finish() if secrets_file is not None else None
+        if problem:
+            warn(problem)
 
 
 # --- flags that go together, or not --------------------------------------------------------
@@ -109,20 +111,9 @@ def _read_password(mode: dict, bulk: bool) -> str | None:
 def _open_secrets_file(path: str | None):
     if path is None:
         return None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise UsageError(f"--secrets-file {path} exists; it is never overwritten") from None
-    except OSError as exc:
-        raise UsageError(f"cannot create --secrets-file {path}: {exc.strerror}") from None
-    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+    from acctctl.cli.secrets_file import PendingSecretsFile
 
-
-def _discard_secrets_file(path: str | None, handle) -> None:
-    if handle is not None:
-        handle.close()
-        if os.path.getsize(path) == 0:
-            os.unlink(path)
+    return PendingSecretsFile(path)
 
 
 def _print_template(kind: str, fmt: str) -> None:
@@ -161,7 +152,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     from acctctl.service.accounts import create_accounts
 
     gate = streams(no_input=mode["no_input"])
-    settings = state.settings
+    settings = state.account_settings()
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"
     if mode["interactive"] and not gate.can_prompt():
@@ -212,11 +203,11 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
 def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
     """--if-exists skip: nothing is touched; show the account that is already there."""
     from acctctl.service.accounts import natural_key
-    from acctctl.service.catalog import find_account
+    from acctctl.targets import catalog_for
 
     key = result.skipped[0]["key"]
     field, value = natural_key(given.get("number"), given.get("email"))
-    existing = find_account(engine, **{field: value})
+    existing = catalog_for(engine).find_account(engine, **{field: value})
     say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
     _render_single(existing, fmt)
 
@@ -264,7 +255,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     from acctctl.service.accounts import create_accounts, free_numbers
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
-    settings = state.settings
+    settings = state.account_settings()
     if mode["count"] is not None:
         engine = state.engine()
         length = mode["length"] or settings.numbers.length

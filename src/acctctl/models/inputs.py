@@ -349,6 +349,22 @@ def missing_required(kind: str, given: dict, settings: Any) -> list[str]:
 EXCLUSIVE = (("expiry", "valid_days"),)
 
 
+#: Fields whose rules read other fields. When one of those failed, the field is not judged
+#: again: a bad country does not also make the telephone "not valid for region US".
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "telephone": ("country",),
+    "password": ("number", "email"),
+    "credit_limit": ("account_type",),
+    "billing_day": ("billing_schedule",),
+    "email_alerts": ("email", "notify_email"),
+}
+
+
+def judged(key: str, failed: set[str]) -> bool:
+    """Whether a problem of `key` is worth reporting when the fields in `failed` failed."""
+    return not failed.intersection(DEPENDS_ON.get(key, ()))
+
+
 def not_applicable(key: str, values: Mapping[str, Any]) -> str | None:
     """Why `key` has no place given the other values, or None when it has one.
 

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from acctctl import interrupts
 from acctctl.db.engine import mask
 from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
 from acctctl.models.inputs import DEFAULT_ROLE, KINDS, AccountInput, BillingInput
@@ -35,6 +36,7 @@ from acctctl.plain import plain
 from acctctl.service import secrets_
 from acctctl.service.lookups import Lookups, _chunks, owner_label
 from acctctl.service.records import account_record
+from acctctl.service.rows import RowError
 
 MAX_RACE_RETRIES = 8
 MAX_DRAWS = 200
@@ -108,6 +110,31 @@ def redact_command(argv: list[str]) -> str:
     return shlex.join(mask(a) if "://" in a else a for a in argv)
 
 
+class NativeStorage:
+    """acctctl's own schema: the storage adapter of the default target. Another target (e.g.
+    acctctl.targets.astpp) supplies the same four methods and its own transaction."""
+
+    name = "acctctl"
+
+    def lookups(self, conn: Connection) -> Lookups:
+        return Lookups(conn)
+
+    def check(self, kind: str, model: AccountInput, given: dict) -> list[tuple[str, str]]:
+        return []  # the target's own limits beyond the field rules: none here
+
+    def check_value(self, kind: str, key: str, value: Any) -> str | None:
+        return None  # one field's value against the target's limits (for the wizard)
+
+    def fixed_fields(self, kind: str) -> tuple[str, ...]:
+        return ()  # fields the target sets itself for this kind: the wizard does not ask them
+
+    def protect_passwords(self, passwords: list[str], settings: Any) -> list[str]:
+        return secrets_.hash_passwords(passwords, settings)
+
+    def insert(self, run: _BatchRun, pending: list[_Row]) -> list[int]:
+        return run._insert(pending)
+
+
 def create_accounts(
     engine: Engine,
     settings: Any,
@@ -116,6 +143,9 @@ def create_accounts(
     options: BatchOptions,
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
+    target = getattr(engine, "acctctl_target", None)
+    if target is not None:  # another storage target runs the same pipeline in its transaction
+        return target.create_accounts(settings, kind, rows, options, progress, _BatchRun)
     run = _BatchRun(settings, kind, options)
     with engine.connect() as conn:
         transaction = conn.begin()
@@ -129,6 +159,7 @@ def create_accounts(
             if options.dry_run or (run.result.errors and not options.continue_on_error):
                 transaction.rollback()
             else:
+                interrupts.check()  # a Ctrl-C Python swallowed still means "write nothing"
                 transaction.commit()
                 run.result.written = run.result.created_count > 0
         except BaseException:
@@ -139,7 +170,8 @@ def create_accounts(
 
 
 class _BatchRun:
-    def __init__(self, settings: Any, kind: str, options: BatchOptions):
+    def __init__(self, settings: Any, kind: str, options: BatchOptions, storage=None):
+        self.storage = storage or NativeStorage()
         self.settings = settings
         self.kind = kind
         self.model = KINDS[kind]
@@ -161,7 +193,7 @@ class _BatchRun:
 
     def execute(self, conn: Connection, rows, progress) -> None:
         self.conn = conn
-        self.lookups = Lookups(conn)
+        self.lookups = self.storage.lookups(conn)
         pending: list[_Row] = []
         for row_number, raw in rows:
             prepared = self._prepare(row_number, raw)
@@ -187,9 +219,9 @@ class _BatchRun:
 
     # --- per row --------------------------------------------------------------------------
 
-    def _prepare(self, row: int, raw: dict) -> _Row | None:
-        if "__error__" in raw:  # the reader could not make an object of this row
-            self._error(row, None, "row", raw["__error__"].message)
+    def _prepare(self, row: int, raw: dict | RowError) -> _Row | None:
+        if isinstance(raw, RowError):  # the reader could not make an object of this row
+            self._error(row, None, raw.field, raw.message)
             return None
         data = dict(self.options.defaults)
         # Readers already drop empty cells ("not given"); an empty value that gets here was
@@ -214,6 +246,9 @@ class _BatchRun:
             for e in failure.errors:
                 self._error(row, key, e.field, e.message)
             values = getattr(failure, "partial", {})
+        if model is not None:
+            for field_key, message in self.storage.check(self.kind, model, data):
+                self._error(row, key, field_key, message)
         refs, ids = self._resolve(row, key, values)
         if model is None or unknown:
             return None
@@ -294,7 +329,7 @@ class _BatchRun:
                 return
             try:
                 with self.conn.begin_nested():
-                    ids = self._insert(pending)
+                    ids = self.storage.insert(self, pending)
             except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
                 if isinstance(exc, sa.exc.OperationalError) and not _is_deadlock(exc):
                     raise
@@ -419,7 +454,7 @@ class _BatchRun:
                 to_hash.append((p, password))
             keep.append(p)
         for (p, _), hashed in zip(
-            to_hash, secrets_.hash_passwords([pw for _, pw in to_hash], self.settings),
+            to_hash, self.storage.protect_passwords([pw for _, pw in to_hash], self.settings),
             strict=True,
         ):
             p.password_hash = hashed
@@ -516,6 +551,8 @@ def natural_key(number: str | None, email: str | None) -> tuple[str, str] | None
 
 def free_numbers(engine: Engine, prefix: str, length: int) -> int:
     """ASTPP's capacity check: how many numbers of this prefix and length are still free."""
+    from acctctl.targets import storage_for
+
     with engine.connect() as conn:
-        used = Lookups(conn).count_numbers(prefix, length)
+        used = storage_for(engine).lookups(conn).count_numbers(prefix, length)
     return max(secrets_.number_capacity(length, prefix) - used, 0)

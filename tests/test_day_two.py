@@ -495,3 +495,19 @@ def test_audit_list_filters_and_never_holds_secrets(cli):
     for secret in out["generated"].values():
         assert secret not in text
     assert "argon2" not in text
+
+
+def test_control_characters_in_numbers_and_filters_match_nothing(cli):
+    # PostgreSQL refuses NUL in a query: that must be "no such account", never a crash
+    make_customer(cli, "1001")
+    for args in (["account", "update", "10\x0001", "--city", "X"],
+                 ["account", "disable", "1001", "\x00"],
+                 ["account", "delete", "\x00", "--purge", "--yes"],
+                 ["account", "reset-password", "\x001"],
+                 ["batch", "undo", "\x00", "--yes"], ["batch", "show", "a\x00"]):
+        result = cli(*args)
+        assert result.exit_code == 3, (args, result.stderr)
+    assert cli.json("account", "list", "--search", "\x00") == []
+    assert cli.json("account", "list", "--batch", "\x00") == []
+    assert cli.json("audit", "list", "--account", "\x00") == []
+    assert cli.json("account", "show", "1001")["status"] == "active"

@@ -7,8 +7,6 @@ Thin commands: check the flags, call one service function, render. No rules and 
 from __future__ import annotations
 
 import inspect
-import os
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -355,56 +353,24 @@ def delete(
 # --- secrets ----------------------------------------------------------------------------------
 
 
-def _check_secrets_file(path: str | None) -> None:
-    if path is not None and os.path.lexists(path):
-        raise UsageError(f"--secrets-file {path} exists; it is never overwritten")
+def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
+    """Run the change; show the generated secret once: on stdout, or only in the new 0600
+    file (create's --secrets-file, which appears only once the change has committed)."""
+    from acctctl.cli.console import warn
+    from acctctl.cli.create_run import _open_secrets_file, _write_secrets
 
-
-def _deliver_secret(result: dict, output: str, secrets_file: str | None) -> None:
-    """Show the generated secret once: on stdout, or only in a new 0600 file."""
-    generated = result.get("generated")
-    if generated and secrets_file is not None:
-        write_secrets_file(secrets_file, [(result["number"], generated)])
-        result = {k: v for k, v in result.items() if k != "generated"}
-        say(f"the new secret is in {secrets_file} (mode 0600)", "green")
-    _render_one(result, output)
-
-
-def write_secrets_file(path: str, rows: list[tuple[str, dict]]) -> None:
-    """A new file, mode 0600, written beside the target and linked into place, never
-    overwriting one (same columns as create's --secrets-file)."""
-    import csv
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".acctctl-secrets-")
+    pending = _open_secrets_file(path)  # exit 2 now if the file exists
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["number", "password", "sip_password"])
-            for number, generated in rows:
-                writer.writerow([number, generated.get("password", ""),
-                                 generated.get("sip_password", "")])
-        os.link(temporary, path)
-    except FileExistsError:
-        raise UsageError(f"--secrets-file {path} appeared meanwhile; not overwritten") from None
+        result = run()
+        if pending is not None and result.get("generated"):
+            _write_secrets(pending, [result])  # takes "generated" out of the result
+            say(f"the new secret is in {path} (mode 0600)", "green")
+        _render_one(result, output)
     finally:
-        os.unlink(temporary)
-
-
-def _read_password(password_file: str | None, password_stdin: bool) -> str | None:
-    if password_file and password_stdin:
-        raise UsageError("--password-file and --password-stdin cannot be combined")
-    if password_file:
-        try:
-            with open(password_file, encoding="utf-8") as handle:
-                return handle.readline().rstrip("\r\n")
-        except OSError as exc:
-            raise UsageError(
-                f"cannot read --password-file {password_file}: {exc.strerror}") from None
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return None
+        problem = pending.finish() if pending is not None else None
+        if problem:
+            warn(problem)
+    return result
 
 
 @app.command("reset-password")
@@ -420,14 +386,17 @@ def reset_password(
 ) -> None:
     """Set a new portal password, generated and shown once unless read from a file or stdin:
     acctctl account reset-password 4123456789 --secrets-file new.csv"""
+    from acctctl.cli.create_run import _read_password
     from acctctl.service.lifecycle import reset_password as reset
 
     check_format(output)
-    _check_secrets_file(secrets_file)
-    password = _read_password(password_file, password_stdin)
+    if password_file and password_stdin:
+        raise UsageError("--password-file and --password-stdin cannot be combined")
+    password = _read_password({"password_file": password_file,
+                               "password_stdin": password_stdin}, bulk=False)
     state = state_of(ctx)
-    result = reset(state.engine(), state.settings, number, password, _options(ctx))
-    _deliver_secret(result, output, secrets_file)
+    result = _run_with_secrets_file(secrets_file, output, lambda: reset(
+        state.engine(), state.settings, number, password, _options(ctx)))
     say(f"new password set for {result['kind']} {number}", "green")
 
 
@@ -443,9 +412,8 @@ def rotate_sip_secret(
     from acctctl.service.lifecycle import rotate_sip_secret as rotate
 
     check_format(output)
-    _check_secrets_file(secrets_file)
-    result = rotate(state_of(ctx).engine(), number, _options(ctx))
-    _deliver_secret(result, output, secrets_file)
+    result = _run_with_secrets_file(secrets_file, output, lambda: rotate(
+        state_of(ctx).engine(), number, _options(ctx)))
     say(f"new SIP secret set for {result['kind']} {number}", "green")
 
 

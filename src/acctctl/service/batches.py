@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from acctctl.errors import Conflict, NotFound
+from acctctl.models.rules import control_problem
 from acctctl.models.tables import Account, AuditEvent
 from acctctl.service.changes import ChangeOptions, audit, transaction
 from acctctl.service.lifecycle import owned_by, purge_accounts
@@ -42,6 +43,8 @@ def list_batches(engine: Engine, limit: int | None = None) -> list[dict]:
 
 
 def batch_exists(conn, batch_id: str) -> bool:
+    if control_problem(batch_id):  # no id holds one, and PostgreSQL refuses NUL in a query
+        return False
     return (conn.execute(sa.select(AE.c.id).where(AE.c.batch_id == batch_id).limit(1)).first()
             is not None or conn.execute(sa.select(A.c.id).where(A.c.batch_id == batch_id)
                                         .limit(1)).first() is not None)
@@ -88,6 +91,8 @@ def undo_batch(engine: Engine, batch_id: str, options: ChangeOptions) -> list[di
 def list_audit(engine: Engine, account: str | None = None, batch_id: str | None = None,
                since: datetime | None = None, limit: int | None = None) -> list[dict]:
     """Audit records, newest first. No secret or hash is ever stored in them."""
+    if any(control_problem(t) for t in (account, batch_id) if t):
+        return []  # no record holds a control character; PostgreSQL refuses NUL in a query
     query = sa.select(AE).order_by(AE.c.at.desc(), AE.c.id.desc())
     if account is not None:
         query = query.where(AE.c.account_number == account)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from acctctl.errors import NotFound
+from acctctl.models.rules import control_problem
 from acctctl.models.tables import Account, AuditEvent, SipDevice
 from acctctl.plain import plain
 from acctctl.service.lookups import _chunks
@@ -70,7 +71,8 @@ def find_live(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = F
     every number that matches nothing."""
     wanted = list(dict.fromkeys(numbers))
     found: dict[str, dict] = {}
-    for chunk in _chunks(wanted):
+    # no number holds a control character, and PostgreSQL refuses NUL in a query
+    for chunk in _chunks([n for n in wanted if not control_problem(n)]):
         query = sa.select(A).where(A.c.number.in_(chunk), A.c.deleted_at.is_(None))
         if lock and conn.dialect.name == "postgresql":
             query = query.with_for_update()
@@ -78,7 +80,8 @@ def find_live(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = F
     missing = [n for n in wanted if n not in found]
     if deleted_too and missing:
         rows = conn.execute(
-            sa.select(A).where(A.c.number.in_(missing), A.c.deleted_at.is_not(None))
+            sa.select(A).where(A.c.number.in_([n for n in missing if not control_problem(n)]),
+                               A.c.deleted_at.is_not(None))
             .order_by(A.c.deleted_at)
         )
         found.update((r.number, dict(r._mapping)) for r in rows)  # the newest wins

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from acctctl.models.inputs import KINDS, field_specs
+from acctctl.models.rules import control_problem
 from acctctl.models.tables import Account, AccountTax, RateGroup, Role, SipDevice, Tax
 from acctctl.service.lookups import _chunks
 
@@ -89,6 +90,11 @@ def _account_query(f: AccountFilter):
     )
     if not f.include_deleted:
         query = query.where(A.c.deleted_at.is_(None))
+    texts = [f.number, f.email, f.batch_id, f.search, *(f.numbers or [])]
+    if any(control_problem(t) for t in texts if t):
+        # no stored value holds a control character, and PostgreSQL refuses NUL in a query
+        return query.where(sa.false()), {"reseller": owner.c.number, "rate_group": RG.c.name,
+                                          "role": RL.c.name}
     if f.number is not None:
         query = query.where(A.c.number == f.number)
     if f.numbers is not None:

@@ -532,15 +532,20 @@ class _BatchRun:
         by_number = {}  # then the ids, by number: one statement per chunk
         for chunk in _chunks([r["number"] for r in rows]):
             found = self.conn.execute(
-                sa.select(A.c.number, A.c.id).where(self.lookups.one_of(A.c.number, chunk)))
+                sa.select(A.c.number, A.c.id).where(self.lookups.one_of(A.c.number, chunk),
+                                                    A.c.deleted_at.is_(None)))
             by_number.update((number, account_id) for number, account_id in found)
         ids = [by_number[r["number"]] for r in rows]
         devices, links, audits = [], [], []
         for p, account_id in zip(pending, ids, strict=True):
             m = p.model
             if getattr(m, "sip_device", False):
-                secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
-                p.generated["sip_password"] = secret
+                carried = getattr(m, "sip_password", None)  # a file row may carry one
+                if carried is not None:
+                    secret = carried.get_secret_value()
+                else:
+                    secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
+                    p.generated["sip_password"] = secret
                 devices.append({
                     "account_id": account_id, "username": m.number, "secret": secret,
                     "caller_id_name": m.number, "caller_id_number": m.number,

@@ -31,6 +31,20 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def visible(text: str) -> str:
+    """Text for a terminal: control and bidirectional characters shown as escapes, so a
+    stored value cannot clear the screen, ring the bell or reorder what is shown."""
+    from acctctl.models.rules import BIDI_CONTROLS
+
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else
+        (ascii(ch)[1:-1] if ch in BIDI_CONTROLS or ord(ch) < 0xA0 else ch)
+        for ch in text
+    )
+
+
 def write_json(obj: Any, out=None) -> None:
     out = out or sys.stdout
     out.write(json.dumps(plain(obj), indent=2, ensure_ascii=False) + "\n")
@@ -68,7 +82,7 @@ def write_table(records: list[dict], columns: list[str] | None, title: str | Non
     for column in columns:
         table.add_column(column, overflow="fold")
     for record in records:
-        table.add_row(*(Text(cell(record.get(c))) for c in columns))
+        table.add_row(*(Text(visible(cell(record.get(c)))) for c in columns))
     _data_console(out).print(table)
 
 
@@ -96,7 +110,7 @@ def _table_chunk(records, columns, title, header: bool, out) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")  # never cut a value (secrets!) short
     for record in records:
-        table.add_row(*(Text(cell(record.get(c))) for c in columns))
+        table.add_row(*(Text(visible(cell(record.get(c)))) for c in columns))
     _data_console(out).print(table)
 
 
@@ -121,7 +135,7 @@ def write_account_card(record: dict, out=None) -> None:
     for key, value in record.items():
         if key == "generated":
             continue
-        table.add_row(key, Text(cell(value)))
+        table.add_row(key, Text(visible(cell(value))))
     console = Console(file=out, soft_wrap=False)
     console.print(table)
     generated = record.get("generated") or {}

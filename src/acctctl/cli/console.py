@@ -50,8 +50,11 @@ def err_console():
 def say(message: str, style: str | None = None) -> None:
     from rich.text import Text
 
-    # soft_wrap: a message is one line however narrow the terminal, so logs and greps keep it
-    err_console().print(Text(message, style=style or ""), soft_wrap=True)
+    from acctctl.output import visible
+
+    # soft_wrap: a message is one line however narrow the terminal, so logs and greps keep it;
+    # visible: a value quoted in a message never reaches the terminal as a control character
+    err_console().print(Text(visible(message), style=style or ""), soft_wrap=True)
 
 
 def warn(message: str) -> None:

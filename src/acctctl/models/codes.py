@@ -11,6 +11,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+SHOWN_MAX = 40
+
+
+def shown(value: Any) -> str:
+    """A value as the user wrote it: 2.0, not Decimal('2.0'); a long one cut short. (Here, in
+    the leaf, because the messages below use it too; the rules re-export it.)"""
+    text_value = repr(value) if isinstance(value, str) else str(value)
+    if len(text_value) > SHOWN_MAX:
+        return text_value[:SHOWN_MAX] + f"... ({len(text_value)} chars)"
+    return text_value
+
 
 def normalise_country(value: Any) -> str:
     import pycountry
@@ -20,7 +31,7 @@ def normalise_country(value: Any) -> str:
         return pycountry.countries.lookup(text_value).alpha_2
     except LookupError:
         raise ValueError(
-            f"unknown country {text_value!r}: use an ISO 3166 alpha-2 or alpha-3 code or "
+            f"unknown country {shown(text_value)}: use an ISO 3166 alpha-2 or alpha-3 code or "
             "the English name (see: acctctl reference countries)"
         ) from None
 
@@ -31,7 +42,8 @@ def normalise_currency(value: Any) -> str:
     code = str(value).strip().upper()
     if pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(
-            f"unknown currency {value!r}: use an ISO 4217 code (see: acctctl reference currencies)"
+            f"unknown currency {shown(value)}: use an ISO 4217 code "
+            "(see: acctctl reference currencies)"
         )
     return code
 
@@ -55,7 +67,7 @@ def normalise_timezone(value: Any) -> str:
     name = timezone_names().get(str(value).strip().casefold())
     if name is None:
         raise ValueError(
-            f"unknown time zone {value!r}: use an IANA name such as Europe/Paris "
+            f"unknown time zone {shown(value)}: use an IANA name such as Europe/Paris "
             "(see: acctctl reference timezones)"
         )
     return name

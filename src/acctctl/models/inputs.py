@@ -255,6 +255,10 @@ class CustomerInput(BillingInput):
         config_default="defaults.create_sip_device",
         help="Create a SIP device (username = number, its own secret)",
     )
+    sip_password: rules.SipSecret | None = field(
+        label="SIP password", group="account", order=85, secret=True, file_only=True,
+        help="The SIP device's secret, for migrating accounts (default: generated)",
+    )
 
 
 class ProviderInput(CustomerInput):
@@ -373,18 +377,29 @@ def suggestion(model: type[AccountInput], key: str, values: Mapping[str, Any],
 # --- cross-field rules ----------------------------------------------------------------------
 
 
-#: The other fields a cross-field rule (reported on the key) names: answering any of them
-#: differently can satisfy it, so the wizard asks them again with the key.
-RULE_FIELDS: dict[str, tuple[str, ...]] = {
-    "email_alerts": ("email", "notify_email"),
-    "credit_limit": ("account_type",),
-    "billing_day": ("billing_schedule",),
-}
 
 
 #: Fields that exclude each other: give one or the other (on the command line, both is a
 #: usage error; in a file row or an answer, a rule error on the second).
 EXCLUSIVE = (("expiry", "valid_days"),)
+
+
+#: Fields whose rules read other fields. When one of those failed, the field is not judged
+#: again: a bad country does not also make the telephone "not valid for region US". When the
+#: rule fails, the wizard asks these fields again with it: answering any of them differently
+#: can satisfy it (email alerts without an address asks for the email).
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "telephone": ("country",),
+    "password": ("number", "email"),
+    "credit_limit": ("account_type",),
+    "billing_day": ("billing_schedule",),
+    "email_alerts": ("email", "notify_email"),
+}
+
+
+def judged(key: str, failed: set[str]) -> bool:
+    """Whether a problem of `key` is worth reporting when the fields in `failed` failed."""
+    return not failed.intersection(DEPENDS_ON.get(key, ()))
 
 
 def not_applicable(key: str, values: Mapping[str, Any]) -> str | None:
@@ -420,6 +435,8 @@ def cross_field_problems(model: type[AccountInput], values: dict) -> list[tuple[
         )
         if clash:
             problems.append(("password", clash))
+    if values.get("sip_password") is not None and values.get("sip_device") is False:
+        problems.append(("sip_password", "needs a SIP device (sip_device true)"))
     if issubclass(model, BillingInput):
         if not_applicable("credit_limit", values) and (values.get("credit_limit") or 0) != 0:
             problems.append(

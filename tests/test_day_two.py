@@ -186,15 +186,16 @@ def test_update_wizard_at_a_terminal_prefills_the_current_values(cli, monkeypatc
     make_customer(cli, "1001", "--last-name", "Byron")
     seen = {}
 
-    def fake_wizard(kind, given, settings, engine, *, ask_all, confirm=True, prompter=None):
-        seen.update(kind=kind, given=dict(given), ask_all=ask_all)
+    def fake_wizard(kind, given, settings, engine, *, ask, confirm=True, **kwargs):
+        seen.update(kind=kind, given=dict(given), ask=ask, exclude=kwargs.get("exclude"))
         return {**given, "last_name": "Lovelace"}
 
     monkeypatch.setattr(console, "current",
                         lambda: console.Streams(stdin_tty=True, stdout_tty=True))
     monkeypatch.setattr(wizard, "run_wizard", fake_wizard)
     out = cli.json("account", "update", "1001")
-    assert seen["kind"] == "customer" and seen["ask_all"]
+    assert seen["kind"] == "customer" and seen["ask"] == "essentials"
+    assert "account_type" in seen["exclude"] and "number" in seen["exclude"]
     assert seen["given"]["last_name"] == "Byron" and seen["given"]["number"] == "1001"
     assert out["changes"] == {"last_name": ["Byron", "Lovelace"]}
 

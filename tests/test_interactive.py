@@ -720,3 +720,15 @@ def test_config_and_the_rules_do_not_import_each_other():
     # and the leaf both may use imports neither
     codes = Path(rules.parent / "codes.py")
     assert not [n for n in _imports(codes) if n.startswith("acctctl")]
+
+
+def test_account_update_reuses_the_wizard_with_current_values(cli, open_gate, monkeypatch):
+    created = cli.json("create", "customer", "--first-name", "Ada", "--last-name", "Byron",
+                       "--account-type", "postpaid", "--credit-limit", "10")
+    fake = FakePrompter({"Last name": "Lovelace", "Update this customer?": True})
+    monkeypatch.setattr(wizard_mod, "make_prompter", lambda: fake)
+    out = cli.json("account", "update", created["number"])
+    assert out["changes"] == {"last_name": ["Byron", "Lovelace"]}
+    assert fake.defaults["First name"] == "Ada"
+    assert not {"Account number", "Account type", "Reseller"} & set(fake.asked)
+    assert "Change other settings?" in fake.asked

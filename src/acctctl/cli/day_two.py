@@ -177,7 +177,8 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
 
 def _wizard_changes(ctx: typer.Context, number: str, yes: bool) -> dict:
     """The create wizard, pre-filled with the account's values; what the answers change."""
-    from acctctl.interactive.wizard import run_wizard
+    from acctctl.cli.console import err_console
+    from acctctl.interactive.wizard import Declined, run_wizard
     from acctctl.output import cell
     from acctctl.service.catalog import find_account
     from acctctl.service.update import editable_values
@@ -187,8 +188,14 @@ def _wizard_changes(ctx: typer.Context, number: str, yes: bool) -> dict:
     record = find_account(engine, number)
     current = {k: (v if isinstance(v, list | bool) else cell(v))
                for k, v in editable_values(record).items()}
-    answers = run_wizard(record["kind"], dict(current), state.settings, engine, ask_all=True,
-                         confirm=not yes)
+    try:  # essentials first, then "Change other settings?"; what cannot change is not asked
+        answers = run_wizard(record["kind"], dict(current), state.settings, engine,
+                             ask="essentials", confirm=not yes, console=err_console(),
+                             exclude=("number", "account_type", "reseller", "password"),
+                             action="Update")
+    except Declined:
+        say("not confirmed: nothing was written", "yellow")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     changed = {k: v for k, v in answers.items() if k != "password" and current.get(k) != v}
     if not changed:
         say("nothing changed: nothing was written", "yellow")

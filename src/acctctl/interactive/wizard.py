@@ -33,7 +33,7 @@ def make_prompter() -> Prompter:
 
 def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str = "missing",
                confirm: bool = True, prompter: Prompter | None = None, console: Any = None,
-               exclude: Collection[str] = ()) -> dict:
+               exclude: Collection[str] = (), action: str = "Create") -> dict:
     """Ask for the fields of ``kind`` and return the raw answers (flag-shaped dict).
 
     given: values already known (flags; for an update, the account's current values): they
@@ -42,14 +42,15 @@ def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str =
     fields (and any missing required one), then "Change other settings?" walks the rest in
     form order; "all" walks every field in form order.
     exclude: keys never asked (kept as given). console: a rich Console for messages (stderr).
+    action: the verb of the confirmation ("Create this customer?", "Update this customer?").
     Declining the summary raises Declined; Ctrl-C / end of input propagate.
     """
     wizard = Wizard(kind, given, settings, engine, prompter or make_prompter(), console,
                     exclude=exclude)
     answers = wizard.run(ask=ask)
     if confirm:
-        wizard.show_summary()
-        if not wizard.prompter.confirm(f"Create this {kind}?", default=False):
+        wizard.show_summary(f"New {kind}" if action == "Create" else f"{action} {kind}")
+        if not wizard.prompter.confirm(f"{action} this {kind}?", default=False):
             raise Declined()
     return answers
 
@@ -524,11 +525,11 @@ class Wizard:
             rows.append((spec["label"], text))
         return rows
 
-    def show_summary(self) -> None:
+    def show_summary(self, title: str | None = None) -> None:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=f"New {self.kind}", show_header=True, title_justify="left")
+        table = Table(title=title or f"New {self.kind}", show_header=True, title_justify="left")
         table.add_column("Field")
         table.add_column("Value")
         for label, value in self.summary_rows():

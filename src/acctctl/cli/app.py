@@ -153,10 +153,12 @@ def root(
 
 
 def _register() -> None:
-    from acctctl.cli import account, catalog, config_cmd, create, db_cmd
+    from acctctl.cli import account, batch_cmd, catalog, config_cmd, create, db_cmd
 
     app.add_typer(create.app, name="create")
     app.add_typer(account.app, name="account")
+    app.add_typer(batch_cmd.batch_app, name="batch")
+    app.add_typer(batch_cmd.audit_app, name="audit")
     app.add_typer(catalog.rategroup_app, name="rategroup")
     app.add_typer(catalog.tax_app, name="tax")
     app.add_typer(catalog.role_app, name="role")

@@ -67,13 +67,31 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
     work done (on SQLite, BEGIN IMMEDIATE does the same)."""
     from alembic import command
 
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
-        before = current_revision(conn)
-        refuse_newer(before)
-        command.upgrade(alembic_config(conn), target)
-        after = current_revision(conn)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Rebuilding a table (batch mode) drops the old one, which with foreign keys on
+            # would cascade into every table pointing at it. The pragma only takes effect
+            # outside a transaction, so set it before BEGIN, and check the keys before COMMIT.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+                before = current_revision(conn)
+                refuse_newer(before)
+                command.upgrade(alembic_config(conn), target)
+                after = current_revision(conn)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(
+                            f"the upgrade would break {len(broken)} foreign keys; "
+                            "nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
     return before, after
 
 

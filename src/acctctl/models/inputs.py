@@ -245,6 +245,10 @@ class CustomerInput(BillingInput):
         config_default="defaults.create_sip_device",
         help="Create a SIP device (username = number, its own secret)",
     )
+    sip_password: rules.SipSecret | None = field(
+        label="SIP password", group="account", order=85, secret=True, file_only=True,
+        help="The SIP device's secret, for migrating accounts (default: generated)",
+    )
 
 
 class ProviderInput(CustomerInput):
@@ -394,6 +398,8 @@ def cross_field_problems(model: type[AccountInput], values: dict) -> list[tuple[
         )
         if clash:
             problems.append(("password", clash))
+    if values.get("sip_password") is not None and values.get("sip_device") is False:
+        problems.append(("sip_password", "needs a SIP device (sip_device true)"))
     if issubclass(model, BillingInput):
         if not_applicable("credit_limit", values) and (values.get("credit_limit") or 0) != 0:
             problems.append(

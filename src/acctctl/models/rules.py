@@ -203,6 +203,21 @@ def check_password_hash(value: Any) -> SecretStr:
 
 PasswordHash = Annotated[SecretStr, BeforeValidator(check_password_hash)]
 
+SIP_SECRET_MIN, SIP_SECRET_MAX = 8, 64  # 64: the column's size
+
+
+def check_sip_secret(value: Any) -> SecretStr:
+    """A SIP secret carried over from another system (`account export --with-secrets`)."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    if not SIP_SECRET_MIN <= len(raw) <= SIP_SECRET_MAX:
+        raise ValueError(f"must be {SIP_SECRET_MIN}-{SIP_SECRET_MAX} characters long")
+    if not raw.isascii() or not raw.isprintable() or " " in raw:
+        raise ValueError("must be printable ASCII without spaces")
+    return SecretStr(raw)
+
+
+SipSecret = Annotated[SecretStr, BeforeValidator(check_sip_secret)]
+
 
 # --- email, phone ---------------------------------------------------------------------------
 

@@ -160,14 +160,16 @@ def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def find_account(engine: Engine, number: str | None = None, email: str | None = None) -> dict:
+def find_account(engine: Engine, number: str | None = None, email: str | None = None,
+                 with_devices: bool = False) -> dict:
+    """A live account by number or email; exit 3 when there is none."""
     from acctctl.models.rules import control_problem
     from acctctl.service.records import load_accounts
 
     found = None
     if not control_problem(number or email or ""):  # PostgreSQL refuses NUL in a query
         with engine.connect() as conn:
-            found = load_accounts(conn, number=number, email=email)
+            found = load_accounts(conn, number=number, email=email, with_devices=with_devices)
     if not found:
         raise NotFound(f"no account has number {number}" if number is not None
                        else f"no account has email {email}")
@@ -175,18 +177,37 @@ def find_account(engine: Engine, number: str | None = None, email: str | None = 
 
 
 def list_accounts(engine: Engine, kind: str | None, reseller: str | None,
-                  limit: int | None) -> list[dict]:
-    from acctctl.service.records import load_accounts
+                  limit: int | None, **filters) -> list[dict]:
+    """Live accounts (filters: see records.AccountFilter), sorted by number."""
+    return list_page(engine, kind=kind, reseller=reseller, limit=limit, **filters)[0]
+
+
+def list_page(engine: Engine, *, reseller: str | None = None, count_all: bool = False,
+              with_ids: bool = False, **filters) -> tuple[list[dict], int | None]:
+    """(the accounts, how many match without limit/offset when count_all and the limit cut
+    the list, else None)."""
+    from dataclasses import replace
+
+    from acctctl.service.records import AccountFilter, count_accounts, load_accounts
 
     A = Account.__table__
+    where = AccountFilter(**filters)
     with engine.connect() as conn:
-        owner_id = None
         if reseller:  # listing what a reseller owns works for inactive resellers too
             from acctctl.models.rules import control_problem
 
             owner_id = None if control_problem(reseller) else conn.execute(sa.select(
-                A.c.id).where(A.c.number == reseller, A.c.kind == "reseller")).scalar()
+                A.c.id).where(A.c.number == reseller, A.c.kind == "reseller",
+                              A.c.deleted_at.is_(None))).scalar()
             if owner_id is None:
                 raise NotFound(f"no reseller has number {reseller}")
-        return load_accounts(conn, kind=kind, reseller_id=owner_id, limit=limit)
-
+            where.reseller_id = owner_id
+        if not count_all or where.limit is None:
+            return load_accounts(conn, where=where, with_ids=with_ids), None
+        # one row more than asked tells whether the limit cut the list
+        records = load_accounts(conn, where=replace(where, limit=where.limit + 1),
+                                with_ids=with_ids)
+        if len(records) <= where.limit:
+            return records, None
+        total = count_accounts(conn, replace(where, limit=None, offset=0))
+        return records[: where.limit], total

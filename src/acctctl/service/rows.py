@@ -101,6 +101,24 @@ def read_rows(
             stream.close()
 
 
+def count_rows(path: str, fmt: str) -> tuple[int, int, int] | None:
+    """(rows, rows with a password, rows with a password_hash) of a file, read once up front
+    so progress can show an ETA and hashing be estimated. None for stdin (it can be read only
+    once) and for a file read_rows will refuse (it says why when the run reads it)."""
+    if path == "-":
+        return None
+    rows = passwords = hashes = 0
+    try:
+        for _number, row in read_rows(path, fmt):
+            rows += 1
+            if isinstance(row, dict):
+                passwords += "password" in row
+                hashes += "password_hash" in row
+    except (UsageError, ValidationFailed):
+        return None
+    return rows, passwords, hashes
+
+
 # --- CSV -----------------------------------------------------------------------------------
 
 

@@ -263,3 +263,11 @@ def test_a_field_depending_on_a_failed_field_is_not_judged_again(cli, engine):
 def test_account_list_limit_beyond_any_integer_is_a_usage_error(cli):
     result = cli("account", "list", "--limit", "99999999999999999999")
     assert result.exit_code == 2, (result.stdout, result.stderr)
+
+
+def test_a_csv_header_that_cannot_be_keys_is_a_usage_error(cli, tmp_path, engine):
+    path = write(tmp_path / "h.csv", "first_name," + "k" * 500_000 + "\nAda,x\n")
+    result = cli("create", "customer", "--from-file", path)
+    assert result.exit_code == 2, result.stderr
+    assert "500,000 characters" in result.stderr and len(result.stderr) < 1000
+    assert accounts_in(engine) == 0

@@ -26,6 +26,7 @@ MAX_CELL = 10_000  # characters in one value; the longest field (number_translat
 MAX_ROW = 1 << 20  # characters in one row: a CSV record, a JSONL line, a JSON array element
 MAX_DEPTH = 32  # JSON nesting inside one row (a row needs 2: the object, a list of taxes)
 MAX_INT_DIGITS = 40  # longer JSON integers stay text, for the field's rule to refuse
+MAX_KEY = 100  # a CSV header cell: field keys are short
 DELIMITERS = (",", ";", "\t")
 _CHUNK = 1 << 16
 
@@ -154,8 +155,8 @@ def _csv_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
                          f"{MAX_ROW:,} characters") from None
     if header_line is None or not header_line.strip():
         return
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW + 1))  # _Lines bounds rows
     delimiter = sniff_delimiter(header_line)
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW + 1))
     header = [k.strip() for k in next(csv.reader([header_line], delimiter=delimiter))]
     _check_header(header, header_line, path)
     reader = csv.reader(lines, delimiter=delimiter)
@@ -202,6 +203,10 @@ def _check_header(header: list[str], line: str, path: str) -> None:
             f"the header of {_name(path)} is one column, {seen!r}: separate the keys with "
             "',' (or ';' or a tab), e.g. number,first_name,email"
         )
+    longest = max(header, key=len)
+    if len(longest) > MAX_KEY:
+        raise UsageError(f"the header of {_name(path)} has a column named with "
+                         f"{len(longest):,} characters: it is not a header of field keys")
     seen_keys: set[str] = set()
     for key in header:
         if key and key in seen_keys:

@@ -126,6 +126,18 @@ def blank_db_url(request, tmp_path):
 
 
 @pytest.fixture
+def blank_cli(blank_db_url, tmp_path, monkeypatch):
+    """acctctl on an empty database (no schema) of each backend: (Cli, url)."""
+    config = tmp_path / "acctctl.toml"
+    config.write_text(TEST_CONFIG)
+    config.chmod(0o600)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ACCTCTL_PROFILE", raising=False)
+    return Cli({"ACCTCTL_DATABASE_URL": blank_db_url, "ACCTCTL_CONFIG": str(config),
+                "COLUMNS": "200", "NO_COLOR": "1"}), blank_db_url
+
+
+@pytest.fixture
 def config_file(tmp_path) -> Path:
     path = tmp_path / "acctctl.toml"
     path.write_text(TEST_CONFIG)

@@ -132,6 +132,7 @@ def root(
 
     ctx.obj = State(config_path=config, profile=profile,
                     argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

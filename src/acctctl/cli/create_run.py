@@ -17,6 +17,7 @@ from acctctl.output import FORMATS
 
 def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any]) -> None:
     state = state_of(ctx)
+    state.dry_run = mode["dry_run"]
     _check_mode_flags(kind, given, mode)
     if mode["template"]:
         _print_template(kind, mode["template"])
@@ -199,6 +200,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
         record.pop("_row", None)
         if mode["dry_run"]:
             record.pop("generated", None)
+            record["dry_run"] = True  # as bulk output says it: a script must not mistake it
             say("dry run: every check passed; nothing was written", "yellow")
         elif secrets_file is not None:
             _write_secrets(secrets_file, [record])

@@ -12,6 +12,7 @@ class State:
     profile: str | None = None
     _loaded: Any = None
     _engine: Any = None
+    dry_run: bool = False  # set by `create --dry-run`: then nothing may change, anywhere
     argv: list[str] = field(default_factory=list)
 
     def loaded(self):
@@ -30,6 +31,11 @@ class State:
 
     def engine(self, ensure_schema: bool = True):
         """The database, connected, initialised when empty, refused when behind."""
+        if self._engine is None and self.dry_run:
+            from acctctl.db.dryrun import scratch_engine_if_uninitialised
+
+            # an empty database is not initialised by a dry run: it works on a scratch copy
+            self._engine = scratch_engine_if_uninitialised(self.loaded().database_url)
         if self._engine is None:
             from acctctl.db.engine import check_connection, make_engine
 
@@ -40,6 +46,13 @@ class State:
 
             ensure(self._engine)
         return self._engine
+
+
+    def close(self) -> None:
+        """At the end of the command: a dry run's scratch transaction ends here, unsaved."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
 def state_of(ctx) -> State:

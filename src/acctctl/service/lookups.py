@@ -87,23 +87,28 @@ class Lookups:
     # --- what already exists --------------------------------------------------------------
 
     def existing(self, numbers=(), email_keys=(), pins=()) -> dict[str, set[str]]:
-        """Which of these values are taken already (numbers also as SIP usernames)."""
-        taken: dict[str, set[str]] = {"number": set(), "email": set(), "pin": set()}
+        """Which of these values are taken already (numbers also as SIP usernames).
+
+        "kinds" maps each taken number and email key to the kind of the account holding it,
+        so that --if-exists skip can tell "this account exists" from "another kind has it"."""
+        taken: dict = {"number": set(), "email": set(), "pin": set(), "kinds": {}}
         for chunk in _chunks(sorted(set(numbers))):
-            taken["number"] |= set(
-                self.conn.execute(sa.select(A.c.number).where(A.c.number.in_(chunk))).scalars()
-            )
+            for number, kind in self.conn.execute(
+                sa.select(A.c.number, A.c.kind).where(A.c.number.in_(chunk))
+            ):
+                taken["number"].add(number)
+                taken["kinds"][("number", number)] = kind
             taken["number"] |= set(
                 self.conn.execute(
                     sa.select(SD.c.username).where(SD.c.username.in_(chunk))
                 ).scalars()
             )
         for chunk in _chunks(sorted(set(email_keys))):
-            taken["email"] |= set(
-                self.conn.execute(
-                    sa.select(A.c.email_key).where(A.c.email_key.in_(chunk))
-                ).scalars()
-            )
+            for email_key, kind in self.conn.execute(
+                sa.select(A.c.email_key, A.c.kind).where(A.c.email_key.in_(chunk))
+            ):
+                taken["email"].add(email_key)
+                taken["kinds"][("email", email_key)] = kind
         for chunk in _chunks(sorted(set(pins))):
             taken["pin"] |= set(
                 self.conn.execute(sa.select(A.c.pin).where(A.c.pin.in_(chunk))).scalars()

@@ -1,0 +1,79 @@
+"""What an operator hits on day one (issue 10): dry runs that change nothing, --if-exists
+that skips only the same account, global options anywhere, suggestions, closed pipes,
+rejects files, config init and password files."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+# --- a dry run changes nothing, anywhere ---------------------------------------------------
+
+
+def _tables(url) -> list[str]:
+    from acctctl.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        return sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_a_dry_run_against_an_empty_database_leaves_it_empty(blank_cli):
+    cli, url = blank_cli
+    single = cli("create", "customer", "--first-name", "Ada", "--dry-run", "-o", "json")
+    assert single.exit_code == 0, single.stderr
+    assert json.loads(single.stdout)["rate_group"] == "default"  # checked as for real
+    bulk = cli("create", "customer", "--count", "3", "--dry-run", "-o", "json")
+    assert bulk.exit_code == 0, bulk.stderr
+    assert json.loads(bulk.stdout)["summary"]["created"] == 3
+    bad = cli("create", "customer", "--first-name", "Ada", "--rate-group", "gold", "--dry-run")
+    assert bad.exit_code == 3 and "gold" in bad.stderr  # same verdict as the real run
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        path = make_url(url).database
+        import os
+
+        assert not os.path.exists(path), "a dry run created the SQLite file"
+    else:
+        assert _tables(url) == []
+    real = cli("create", "customer", "--first-name", "Ada", "-o", "json")
+    assert real.exit_code == 0, real.stderr
+    assert "accounts" in _tables(url)
+
+
+def test_a_single_dry_run_says_so_in_its_json(cli):
+    doc = cli.json("create", "customer", "--first-name", "Ada", "--dry-run")
+    assert doc["dry_run"] is True
+    real = cli.json("create", "customer", "--first-name", "Ada")
+    assert "dry_run" not in real
+
+
+# --- --if-exists skip skips only the same account ------------------------------------------
+
+
+def test_if_exists_skip_does_not_skip_another_kind_of_account(cli, tmp_path):
+    reseller = cli.json("create", "reseller", "--first-name", "Rita",
+                        "--email", "rita@example.com")
+    single = cli("create", "customer", "--first-name", "Cy", "--number", reseller["number"],
+                 "--if-exists", "skip")
+    assert single.exit_code == 4, single.stderr
+    assert "it is a reseller, not a customer" in single.stderr
+    by_email = cli("create", "customer", "--first-name", "Cy", "--email", "RITA@example.com",
+                   "--if-exists", "skip")
+    assert by_email.exit_code == 4, by_email.stderr
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"number,first_name\n{reseller['number']},Cy\n4100000001,Di\n")
+    batch = cli("create", "customer", "--from-file", str(rows), "--if-exists", "skip",
+                "--continue-on-error", "-o", "json")
+    assert batch.exit_code == 6, batch.stderr
+    doc = json.loads(batch.stdout)
+    assert doc["skipped"] == [] and [e["row"] for e in doc["errors"]] == [1]
+    assert [a["number"] for a in doc["created"]] == ["4100000001"]
+    # the same kind is still skipped
+    again = cli.json("create", "reseller", "--first-name", "Rita", "--number",
+                     reseller["number"], "--if-exists", "skip")
+    assert again["number"] == reseller["number"]

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
+
+from conftest import TEST_CONFIG
 
 # --- a dry run changes nothing, anywhere ---------------------------------------------------
 
@@ -77,3 +80,68 @@ def test_if_exists_skip_does_not_skip_another_kind_of_account(cli, tmp_path):
     again = cli.json("create", "reseller", "--first-name", "Rita", "--number",
                      reseller["number"], "--if-exists", "skip")
     assert again["number"] == reseller["number"]
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typo, meant", [
+    (["create", "custmer"], "customer"), (["create", "resellr"], "reseller"),
+    (["acount", "list"], "account"), (["account", "lst"], "list"),
+    (["rategroup", "crate"], "create"), (["reference", "countrys"], "countries"),
+    (["db", "upgrad"], "upgrade"), (["config", "shw"], "show"),
+])
+def test_a_mistyped_command_suggests_the_right_one(cli, typo, meant):
+    result = cli(*typo)
+    assert result.exit_code == 2
+    assert f"Did you mean '{meant}'?" in result.stderr
+
+
+def test_global_options_work_after_the_sub_command(cli, config_file, tmp_path):
+    config_file.write_text(TEST_CONFIG + '\n[profiles.staging.defaults]\ncountry = "DE"\n'
+                           'timezone = "Europe/Berlin"\ncurrency = "EUR"\n')
+    missing = tmp_path / "missing.toml"
+    before = cli("--config", str(missing), "account", "list")
+    after = cli("account", "list", "--config", str(missing))
+    assert before.exit_code == after.exit_code == 5 and str(missing) in after.stderr
+    assert cli("account", "list", f"--config={missing}").exit_code == 5
+    doc = cli.json("create", "customer", "--first-name", "Ada", "--profile", "staging")
+    assert (doc["country"], doc["currency"]) == ("DE", "EUR")
+    unknown = cli("account", "list", "--profile", "nope")
+    assert unknown.exit_code == 5 and "unknown profile 'nope'" in unknown.stderr
+    listed = cli("account", "list", "--no-input", "-o", "json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout)[0]["number"] == doc["number"]
+
+
+def test_global_no_input_refuses_to_prompt_at_a_terminal(cli, monkeypatch):
+    from acctctl.cli import console
+
+    class Terminal(console.Streams):
+        def __init__(self):
+            super().__init__(stdin_tty=True, stdout_tty=True, stderr_tty=False)
+
+    monkeypatch.setattr(console, "current", Terminal)
+    for args in (["--no-input", "create", "customer"], ["create", "customer", "--no-input"]):
+        result = cli(*args, "--last-name", "Lovelace")
+        assert result.exit_code == 2 and "--first-name" in result.stderr
+
+
+def test_a_closed_stdout_ends_quietly_with_success(config_file, tmp_path):
+    # about pipes, not databases: one SQLite file, more rows than a pipe buffer holds
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    acctctl = shutil.which("acctctl", path=os.path.dirname(sys.executable))
+    env = {**os.environ, "ACCTCTL_CONFIG": str(config_file),
+           "ACCTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'pipe.db'}"}
+    seeded = subprocess.run([acctctl, "create", "customer", "--count", "300", "--no-sip-device",
+                             "-o", "csv"], env=env, capture_output=True, text=True)
+    assert seeded.returncode == 0, seeded.stderr
+    for fmt in ("csv", "table"):
+        piped = subprocess.run(["bash", "-o", "pipefail", "-c",
+                                f"{acctctl} account list -o {fmt} | head -n 1"],
+                               env=env, capture_output=True)
+        assert piped.returncode in (0, 141), (fmt, piped.returncode, piped.stderr)
+        assert piped.stderr == b"", (fmt, piped.stderr)

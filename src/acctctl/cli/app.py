@@ -21,7 +21,8 @@ class AcctctlGroup(TyperGroup):
     def make_context(self, info_name, args, parent=None, **extra):
         # Remember the arguments as given (not sys.argv: acctctl may run in-process) for the
         # audit trail.
-        ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        ctx = super().make_context(info_name, hoist_global_options(list(args)), parent=parent,
+                                   **extra)
         ctx.meta["acctctl.argv"] = ["acctctl", *args]
         return ctx
 
@@ -41,10 +42,10 @@ class AcctctlGroup(TyperGroup):
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BrokenPipeError:
-            # stdout closed early (`acctctl … | head`): stop quietly, as Click does
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(EXIT_INTERNAL) from None
+            # stdout closed early (`acctctl … | head`): the reader has what it wanted, so
+            # stop quietly and successfully (under `set -o pipefail` too)
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             if _is_click_exception(exc):
                 raise
@@ -66,6 +67,44 @@ class AcctctlGroup(TyperGroup):
             else:
                 say("set ACCTCTL_DEBUG=1 to see where it happened")
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+#: Root options that may also be given after the sub-command (`account list --profile x`).
+GLOBAL_WITH_VALUE = ("--config", "--profile")
+GLOBAL_FLAGS = ("--no-input",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options, wherever they are (up to a `--`), in front of the
+    sub-command, where the root command parses them."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in GLOBAL_WITH_VALUE:
+            front.extend(args[i:i + 2])
+            i += 2
+            continue
+        if arg in GLOBAL_FLAGS or arg.split("=", 1)[0] in GLOBAL_WITH_VALUE:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so nothing (not even the flush at exit) writes to a pipe
+    whose reader has gone."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _brief(exc: Exception) -> str:
@@ -123,6 +162,10 @@ def root(
         typer.Option("--profile", metavar="NAME",
                      help="Use the profiles.NAME table of the config ($ACCTCTL_PROFILE)"),
     ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt (also ACCTCTL_NO_INPUT=1); "
+                           "missing flags are an error")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True,
                            help="Print the version and exit")
@@ -130,7 +173,7 @@ def root(
 ) -> None:
     from acctctl.cli.state import State
 
-    ctx.obj = State(config_path=config, profile=profile,
+    ctx.obj = State(config_path=config, profile=profile, no_input=no_input,
                     argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
     ctx.call_on_close(ctx.obj.close)
 
@@ -167,4 +210,12 @@ def main() -> None:
         from typer.completion import completion_init
 
         completion_init()
-    app()
+    try:
+        app()
+    finally:
+        try:  # data still buffered for a reader that has gone: exit quietly all the same
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except (OSError, ValueError):
+            pass

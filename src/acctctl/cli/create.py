@@ -38,6 +38,21 @@ class LazyKindGroup(TyperGroup):
             return None
         return build_command(cmd_name)
 
+    def resolve_command(self, ctx, args):
+        # Typer suggests from the commands it holds; the kinds are built on demand
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:
+            message = getattr(exc, "message", None)
+            if args and isinstance(message, str) and "Did you mean" not in message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], KIND_NAMES)
+                if matches:
+                    exc.message = (f"{message.rstrip('.')}. Did you mean "
+                                   + ", ".join(repr(m) for m in matches) + "?")
+            raise
+
 
 app = typer.Typer(
     cls=LazyKindGroup,
@@ -64,8 +79,6 @@ def _mode_parameters() -> list[inspect.Parameter]:
             help="Read the portal password from standard input"),
         opt("interactive", bool, False, "--interactive",
             help="Ask every field of the form, flags given become the defaults"),
-        opt("no_input", bool, False, "--no-input",
-            help="Never prompt (also ACCTCTL_NO_INPUT=1); missing flags are an error"),
         opt("yes", bool, False, "--yes", "-y", help="Do not ask for confirmation"),
         opt("dry_run", bool, False, "--dry-run",
             help="Run every check, the database ones included, and write nothing"),

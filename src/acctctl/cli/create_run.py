@@ -161,7 +161,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     from acctctl.models.inputs import flag_for, missing_required
     from acctctl.service.accounts import create_accounts
 
-    gate = streams(no_input=mode["no_input"])
+    gate = streams(no_input=state.no_input)
     settings = state.settings
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"

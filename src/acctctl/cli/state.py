@@ -10,6 +10,7 @@ from typing import Any
 class State:
     config_path: str | None = None
     profile: str | None = None
+    no_input: bool = False  # --no-input, before or after the sub-command
     _loaded: Any = None
     _engine: Any = None
     dry_run: bool = False  # set by `create --dry-run`: then nothing may change, anywhere

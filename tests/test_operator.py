@@ -145,3 +145,57 @@ def test_a_closed_stdout_ends_quietly_with_success(config_file, tmp_path):
                                env=env, capture_output=True)
         assert piped.returncode in (0, 141), (fmt, piped.returncode, piped.stderr)
         assert piped.stderr == b"", (fmt, piped.stderr)
+
+
+# --- --rejects-file --------------------------------------------------------------------------
+
+
+def test_rejects_file_holds_the_failed_rows_to_fix_and_run_again(cli, tmp_path):
+    import os
+    import stat
+
+    source = tmp_path / "in.csv"
+    source.write_text("number,first_name,country,password\n"
+                      "4100000001,Ada,DE,Secret-Pass1\n"
+                      "4100000002,Bo,Neverland,Secret-Pass2\n"
+                      "4100000003,,FR,\n")
+    rejects = tmp_path / "rejects.csv"
+    result = cli("create", "customer", "--from-file", str(source), "--continue-on-error",
+                 "--rejects-file", str(rejects))
+    assert result.exit_code == 6, result.stderr
+    assert f"wrote the 2 failed rows to {rejects}" in result.stderr
+    assert stat.S_IMODE(os.stat(rejects).st_mode) == 0o600
+    lines = rejects.read_text().splitlines()
+    assert lines[0] == "number,first_name,country,password,error"
+    assert lines[1].startswith("4100000002,Bo,Neverland,Secret-Pass2,country: ")
+    assert lines[2].startswith("4100000003,,FR,,first_name: ")
+    # fixed in place, the rejects file runs as it is (its error column is ignored)
+    rejects.write_text(rejects.read_text().replace("Neverland", "GB").replace(",,FR", ",Cy,FR"))
+    again = cli("create", "customer", "--from-file", str(rejects), "-o", "json")
+    assert again.exit_code == 0, again.stderr
+    assert len(json.loads(again.stdout)["created"]) == 2
+    # never overwritten, and refused before anything is written
+    refused = cli("create", "customer", "--from-file", str(source), "--continue-on-error",
+                  "--rejects-file", str(rejects))
+    assert refused.exit_code == 2 and "never overwritten" in refused.stderr
+    assert len(cli.json("account", "list")) == 3
+
+
+def test_rejects_file_keeps_the_input_format_and_is_left_out_when_nothing_failed(cli, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"first_name": "Ada", "taxes": ["vat"]}\n{"first_name": "Bo"}\n')
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli("create", "customer", "--from-file", str(source), "--continue-on-error",
+                 "--rejects-file", str(rejects))
+    assert result.exit_code == 6, result.stderr
+    [row] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert row["first_name"] == "Ada" and row["taxes"] == ["vat"]
+    assert row["error"].startswith("taxes: ")
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"first_name": "Cy"}\n')
+    none = tmp_path / "none.jsonl"
+    ok = cli("create", "customer", "--from-file", str(clean), "--continue-on-error",
+             "--rejects-file", str(none))
+    assert ok.exit_code == 0 and not none.exists()
+    lone = cli("create", "customer", "--from-file", str(clean), "--rejects-file", str(none))
+    assert lone.exit_code == 2 and "--continue-on-error" in lone.stderr

@@ -101,6 +101,10 @@ def _mode_parameters() -> list[inspect.Parameter]:
             help="fail or skip when the number (else the email) already exists"),
         opt("continue_on_error", bool, False, "--continue-on-error", panel=BULK_PANEL,
             help="Write the good rows and report the bad ones (exit 6)"),
+        opt("rejects_file", str | None, None, "--rejects-file", metavar="PATH",
+            panel=BULK_PANEL,
+            help="With --continue-on-error: write the failed rows to this new file (mode "
+            "0600), in the input's format plus an error column, to fix and run again"),
         opt("template", str | None, None, "--template", panel=BULK_PANEL,
             help="Print an empty csv or json file with every key of this kind, and exit"),
     ]

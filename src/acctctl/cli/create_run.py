@@ -77,6 +77,10 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
             raise UsageError("--prefix must not start with 0: generated numbers never do")
     if mode["length"] is not None and mode["length"] > 18:
         raise UsageError("--length must be at most 18")
+    if mode["rejects_file"] is not None and not (mode["from_file"] is not None
+                                                 and mode["continue_on_error"]):
+        raise UsageError("--rejects-file needs --from-file and --continue-on-error: it holds "
+                         "the rows that were not written while the others were")
     if mode["password_file"] and mode["password_stdin"]:
         raise UsageError("--password-file and --password-stdin cannot be combined")
     if mode["password_stdin"] and mode["from_file"] == "-":
@@ -110,13 +114,9 @@ def _read_password(mode: dict, bulk: bool) -> str | None:
 def _open_secrets_file(path: str | None):
     if path is None:
         return None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise UsageError(f"--secrets-file {path} exists; it is never overwritten") from None
-    except OSError as exc:
-        raise UsageError(f"cannot create --secrets-file {path}: {exc.strerror}") from None
-    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+    from acctctl.cli.rejects import open_private
+
+    return open_private(path, "--secrets-file")
 
 
 def _discard_secrets_file(path: str | None, handle) -> None:
@@ -267,6 +267,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
     settings = state.settings
+    rejects = None
     if mode["count"] is not None:
         engine = state.engine()
         length = mode["length"] or settings.numbers.length
@@ -295,19 +296,31 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
                 warn(f"warning: {path} holds passwords and is readable by group or others; "
                      f"run: chmod 600 {path}")
 
-        rows = read_rows(path, fmt, on_password)
+        from acctctl.cli.rejects import without_error_column
+
+        rows = without_error_column(read_rows(path, fmt, on_password))
         total, run_mode = None, "file"
         engine = state.engine()
+        if mode["rejects_file"] is not None:
+            from acctctl.cli.rejects import Rejects
+
+            rejects = Rejects(mode["rejects_file"], path, fmt)
+            rows = rejects.tee(rows)
     options = _options(state, mode, run_mode, defaults=given)
-    with _progress(total) as advance:
-        result = create_accounts(engine, settings, kind, rows, options, progress=advance)
     try:
-        _report_bulk(kind, result, mode, secrets_file)
+        with _progress(total) as advance:
+            result = create_accounts(engine, settings, kind, rows, options, progress=advance)
+    except BaseException:
+        if rejects is not None:
+            rejects.discard()
+        raise
+    try:
+        _report_bulk(kind, result, mode, secrets_file, rejects)
     finally:
         result.close()
 
 
-def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
+def _report_bulk(kind: str, result, mode: dict, secrets_file, rejects=None) -> None:
     from acctctl.cli.report import report_field_errors
     from acctctl.output import write_records, write_table_stream
     from acctctl.service.records import output_keys
@@ -360,6 +373,11 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
     say(f"{verb} {would}, skipped {summary['skipped']}, failed {summary['failed']}; "
         f"batch {result.batch_id}" + ("; nothing was written" if nothing_written else ""),
         "yellow" if result.errors else "green")
+    if rejects is not None:
+        failed = rejects.write(result.errors)
+        if failed:
+            say(f"wrote the {failed} failed row{'s' if failed != 1 else ''} to "
+                f"{rejects.path}: fix them and run it again", "yellow")
     if result.errors:
         if mode["continue_on_error"]:
             raise typer.Exit(EXIT_PARTIAL)

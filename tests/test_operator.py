@@ -199,3 +199,31 @@ def test_rejects_file_keeps_the_input_format_and_is_left_out_when_nothing_failed
     assert ok.exit_code == 0 and not none.exists()
     lone = cli("create", "customer", "--from-file", str(clean), "--rejects-file", str(none))
     assert lone.exit_code == 2 and "--continue-on-error" in lone.stderr
+
+
+# --- 80 columns, in a real terminal ------------------------------------------------------------
+
+
+def test_account_list_fits_an_80_column_terminal(cli, cli_env):
+    import os
+    import re
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    reseller = cli.json("create", "reseller", "--first-name", "Rita", "--number",
+                        "3906770608", "--email", "rita.the.reseller@example-company.com")
+    assert cli("rategroup", "create", "default", "--reseller", reseller["number"]).exit_code == 0
+    cli.json("create", "customer", "--first-name", "Bartholomew", "--last-name",
+             "Longlastnameington", "--reseller", reseller["number"])
+    env = {**os.environ, **cli_env, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
+    child = pexpect.spawn(sys.executable, ["-m", "acctctl", "account", "list"], env=env,
+                          dimensions=(24, 80), encoding="utf-8", timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
+    assert child.exitstatus == 0, text
+    lines = [line for line in text.splitlines() if not line.startswith("(")]  # not the note
+    assert max(len(line) for line in lines) <= 80, text
+    assert any("3906770608" in line and "reseller" in line for line in lines), text
+    assert "rita.the.reseller@example-company.com" in text
+    assert "left out to fit 80 columns" in text and "--wide" in text

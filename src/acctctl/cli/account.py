@@ -13,6 +13,8 @@ app = typer.Typer(help="Look at accounts.", no_args_is_help=True)
 Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv")]
 LIST_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "status", "reseller",
                 "created_at"]
+#: What a narrow terminal loses first: number, kind and email stay.
+LIST_DROP_ORDER = ("reseller", "created_at", "status", "last_name", "first_name")
 
 
 def check_format(fmt: str) -> None:
@@ -48,6 +50,8 @@ def list_(
                                                  help="Only what this reseller owns")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N")] = None,
     output: Output = "table",
+    wide: Annotated[bool, typer.Option("--wide", help="Table: every column and full "
+                                       "timestamps, however wide the terminal")] = False,
 ) -> None:
     """List accounts: acctctl account list --kind customer -o csv"""
     from acctctl.cli.create import KIND_NAMES
@@ -60,7 +64,10 @@ def list_(
         raise UsageError(f"--kind must be one of {', '.join(KIND_NAMES)}, got {kind!r}")
     records = list_accounts(state_of(ctx).engine(), kind, reseller, limit)
     if output in ("table",):
-        write_records(records, output, columns=LIST_COLUMNS, title="accounts")
+        from acctctl.output import Fit
+
+        write_records(records, output, columns=LIST_COLUMNS, title="accounts",
+                      fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"))
     elif output == "csv":
         from acctctl.service.records import output_keys
 

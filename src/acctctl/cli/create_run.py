@@ -358,8 +358,13 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file, rejects=None) -> N
     elif fmt == "table":
         # a readable summary, streamed in chunks: all columns of 100,000 accounts in one
         # rich table would take minutes and gigabytes; -o csv/jsonl carry every field
+        from acctctl.output import Fit
+
+        # the number and its shown-once secrets are never left out
         write_table_stream((_flatten(r) for r in created), BULK_TABLE_COLUMNS,
-                           title=f"{kind} accounts")
+                           title=f"{kind} accounts",
+                           fit=Fit(drop=("reseller", "kind", "last_name", "first_name", "email"),
+                                   hint="-o csv or -o jsonl has every field"))
     elif fmt == "jsonl":
         write_records(created, fmt)  # one JSON object a line, "generated" as in -o json
     else:

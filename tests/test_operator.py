@@ -227,3 +227,122 @@ def test_account_list_fits_an_80_column_terminal(cli, cli_env):
     assert any("3906770608" in line and "reseller" in line for line in lines), text
     assert "rita.the.reseller@example-company.com" in text
     assert "left out to fit 80 columns" in text and "--wide" in text
+
+
+# --- help at 80 columns ------------------------------------------------------------------------
+
+
+def _every_command_path() -> list[list[str]]:
+    import typer
+
+    from acctctl.cli import app
+
+    root = typer.main.get_command(app)
+    paths = []
+
+    def walk(command, path):
+        paths.append(path)
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(None):
+                walk(command.get_command(None, name), [*path, name])
+
+    walk(root, [])
+    return paths
+
+
+def test_every_help_fits_80_columns_with_plain_placeholders_and_examples():
+    from typer.testing import CliRunner
+
+    from acctctl.cli import app
+
+    runner = CliRunner()
+    paths = _every_command_path()
+    assert ["create", "customer"] in paths and ["account", "list"] in paths
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0, (path, result.output)
+        text = result.stdout
+        assert max(len(line) for line in text.splitlines()) <= 80, (path, text)
+        for bad in ("…", "<bool>", "<str>", "<int", "{"):
+            assert bad not in text.replace("${fpath[1]}", ""), (path, bad, text)
+        if path and not hasattr(typer_command(path), "list_commands"):
+            examples = [line for line in text.splitlines() if line.strip().startswith("$ ")]
+            assert 1 <= len(examples) <= 4, (path, text)
+
+
+def typer_command(path):
+    import typer
+
+    from acctctl.cli import app
+
+    command = typer.main.get_command(app)
+    for name in path:
+        command = command.get_command(None, name)
+    return command
+
+
+def test_create_help_groups_flags_as_the_form_and_marks_required_ones():
+    from typer.testing import CliRunner
+
+    from acctctl.cli import app
+
+    for kind in ("customer", "admin"):
+        text = CliRunner().invoke(app, ["create", kind, "--help"], env={"COLUMNS": "80"}).stdout
+        headings = [line[:-1] for line in text.splitlines() if line.endswith(":")
+                    and not line.startswith(" ")]
+        expected = ["Account", "Profile"] + (["Billing", "Alerts"] if kind == "customer" else [])
+        assert headings[:len(expected)] == expected, text
+        assert "--number-translation" in text or kind == "admin"
+        first_name = text[text.index("--first-name"):].split("\n--")[0]
+        assert "[required]" in first_name
+        assert ("required" in text[text.index("--email"):].split("\n  --")[0]) == (
+            kind == "admin")
+        examples = [line for line in text.splitlines() if line.strip().startswith("$ ")]
+        assert 2 <= len(examples) <= 4, text
+
+
+# --- shell completion completes values ------------------------------------------------------
+
+
+def _complete(env, words: str) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "acctctl"], capture_output=True, text=True, timeout=60,
+        env={**os.environ, **env, "_ACCTCTL_COMPLETE": "complete_bash", "COMP_WORDS": words,
+             "COMP_CWORD": str(len(words.split(" ")) - 1)})
+    assert result.returncode == 0 and result.stderr == "", result
+    return result.stdout.split()
+
+
+def test_tab_completes_fixed_choices_and_config_profiles(tmp_path, config_file):
+    config_file.write_text(TEST_CONFIG + "\n[profiles.staging]\n[profiles.prod]\n")
+    env = {"ACCTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+           "ACCTCTL_CONFIG": str(config_file)}
+    assert _complete(env, "acctctl create customer --status ") == ["active", "inactive"]
+    assert _complete(env, "acctctl create customer --account-type p") == ["prepaid", "postpaid"]
+    assert _complete(env, "acctctl create customer --billing-schedule w") == ["weekly"]
+    assert _complete(env, "acctctl account list -o j") == ["json", "jsonl"]
+    assert _complete(env, "acctctl account list --kind sub") == ["subadmin"]
+    assert _complete(env, "acctctl account list --profile ") == ["prod", "staging"]
+    assert _complete(env, "acctctl completion z") == ["zsh"]
+
+
+def test_tab_completes_names_from_the_database(cli, cli_env):
+    assert cli("rategroup", "create", "gold").exit_code == 0
+    assert cli("tax", "create", "vat", "--rate", "20").exit_code == 0
+    reseller = cli.json("create", "reseller", "--first-name", "Rita")
+    assert _complete(cli_env, "acctctl create customer --rate-group ") == ["default", "gold"]
+    assert _complete(cli_env, "acctctl create customer --tax v") == ["vat"]
+    assert _complete(cli_env, "acctctl create customer --reseller ") == [reseller["number"]]
+    assert _complete(cli_env, "acctctl create admin --role ") == ["admin", "subadmin"]
+    assert _complete(cli_env, "acctctl create customer --currency EU") == ["EUR"]
+
+
+def test_tab_never_creates_a_database(tmp_path, config_file):
+    missing = tmp_path / "nothing-here.db"
+    env = {"ACCTCTL_DATABASE_URL": f"sqlite:///{missing}", "ACCTCTL_CONFIG": str(config_file)}
+    assert _complete(env, "acctctl create customer --rate-group ") == []
+    assert not missing.exists()

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import typer
 
+from acctctl.cli.complete import KINDS, OUTPUT_FORMATS, choices, from_database
 from acctctl.cli.state import state_of
 
 app = typer.Typer(help="Look at accounts.", no_args_is_help=True)
 
-Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv")]
+Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv",
+                                     autocompletion=choices(OUTPUT_FORMATS))]
 LIST_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "status", "reseller",
                 "created_at"]
 #: What a narrow terminal loses first: number, kind and email stay.
@@ -45,9 +47,12 @@ def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
 def list_(
     ctx: typer.Context,
     kind: Annotated[str | None, typer.Option("--kind", help="customer, provider, reseller, "
-                                             "admin or subadmin")] = None,
+                                             "admin or subadmin",
+                                             autocompletion=choices(KINDS))] = None,
     reseller: Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
-                                                 help="Only what this reseller owns")] = None,
+                                                 help="Only what this reseller owns",
+                                                 autocompletion=from_database("resellers"))
+                        ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N")] = None,
     output: Output = "table",
     wide: Annotated[bool, typer.Option("--wide", help="Table: every column and full "

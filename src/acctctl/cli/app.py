@@ -26,6 +26,14 @@ class AcctctlGroup(TyperGroup):
         ctx.meta["acctctl.argv"] = ["acctctl", *args]
         return ctx
 
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            from acctctl.cli.help import polish_help
+
+            polish_help(command, cmd_name)
+        return command
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -129,18 +137,27 @@ app = typer.Typer(
     name="acctctl",
     help="Provision accounts (customers, providers, resellers, admins, sub-admins) for a "
     "VoIP billing platform modelled on ASTPP.\n\n"
-    "Examples:\n\n"
-    "  acctctl create customer --first-name Ada --email ada@example.com -o json\n\n"
-    "  acctctl create customer --from-file customers.csv --continue-on-error\n\n"
-    "  acctctl account list --kind customer -o csv\n\n"
+    "Global options (--config, --profile, --no-input) may also follow the command.\n\n"
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid data, 4 conflict, "
     "5 config/database, 6 partial, 130 interrupted.",
+    epilog="Examples:\n\n\b\n"
+    "  $ acctctl create customer --first-name Ada --email ada@example.com\n"
+    "  $ acctctl create customer --from-file customers.csv --continue-on-error\n"
+    "  $ acctctl account list --kind customer -o csv\n"
+    "  $ acctctl create customer --help",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # Click's plain help: fits any width, never cuts a flag name
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
+    from acctctl.cli.complete import profiles
+
+    return profiles(ctx, incomplete)
 
 
 def _version(value: bool) -> None:
@@ -160,7 +177,8 @@ def root(
     profile: Annotated[
         str | None,
         typer.Option("--profile", metavar="NAME",
-                     help="Use the profiles.NAME table of the config ($ACCTCTL_PROFILE)"),
+                     help="Use the profiles.NAME table of the config ($ACCTCTL_PROFILE)",
+                     autocompletion=_complete_profiles),
     ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt (also ACCTCTL_NO_INPUT=1); "
@@ -191,8 +209,10 @@ def _register() -> None:
     app.add_typer(config_cmd.app, name="config")
 
     @app.command("completion")
-    def completion(shell: Annotated[str, typer.Argument(help="bash, zsh or fish")]) -> None:
-        """Print the shell completion script, e.g. acctctl completion bash >> ~/.bashrc"""
+    def completion(shell: Annotated[str, typer.Argument(
+            help="bash, zsh or fish", autocompletion=lambda incomplete: [
+                s for s in ("bash", "zsh", "fish") if s.startswith(incomplete)])]) -> None:
+        """Print the shell completion script for bash, zsh or fish."""
         from typer.completion import completion_init, get_completion_script
 
         if shell not in ("bash", "zsh", "fish"):
@@ -211,7 +231,9 @@ def main() -> None:
 
         completion_init()
     try:
-        app()
+        # the program is acctctl however it was started (python -m acctctl too): its usage
+        # lines, and the _ACCTCTL_COMPLETE variable the completion scripts set
+        app(prog_name="acctctl")
     finally:
         try:  # data still buffered for a reader that has gone: exit quietly all the same
             sys.stdout.flush()

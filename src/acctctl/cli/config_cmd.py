@@ -20,8 +20,9 @@ def init(
                                              "reads: --config, $ACCTCTL_CONFIG, "
                                              "./acctctl.toml, the user config dir)")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url", metavar="URL",
-                                                     help="sqlite:///PATH or postgresql://…; "
-                                                     "keep passwords in --password-file")] = None,
+                                                     help="sqlite:///PATH or "
+                                                     "postgresql://USER@HOST/DB; keep "
+                                                     "passwords in --password-file")] = None,
     password_file: Annotated[str | None, typer.Option("--password-file", metavar="PATH",
                                                       help="Read the DB password from here")
                              ] = None,

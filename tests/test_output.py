@@ -174,3 +174,15 @@ def test_the_bulk_table_keeps_numbers_and_secrets_whole_at_80_columns(monkeypatc
     # narrower than the secrets themselves: the line grows, the secret stays whole
     tiny = _table_at(30, monkeypatch, [record], columns, fit)
     assert "ODLm2Dvp3naB-vC0mWwXfJZW" in tiny and "vdcV*3p$!a3VXD()x" in tiny
+
+
+def test_the_account_card_keeps_values_and_secrets_whole_on_a_narrow_terminal(monkeypatch):
+    from acctctl.output import write_account_card
+
+    monkeypatch.setenv("COLUMNS", "40")
+    out = _Terminal()
+    write_account_card({"number": "4123456789", "email": "bartholomew.longlastname@example.com",
+                        "generated": {"sip_password": "ODLm2Dvp3naB-vC0mWwXfJZW-and-more"}}, out)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    assert "bartholomew.longlastname@example.com" in text, text
+    assert "ODLm2Dvp3naB-vC0mWwXfJZW-and-more" in text, text

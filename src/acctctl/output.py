@@ -153,15 +153,13 @@ def _table_cell(value: Any, column: str, wide: bool) -> str:
 def _fitted(records, columns: list[str], console, fit: Fit, new_table) -> list[str]:
     """The columns that fit the console. The console is widened, if need be, to the table's
     unbreakable minimum (the terminal then wraps the line): no value is ever cut or split."""
-    from rich.measure import Measurement
-
     columns = list(columns)
     sample = records[:200]
     dropped: list[str] = []
     while True:
         table = new_table()
         _fill(table, columns, sample, fit.wide)
-        need = Measurement.get(console, console.options.update(width=10_000), table).minimum
+        need = _minimum_width(console, table)
         if fit.wide or need <= console.width:
             break
         droppable = [c for c in fit.drop if c in columns]
@@ -172,9 +170,23 @@ def _fitted(records, columns: list[str], console, fit: Fit, new_table) -> list[s
     if dropped:
         sys.stderr.write(f"(left out to fit {console.width} columns: {', '.join(dropped)}"
                          + (f"; {fit.hint}" if fit.hint else "") + ")\n")
+    _widen_to(console, table, need)
+    return columns
+
+
+def _minimum_width(console, renderable) -> int:
+    """The narrowest width at which nothing unbreakable (a no-wrap value) is cut."""
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update(width=10_000), renderable).minimum
+
+
+def _widen_to(console, renderable, need: int | None = None) -> None:
+    """Widen the console to what the renderable needs whole: the terminal then wraps the
+    long line, but copying it still gives the whole value."""
+    need = _minimum_width(console, renderable) if need is None else need
     if need > console.width:
         console.width = need
-    return columns
 
 
 def _data_console(out):
@@ -193,20 +205,23 @@ def write_account_card(record: dict, out=None) -> None:
 
     out = out or sys.stdout
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
+    table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for key, value in record.items():
         if key == "generated":
             continue
-        table.add_row(key, Text(cell(value)))
+        # values stay whole on one line (an email, a date), free text may wrap
+        table.add_row(key, Text(cell(value), no_wrap=key not in WRAPPABLE))
     console = Console(file=out, soft_wrap=False)
+    _widen_to(console, table)
     console.print(table)
     generated = record.get("generated") or {}
     if generated:
         console.print()
         console.print(Text("Generated secrets: shown once, store them now", style="bold yellow"))
         for key, value in generated.items():
-            console.print(Text(f"  {key}: ") + Text(str(value), style="bold"))
+            # soft_wrap: a secret is never folded or cut, however narrow the terminal
+            console.print(Text(f"  {key}: ") + Text(str(value), style="bold"), soft_wrap=True)
 
 
 def to_csv_line(values: list[Any]) -> str:

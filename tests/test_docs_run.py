@@ -21,7 +21,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```sh runnable[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^[ \t]*```sh runnable[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
+                   re.MULTILINE | re.DOTALL)  # indented too (a block inside a list)
 EXPECT = re.compile(r"#\s*exit\s+(\d+)\s*$")
 
 

@@ -318,6 +318,8 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
         _report_bulk(kind, result, mode, secrets_file, rejects)
     finally:
         result.close()
+        if rejects is not None:
+            rejects.discard()  # when reporting failed before it was written
 
 
 def _report_bulk(kind: str, result, mode: dict, secrets_file, rejects=None) -> None:

@@ -95,7 +95,9 @@ class Rejects:
         self.handle.write("[\n" + ",\n".join("  " + line for line in lines) + "\n]\n")
 
     def discard(self) -> None:
-        """Nothing ran (an error before the rows were read): leave no empty file behind."""
+        """The run ended before the rejects were written: leave no empty file behind."""
+        if self.handle.closed:
+            return
         self.close()
         if os.path.exists(self.path) and os.path.getsize(self.path) == 0:
             os.unlink(self.path)

@@ -16,7 +16,7 @@ CUSTOMER_KEYS = {
     "address", "city", "province", "postal_code", "country", "telephone", "timezone",
     "rate_group", "billing_schedule", "billing_day", "currency", "account_type", "credit_limit",
     "taxes", "low_balance_alert", "email_alerts", "notify_email", "first_used", "balance",
-    "created_at", "created_by", "batch_id",
+    "created_at", "created_by", "batch_id", "updated_at", "deleted_at",
 }
 
 
@@ -25,7 +25,8 @@ def test_single_create_json_shape(cli):
     assert set(out) == CUSTOMER_KEYS | {"generated"}
     assert set(out["generated"]) == {"password", "sip_password"}
     shown = cli.json("account", "show", out["number"])
-    assert set(shown) == CUSTOMER_KEYS
+    assert set(shown) == CUSTOMER_KEYS | {"sip_devices"}
+    assert shown.pop("sip_devices") == [{"username": out["number"], "status": "active"}]
     assert {k: v for k, v in out.items() if k != "generated"} == shown
 
 
@@ -94,13 +95,13 @@ def test_list_formats(cli):
                         "--tax", "levy")["number"] for i in range(3)]
     cli.json("create", "admin", "--first-name", "Root", "--email", "r@example.com")
     listed = cli.json("account", "list", "--kind", "customer")
-    assert [a["number"] for a in listed] == numbers
+    assert [a["number"] for a in listed] == sorted(numbers)  # §7: sorted by number
     assert all(set(a) == CUSTOMER_KEYS for a in listed)
     jsonl = cli("account", "list", "--kind", "customer", "-o", "jsonl").stdout
     assert [json.loads(line) for line in jsonl.splitlines()] == listed
     rows = list(csv.DictReader(io.StringIO(cli("account", "list", "--kind", "customer",
                                                "-o", "csv").stdout)))
-    assert [r["number"] for r in rows] == numbers
+    assert [r["number"] for r in rows] == sorted(numbers)
     assert rows[0]["taxes"].split(";") in (["vat", "levy"], ["levy", "vat"])
     assert rows[0]["sip_device"] in ("true", "True", "1")
     everything = list(csv.DictReader(io.StringIO(cli("account", "list", "-o", "csv").stdout)))

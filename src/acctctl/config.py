@@ -76,6 +76,27 @@ class DatabaseSettings(BaseModel):
 
     url: str = ""  # empty = SQLite in the user data dir
     password_file: str = ""  # when set, its content replaces any password in the URL
+    # "acctctl": acctctl's own schema; "astpp": an existing ASTPP 6 database (contract §8)
+    target: str = "acctctl"
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        if value not in TARGETS:
+            raise ValueError(f"must be one of {', '.join(TARGETS)}, got {value!r}")
+        return value
+
+
+TARGETS = ("acctctl", "astpp")
+
+
+class AstppSettings(BaseModel):
+    """``[astpp]``: the ASTPP install acctctl writes into when ``database.target = "astpp"``."""
+
+    model_config = _SECTION_CONFIG
+
+    # ASTPP's own config file; its PRIVATE_KEY encodes portal passwords (never a flag value)
+    config_file: str = "/var/lib/astpp/astpp-config.conf"
 
 
 class NumbersSettings(BaseModel):
@@ -109,10 +130,19 @@ class PasswordsSettings(BaseModel):
 
     min_length: int = Field(8, ge=8, le=128)
     generated_length: int = Field(16, ge=8, le=128)
-    hash_time_cost: int = Field(3, ge=1)
-    # OWASP suggests >= 19 MiB; 1024 is allowed so test suites can make hashing cheap.
-    hash_memory_kib: int = Field(65536, ge=1024)
-    hash_parallelism: int = Field(4, ge=1)
+    # The strong argon2id profile: passwords a person chose. The default (RFC 9106's second
+    # choice) is above OWASP's minimum (19 MiB, t=2, p=1); 1024 KiB is allowed so test
+    # suites can make hashing cheap. Upper bounds are argon2's own, or sane (4 GiB).
+    hash_time_cost: int = Field(3, ge=1, le=1000)
+    hash_memory_kib: int = Field(65536, ge=1024, le=4 * 1024 * 1024)
+    hash_parallelism: int = Field(4, ge=1, le=255)
+    # The light profile: passwords acctctl generated with >= 96 bits of entropy, which no
+    # hash cost is needed to protect (docs/security.md). argon2 needs 8 KiB per lane.
+    generated_hash_time_cost: int = Field(1, ge=1, le=1000)
+    generated_hash_memory_kib: int = Field(256, ge=8, le=4 * 1024 * 1024)
+    generated_hash_parallelism: int = Field(1, ge=1, le=255)
+    # true: generated passwords get the strong profile too
+    strong_hash_for_generated: bool = False
 
     @field_validator("generated_length")
     @classmethod
@@ -123,13 +153,14 @@ class PasswordsSettings(BaseModel):
             raise ValueError(f"must be at least passwords.min_length ({minimum})")
         return value
 
-    @field_validator("hash_parallelism")
+    @field_validator("hash_parallelism", "generated_hash_parallelism")
     @classmethod
     def _argon2_memory_per_lane(cls, value: int, info: ValidationInfo) -> int:
         # argon2 needs 8 KiB per lane; catch it here instead of as an opaque hashing error.
-        memory = info.data.get("hash_memory_kib")
+        memory_key = info.field_name.replace("parallelism", "memory_kib")
+        memory = info.data.get(memory_key)
         if memory is not None and memory < 8 * value:
-            raise ValueError(f"must be at most passwords.hash_memory_kib / 8 ({memory // 8})")
+            raise ValueError(f"must be at most passwords.{memory_key} / 8 ({memory // 8})")
         return value
 
 
@@ -173,10 +204,20 @@ class Settings(BaseModel):
     numbers: NumbersSettings = Field(default_factory=NumbersSettings)
     passwords: PasswordsSettings = Field(default_factory=PasswordsSettings)
     defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
+    astpp: AstppSettings = Field(default_factory=AstppSettings)
     profiles: dict[str, dict] = Field(default_factory=dict)
 
+    @property
+    def target(self) -> str:
+        """Where accounts live: "acctctl" (own schema) or "astpp" (an ASTPP database)."""
+        return self.database.target
 
-SECTIONS = ("database", "numbers", "passwords", "defaults")
+    @property
+    def is_astpp(self) -> bool:
+        return self.database.target == "astpp"
+
+
+SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp")
 
 
 @dataclass(frozen=True)
@@ -479,6 +520,7 @@ def _split_key(dotted: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------------
 
 _POSTGRES_SCHEME = re.compile(r"^(?:postgres|postgresql)://", re.IGNORECASE)
+_MYSQL_SCHEME = re.compile(r"^(?:mysql|mariadb)://", re.IGNORECASE)  # PyMySQL: pure Python
 
 
 def _effective_database_url(
@@ -498,12 +540,17 @@ def _effective_database_url(
     if not url:
         url = default_database_url()
     url = _POSTGRES_SCHEME.sub("postgresql+psycopg://", url, count=1)
+    url = _MYSQL_SCHEME.sub("mysql+pymysql://", url, count=1)
 
     source = f"${ENV_DATABASE_URL}" if from_env else "database.url"
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"{source} is not a valid database URL: {mask_url(url)}") from exc
+    if settings.is_astpp and parsed.get_backend_name() != "mysql":
+        raise ConfigError(
+            f'database.target = "astpp" needs a mysql:// or mariadb:// URL, got {mask_url(url)}'
+        )
 
     password_file = settings.database.password_file
     if not password_file:
@@ -643,8 +690,11 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
 
 
 def default_config_dict() -> dict[str, Any]:
-    """The full default document (database/numbers/passwords/defaults) for ``config init``."""
-    return _sections(Settings())
+    """The full default document (database/numbers/passwords/defaults) for ``config init``;
+    ``[astpp]`` only matters with ``database.target = "astpp"`` and is added by the caller."""
+    doc = _sections(Settings())
+    doc.pop("astpp")
+    return doc
 
 
 def write_config(path: Path, values: dict, force: bool = False) -> None:

@@ -32,6 +32,20 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def visible(text: str) -> str:
+    """Text for a terminal: control and bidirectional characters shown as escapes, so a
+    stored value cannot clear the screen, ring the bell or reorder what is shown."""
+    from acctctl.models.rules import BIDI_CONTROLS
+
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else
+        (ascii(ch)[1:-1] if ch in BIDI_CONTROLS or ord(ch) < 0xA0 else ch)
+        for ch in text
+    )
+
+
 def write_json(obj: Any, out=None) -> None:
     out = out or sys.stdout
     out.write(json.dumps(plain(obj), indent=2, ensure_ascii=False) + "\n")
@@ -140,7 +154,7 @@ def _fill(table, columns: list[str], records: list[dict], wide: bool) -> None:
         else:
             table.add_column(column, no_wrap=True, overflow="ignore")
     for record in records:
-        table.add_row(*(Text(_table_cell(record.get(c), c, wide)) for c in columns))
+        table.add_row(*(Text(visible(_table_cell(record.get(c), c, wide))) for c in columns))
 
 
 def _table_cell(value: Any, column: str, wide: bool) -> str:
@@ -211,7 +225,7 @@ def write_account_card(record: dict, out=None) -> None:
         if key == "generated":
             continue
         # values stay whole on one line (an email, a date), free text may wrap
-        table.add_row(key, Text(cell(value), no_wrap=key not in WRAPPABLE))
+        table.add_row(key, Text(visible(cell(value)), no_wrap=key not in WRAPPABLE))
     console = Console(file=out, soft_wrap=False)
     _widen_to(console, table)
     console.print(table)

@@ -1,15 +1,33 @@
-"""`acctctl account list|show`."""
+"""`acctctl account list|show` and the filters they share with `account export`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from acctctl.cli.complete import KINDS, OUTPUT_FORMATS, choices, from_database
 from acctctl.cli.state import state_of
 
-app = typer.Typer(help="Look at accounts.", no_args_is_help=True)
+
+class AccountGroup(TyperGroup):
+    """`account update` takes every kind's field flags, derived from the models: it is built
+    only when it runs or shows its help, so `acctctl --help` stays quick (as `create`)."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*super().list_commands(ctx), "update"})
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name == "update":
+            from acctctl.cli.day_two import build_update_command
+
+            return build_update_command()
+        return super().get_command(ctx, cmd_name)
+
+
+app = typer.Typer(cls=AccountGroup, help="Look at, change, disable, delete and export accounts.",
+                  no_args_is_help=True)
 
 Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv",
                                      autocompletion=choices(OUTPUT_FORMATS))]
@@ -27,14 +45,98 @@ def check_format(fmt: str) -> None:
         raise UsageError(f"--output must be one of {', '.join(FORMATS)}, got {fmt!r}")
 
 
+# --- the filters `account list` and `account export` share (contract §7) ------------------
+
+Kind = Annotated[str | None, typer.Option("--kind", help="customer, provider, reseller, "
+                                          "admin or subadmin", autocompletion=choices(KINDS))]
+Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
+                                              help="Only what this reseller owns",
+                                              autocompletion=from_database("resellers"))]
+Status = Annotated[str | None, typer.Option("--status", help="active or inactive",
+                                            autocompletion=choices(("active", "inactive")))]
+Search = Annotated[str | None, typer.Option(
+    "--search", metavar="TEXT",
+    help="Case-insensitive text in number, names, company or email (literal, not a pattern)")]
+Batch = Annotated[str | None, typer.Option("--batch", metavar="ID",
+                                           help="Only what this batch created")]
+CreatedAfter = Annotated[str | None, typer.Option(
+    "--created-after", metavar="DATE", help="Created at or after DATE (ISO 8601, UTC)")]
+IncludeDeleted = Annotated[bool, typer.Option("--include-deleted",
+                                              help="Soft-deleted accounts too")]
+Sort = Annotated[str, typer.Option("--sort", metavar="KEY",
+                                   help="A field key; -KEY for descending")]
+Limit = Annotated[int | None, typer.Option(
+    "--limit", min=0, max=2**31 - 1, help="At most N (table: 100 by default; 0 = all)")]
+Offset = Annotated[int, typer.Option("--offset", min=0, max=2**31 - 1,
+                                     help="Skip the first N")]
+
+TABLE_LIMIT = 100
+
+
+def list_filters(kind, reseller, status, search, batch, created_after, include_deleted,
+                 sort) -> dict:
+    """The filter flags, checked (exit 2 on a bad one), as keyword arguments of the service."""
+    from acctctl.cli.create import KIND_NAMES
+    from acctctl.errors import UsageError
+
+    if kind is not None and kind not in KIND_NAMES:
+        raise UsageError(f"--kind must be one of {', '.join(KIND_NAMES)}, got {kind!r}")
+    if status is not None and status not in ("active", "inactive"):
+        raise UsageError(f"--status must be active or inactive, got {status!r}")
+    check_sort(sort)
+    return {"kind": kind, "reseller": reseller, "status": status, "search": search,
+            "batch_id": batch, "include_deleted": include_deleted, "sort": sort,
+            "created_after": parse_since(created_after, "--created-after")}
+
+
+def native_catalog():
+    from acctctl.service import catalog
+
+    return catalog
+
+
+def check_sort(sort: str) -> None:
+    from acctctl.errors import UsageError
+    from acctctl.service.records import SORT_KEYS
+
+    if sort.lstrip("-") not in SORT_KEYS:
+        raise UsageError(f"--sort must be a field key ({', '.join(SORT_KEYS)}), "
+                         f"optionally with a leading -, got {sort!r}")
+
+
+def parse_since(value: str | None, flag: str):
+    """An ISO 8601 date (midnight UTC) or date-time (no offset = UTC); exit 2 otherwise."""
+    from datetime import UTC, datetime
+
+    from acctctl.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{flag} must be an ISO 8601 date or date-time such as 2026-11-25 "
+                         f"or 2026-11-25T08:00:00Z, got {value!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 @app.command("show")
 def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
     """Show one account: acctctl account show 4123456789 -o json"""
     from acctctl.output import write_account_card, write_json, write_records
-    from acctctl.service.catalog import find_account
+    from acctctl.targets import catalog_for
 
     check_format(output)
-    record = find_account(state_of(ctx).engine(), number)
+    engine = state_of(ctx).engine()
+    catalog = catalog_for(engine)
+    if catalog is native_catalog():
+        record = catalog.find_account(engine, number, with_devices=True)
+    else:  # the astpp target reads accounts in the same shape, without their devices
+        record = catalog.find_account(engine, number)
+    if output in ("table", "csv") and "sip_devices" in record:
+        # one cell: "username (status)", never a secret
+        record["sip_devices"] = [f"{d['username']} ({d['status']})"
+                                 for d in record["sip_devices"]]
     if output == "json":
         write_json(record)
     elif output == "table":
@@ -46,32 +148,53 @@ def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    kind: Annotated[str | None, typer.Option("--kind", help="customer, provider, reseller, "
-                                             "admin or subadmin",
-                                             autocompletion=choices(KINDS))] = None,
-    reseller: Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
-                                                 help="Only what this reseller owns",
-                                                 autocompletion=from_database("resellers"))
-                        ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N")] = None,
+    kind: Kind = None,
+    reseller: Reseller = None,
+    status: Status = None,
+    search: Search = None,
+    batch: Batch = None,
+    created_after: CreatedAfter = None,
+    include_deleted: IncludeDeleted = False,
+    sort: Sort = "number",
+    limit: Limit = None,
+    offset: Offset = 0,
     output: Output = "table",
     wide: Annotated[bool, typer.Option("--wide", help="Table: every column and full "
                                        "timestamps, however wide the terminal")] = False,
 ) -> None:
-    """List accounts: acctctl account list --kind customer -o csv"""
+    """List accounts: acctctl account list --kind customer --search ada -o csv
+
+    The table shows 100 rows unless --limit says otherwise (0 = all); json, jsonl and csv
+    return every row unless --limit is given."""
+    from acctctl.cli.console import say
     from acctctl.cli.create import KIND_NAMES
     from acctctl.errors import UsageError
     from acctctl.output import write_records
-    from acctctl.service.catalog import list_accounts
+    from acctctl.targets import catalog_for
 
     check_format(output)
-    if kind is not None and kind not in KIND_NAMES:
-        raise UsageError(f"--kind must be one of {', '.join(KIND_NAMES)}, got {kind!r}")
-    records = list_accounts(state_of(ctx).engine(), kind, reseller, limit)
+    filters = list_filters(kind, reseller, status, search, batch, created_after,
+                           include_deleted, sort)
+    if limit is None and output == "table":
+        limit = TABLE_LIMIT
+    engine = state_of(ctx).engine()
+    catalog = catalog_for(engine)
+    if catalog is native_catalog():
+        records, total = catalog.list_page(engine, limit=limit or None, offset=offset,
+                                           count_all=True, **filters)
+    else:  # the astpp target: --kind, --reseller and --limit only, for now
+        day_two = [flag for flag, value in (
+            ("--status", status), ("--search", search), ("--batch", batch),
+            ("--created-after", created_after), ("--include-deleted", include_deleted),
+            ("--sort", sort != "number"), ("--offset", offset)) if value]
+        if day_two:
+            raise UsageError(f"{', '.join(day_two)}: not supported on the astpp target")
+        records, total = catalog.list_accounts(engine, kind, reseller, limit or None), None
     if output in ("table",):
         from acctctl.output import Fit
 
-        write_records(records, output, columns=LIST_COLUMNS, title="accounts",
+        columns = LIST_COLUMNS + (["deleted_at"] if include_deleted else [])
+        write_records(records, output, columns=columns, title="accounts",
                       fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"))
     elif output == "csv":
         from acctctl.service.records import output_keys
@@ -81,3 +204,5 @@ def list_(
         write_records(records, output, columns=columns)
     else:
         write_records(records, output)
+    if total is not None:
+        say(f"{len(records):,} of {total:,}; --limit 0 for all")

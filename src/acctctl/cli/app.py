@@ -57,11 +57,15 @@ class AcctctlGroup(TyperGroup):
         except Exception as exc:
             if _is_click_exception(exc):
                 raise
-            if _is_operational(exc):  # the database went away or refused: exit 5, not a bug
-                from acctctl.cli.report import report_error
-                from acctctl.errors import DatabaseError
+            if _interrupted(exc):  # Ctrl-C surfaced as a driver error (psycopg's pipeline)
+                from acctctl.cli.console import say
 
-                error = DatabaseError(f"database error: {_brief(exc)}; nothing was written")
+                say("interrupted: nothing was written", "yellow")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            error = _database_problem(exc)
+            if error is not None:  # the database went away, refused, or is damaged: exit 5
+                from acctctl.cli.report import report_error
+
                 report_error(error)
                 raise typer.Exit(error.exit_code) from None
             from acctctl.cli.console import say
@@ -122,9 +126,23 @@ def _brief(exc: Exception) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def _is_operational(exc: Exception) -> bool:
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError)
+def _database_problem(exc: Exception):
+    if "sqlalchemy.exc" not in sys.modules:  # no database was touched
+        return None
+    from acctctl.db.engine import explain
+
+    return explain(exc)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__context__
+    return False
 
 
 def _is_click_exception(exc: Exception) -> bool:
@@ -189,7 +207,10 @@ def root(
                            help="Print the version and exit")
     ] = False,
 ) -> None:
+    from acctctl.cli import console
     from acctctl.cli.state import State
+
+    console.global_no_input = no_input
 
     ctx.obj = State(config_path=config, profile=profile, no_input=no_input,
                     argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
@@ -197,10 +218,12 @@ def root(
 
 
 def _register() -> None:
-    from acctctl.cli import account, catalog, config_cmd, create, db_cmd
+    from acctctl.cli import account, batch_cmd, catalog, config_cmd, create, db_cmd
 
     app.add_typer(create.app, name="create")
     app.add_typer(account.app, name="account")
+    app.add_typer(batch_cmd.batch_app, name="batch")
+    app.add_typer(batch_cmd.audit_app, name="audit")
     app.add_typer(catalog.rategroup_app, name="rategroup")
     app.add_typer(catalog.tax_app, name="tax")
     app.add_typer(catalog.role_app, name="role")
@@ -226,6 +249,9 @@ _register()
 
 
 def main() -> None:
+    from acctctl import interrupts
+
+    interrupts.install()
     if os.environ.get("_ACCTCTL_COMPLETE"):  # a TAB press: register Typer's shell classes
         from typer.completion import completion_init
 

@@ -10,6 +10,7 @@ from acctctl.cli.account import Output, check_format
 from acctctl.cli.complete import choices, from_database
 from acctctl.cli.console import say
 from acctctl.cli.state import state_of
+from acctctl.targets import catalog_for
 
 rategroup_app = typer.Typer(help="Rate groups (an account needs one to call).",
                             no_args_is_help=True)
@@ -52,10 +53,9 @@ def rategroup_create(ctx: typer.Context, name: str, reseller: Reseller = None,
 def rategroup_list(ctx: typer.Context, reseller: Reseller = None,
                    output: Output = "table") -> None:
     """List rate groups."""
-    from acctctl.service.catalog import list_rate_groups
-
     check_format(output)
-    _show(list_rate_groups(state_of(ctx).engine(), reseller), output, "rate groups")
+    engine = state_of(ctx).engine()
+    _show(catalog_for(engine).list_rate_groups(engine, reseller), output, "rate groups")
 
 
 @tax_app.command("create")
@@ -79,10 +79,9 @@ def tax_create(
 @tax_app.command("list")
 def tax_list(ctx: typer.Context, reseller: Reseller = None, output: Output = "table") -> None:
     """List taxes."""
-    from acctctl.service.catalog import list_taxes
-
     check_format(output)
-    _show(list_taxes(state_of(ctx).engine(), reseller), output, "taxes")
+    engine = state_of(ctx).engine()
+    _show(catalog_for(engine).list_taxes(engine, reseller), output, "taxes")
 
 
 @role_app.command("create")
@@ -105,10 +104,9 @@ def role_create(
 @role_app.command("list")
 def role_list(ctx: typer.Context, output: Output = "table") -> None:
     """List roles."""
-    from acctctl.service.catalog import list_roles
-
     check_format(output)
-    _show(list_roles(state_of(ctx).engine()), output, "roles")
+    engine = state_of(ctx).engine()
+    _show(catalog_for(engine).list_roles(engine), output, "roles")
 
 
 def _reference(what: str):
@@ -116,10 +114,9 @@ def _reference(what: str):
                 search: Annotated[str | None, typer.Option("--search", metavar="TEXT",
                                                            help="Case-insensitive filter")] = None,
                 output: Output = "table") -> None:
-        from acctctl.service.catalog import reference
-
         check_format(output)
-        _show(reference(state_of(ctx).engine(), what, search), output, what)
+        engine = state_of(ctx).engine()
+        _show(catalog_for(engine).reference(engine, what, search), output, what)
 
     command.__doc__ = f"List {what}: acctctl reference {what} --search eur"
     reference_app.command(what)(command)

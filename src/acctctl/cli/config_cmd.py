@@ -32,6 +32,12 @@ def init(
     timezone: Annotated[str | None, typer.Option("--timezone")] = None,
     currency: Annotated[str | None, typer.Option("--currency")] = None,
     rate_group: Annotated[str | None, typer.Option("--rate-group")] = None,
+    database_target: Annotated[str | None, typer.Option(
+        "--target", help='acctctl (own schema) or astpp (an ASTPP 6 database; needs a '
+        'mysql:// or mariadb:// --database-url)')] = None,
+    astpp_config: Annotated[str | None, typer.Option(
+        "--astpp-config", metavar="PATH",
+        help="ASTPP's astpp-config.conf, where its PRIVATE_KEY is read from")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
 ) -> None:
     """Write a config file with every setting at its default, mode 0600."""
@@ -46,10 +52,22 @@ def init(
         ("numbers", "length"): number_length, ("numbers", "prefix"): number_prefix,
         ("defaults", "country"): country, ("defaults", "timezone"): timezone,
         ("defaults", "currency"): currency, ("defaults", "rate_group"): rate_group,
+        ("database", "target"): database_target,
     }
     for (section, key), value in chosen.items():
         if value is not None:
             values[section][key] = value
+    if values["database"]["target"] == "astpp":
+        from acctctl.config import AstppSettings
+
+        values["astpp"] = {"config_file": astpp_config or AstppSettings().config_file}
+        # ASTPP's own system settings supply these defaults (contract §8) unless set here
+        for key in ("country", "timezone", "currency", "valid_days", "max_channels",
+                    "low_balance_alert", "create_sip_device"):
+            if ("defaults", key) not in chosen or chosen[("defaults", key)] is None:
+                values["defaults"].pop(key, None)
+        for key in ("length", "generate_pin", "pin_length"):
+            values["numbers"].pop(key, None)
     write_config(target, values, force=force)
     say(f"wrote {target}", "green")
 

@@ -34,9 +34,14 @@ def _isatty(stream) -> bool:
 current = Streams
 
 
+#: The global --no-input of this run (given before or after the sub-command), set by the
+#: root command, so every command's gate honours it.
+global_no_input = False
+
+
 def streams(no_input: bool = False) -> Streams:
     s = current()
-    s.no_input = s.no_input or no_input
+    s.no_input = s.no_input or no_input or global_no_input
     return s
 
 
@@ -50,8 +55,11 @@ def err_console():
 def say(message: str, style: str | None = None) -> None:
     from rich.text import Text
 
-    # soft_wrap: a message is one line however narrow the terminal, so logs and greps keep it
-    err_console().print(Text(message, style=style or ""), soft_wrap=True)
+    from acctctl.output import visible
+
+    # soft_wrap: a message is one line however narrow the terminal, so logs and greps keep it;
+    # visible: a value quoted in a message never reaches the terminal as a control character
+    err_console().print(Text(visible(message), style=style or ""), soft_wrap=True)
 
 
 def warn(message: str) -> None:

@@ -35,9 +35,11 @@ def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any])
             _run_bulk(state, kind, given, mode, secrets_file)
         else:
             _run_single(state, kind, given, mode, secrets_file)
-    except BaseException:
-        _discard_secrets_file(mode["secrets_file"], secrets_file)
-        raise
+    finally:
+        # secrets are written only for committed accounts: the file appears only then
+        problem = secrets_file.finish() if secrets_file is not None else None
+        if problem:
+            warn(problem)
 
 
 # --- flags that go together, or not --------------------------------------------------------
@@ -114,16 +116,9 @@ def _read_password(mode: dict, bulk: bool) -> str | None:
 def _open_secrets_file(path: str | None):
     if path is None:
         return None
-    from acctctl.cli.rejects import open_private
+    from acctctl.cli.secrets_file import PendingSecretsFile
 
-    return open_private(path, "--secrets-file")
-
-
-def _discard_secrets_file(path: str | None, handle) -> None:
-    if handle is not None:
-        handle.close()
-        if os.path.getsize(path) == 0:
-            os.unlink(path)
+    return PendingSecretsFile(path)
 
 
 def _print_template(kind: str, fmt: str) -> None:
@@ -162,7 +157,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     from acctctl.service.accounts import create_accounts
 
     gate = streams(no_input=state.no_input)
-    settings = state.settings
+    settings = state.account_settings()
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"
     if mode["interactive"] and not gate.can_prompt():
@@ -214,11 +209,11 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
 def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
     """--if-exists skip: nothing is touched; show the account that is already there."""
     from acctctl.service.accounts import natural_key
-    from acctctl.service.catalog import find_account
+    from acctctl.targets import catalog_for
 
     key = result.skipped[0]["key"]
     field, value = natural_key(given.get("number"), given.get("email"))
-    existing = find_account(engine, **{field: value})
+    existing = catalog_for(engine).find_account(engine, **{field: value})
     say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
     _render_single(existing, fmt)
 
@@ -266,7 +261,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     from acctctl.service.accounts import create_accounts, free_numbers
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
-    settings = state.settings
+    settings = state.account_settings()
     rejects = None
     if mode["count"] is not None:
         engine = state.engine()
@@ -286,7 +281,10 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
             )
         rows = ((i, {}) for i in range(1, mode["count"] + 1))
         total, run_mode = mode["count"], "count"
+        chosen, generated = 0, mode["count"]
     else:
+        from acctctl.service.rows import count_rows
+
         path = mode["from_file"]
         fmt = infer_format(path, mode["file_format"])
         loose = readable_by_others(path)
@@ -299,7 +297,10 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
         from acctctl.cli.rejects import without_error_column
 
         rows = without_error_column(read_rows(path, fmt, on_password))
-        total, run_mode = None, "file"
+        counted = count_rows(path, fmt)  # stdin: no total, so no ETA
+        total, run_mode = (counted[0] if counted else None), "file"
+        chosen, generated = (counted[1], counted[0] - counted[1] - counted[2]) if counted \
+            else (0, 0)
         engine = state.engine()
         if mode["rejects_file"] is not None:
             from acctctl.cli.rejects import Rejects
@@ -307,6 +308,8 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
             rejects = Rejects(mode["rejects_file"], path, fmt)
             rows = rejects.tee(rows)
     options = _options(state, mode, run_mode, defaults=given)
+    if not mode["dry_run"]:  # a dry run hashes nothing
+        _estimate_hashing(engine, settings, chosen, generated)
     try:
         with _progress(total) as advance:
             result = create_accounts(engine, settings, kind, rows, options, progress=advance)
@@ -414,16 +417,56 @@ BULK_TABLE_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "res
                       "password", "sip_password"]
 
 
-class _progress:
-    """A progress bar on stderr when stderr is a terminal; nothing animated otherwise."""
+#: Hashing estimated to take this long or more is announced on stderr before it starts.
+ANNOUNCE_HASHING_S = 10
 
-    def __init__(self, total: int | None):
+
+def _estimate_hashing(engine, settings, chosen: int, generated: int) -> None:
+    """One line on stderr before a long strong-profile hash workload: how long it will take."""
+    from acctctl.service import secrets_
+    from acctctl.targets import storage_for
+
+    if storage_for(engine).name != "acctctl":
+        return  # another target stores passwords its own way: nothing is hashed here
+    strong = secrets_.strong_profile(settings)
+    count = chosen + (generated if secrets_.generated_profile(settings) == strong else 0)
+    if count < 2 * secrets_.hash_workers():
+        return
+    seconds = secrets_.estimate_hash_seconds(count, strong)
+    if seconds >= ANNOUNCE_HASHING_S:
+        cores = secrets_.hash_workers()
+        say(f"hashing {count:,} passwords with the {strong.describe()} will take about "
+            f"{_duration(seconds)} on {cores} core{'s' if cores > 1 else ''}", "dim")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+class _progress:
+    """A progress bar on stderr when stderr is a terminal; nothing animated otherwise.
+
+    It is driven by the service's progress(phase, rows done): rows count when written inside
+    the transaction (or skipped, or failed), not when read, so the count, the rate and the ETA
+    (when the total is known) describe the real work; the phase says what a long pause is.
+    """
+
+    def __init__(self, total: int | None, console=None):
         self.total = total
+        self.console = console
         self.bar = None
 
     def __enter__(self):
-        if not streams().stderr_tty:
-            return lambda n: None
+        if self.console is None:
+            if not streams().stderr_tty:
+                return lambda phase, done: None
+            from acctctl.cli.console import err_console
+
+            self.console = err_console()
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -431,21 +474,24 @@ class _progress:
             TextColumn,
             TimeRemainingColumn,
         )
-
-        from acctctl.cli.console import err_console
+        from rich.text import Text
 
         class Rate(TextColumn):
             def render(self, task):
-                from rich.text import Text
-
                 return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
 
-        self.bar = Progress(TextColumn("creating"), BarColumn(), MofNCompleteColumn(),
-                            Rate(""), TimeRemainingColumn(), console=err_console(),
-                            transient=True)
+        self.bar = Progress(TextColumn("creating"), TextColumn("{task.description:<10}"),
+                            BarColumn(), MofNCompleteColumn(), Rate(""),
+                            TimeRemainingColumn(), console=self.console, transient=True)
         self.bar.start()
-        task = self.bar.add_task("rows", total=self.total)
-        return lambda n: self.bar.advance(task, n)
+        task = self.bar.add_task("validating", total=self.total)
+        shown = {"phase": "validating"}
+
+        def update(phase: str, done: int) -> None:
+            changed, shown["phase"] = phase != shown["phase"], phase  # a new phase shows now
+            self.bar.update(task, completed=done, description=phase, refresh=changed)
+
+        return update
 
     def __exit__(self, *exc):
         if self.bar is not None:

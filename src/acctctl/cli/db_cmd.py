@@ -37,8 +37,11 @@ def _revisions(ctx: typer.Context):
 @app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database, and the newest one acctctl knows."""
+    from acctctl.db import migrate
+
     _, revision, head = _revisions(ctx)
     typer.echo(revision or "(none)")
+    migrate.refuse_newer(revision)
     say("at head" if revision == head else f"behind: the newest is {head}")
 
 
@@ -49,6 +52,8 @@ def check(ctx: typer.Context) -> None:
     from acctctl.errors import DatabaseError
 
     engine, revision, head = _revisions(ctx)
+    migrate.refuse_newer(revision)
+    migrate.check_integrity(engine)
     if revision != head:
         raise DatabaseError(f"schema is at {revision or '(none)'}, the newest is {head}",
                             hint="run: acctctl db upgrade")

@@ -9,7 +9,7 @@ from acctctl.errors import AcctctlError, FieldError, ValidationFailed
 
 #: Options of the catalog commands (rategroup, tax, role), which have no kind.
 CATALOG_FLAGS = {"reseller": "--reseller", "rate": "--rate", "amount": "--amount",
-                 "priority": "--priority", "for": "--for"}
+                 "priority": "--priority", "for": "--for", "description": "--description"}
 
 
 def flag_name(field: str, kind: str | None) -> str:

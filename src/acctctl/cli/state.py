@@ -31,7 +31,12 @@ class State:
         return self.loaded().settings
 
     def engine(self, ensure_schema: bool = True):
-        """The database, connected, initialised when empty, refused when behind."""
+        """The database, connected, initialised when empty, refused when behind.
+
+        On the astpp target (contract §8): ASTPP's database, fingerprinted, never migrated;
+        commands not built for it exit 2 here."""
+        if self.settings.is_astpp:
+            return self._astpp_engine()
         if self._engine is None and self.dry_run:
             from acctctl.db.dryrun import scratch_engine_if_uninitialised
 
@@ -48,12 +53,43 @@ class State:
             ensure(self._engine)
         return self._engine
 
+    def _astpp_engine(self):
+        from acctctl.targets import allowed_on_astpp, refuse_on_astpp
+
+        path = self.command_path()
+        if not allowed_on_astpp(path):
+            refuse_on_astpp(self.settings, path.removeprefix("acctctl ").strip() or "this")
+        if self._engine is None:
+            from acctctl.cli.console import warn
+            from acctctl.targets.astpp.target import open_target
+
+            self._engine = open_target(self.loaded(), warn)
+        return self._engine
+
+    def command_path(self) -> str:
+        """e.g. "acctctl account show": the command words of argv, root options skipped."""
+        words, args = [], iter(self.argv[1:])
+        for arg in args:
+            if arg in ("--config", "--profile"):
+                next(args, None)
+            elif not arg.startswith("-"):
+                words.append(arg)
+        return " ".join(["acctctl", *words[:2]])
+
+    def account_settings(self):
+        """The settings accounts are created with: on the astpp target, ASTPP's own system
+        settings fill the defaults the profile does not set."""
+        if self.settings.is_astpp:
+            return self.engine().acctctl_target.settings
+        return self.settings
+
 
     def close(self) -> None:
         """At the end of the command: a dry run's scratch transaction ends here, unsaved."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        dispose = getattr(self._engine, "dispose", None)
+        if dispose is not None:
+            dispose()
+        self._engine = None
 
 
 def state_of(ctx) -> State:

@@ -32,7 +32,13 @@ def make_engine(url: str) -> Engine:
         raise DatabaseError(f"cannot use database URL {mask(url)!r}: not a valid URL") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if keeps_nothing(parsed):
+            raise DatabaseError(
+                f"database URL {mask(url)!r} is an in-memory SQLite database: it would keep "
+                "nothing (accounts, and the passwords shown once, lost at exit)",
+                hint="name a file, e.g. sqlite:///acctctl.db",
+            )
+        if parsed.database:
             try:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -46,6 +52,11 @@ def make_engine(url: str) -> Engine:
         _sqlite_like_postgres(engine)
         return engine
     if backend == "postgresql":
+        # psycopg logs "error ignored terminating <Pipeline>" when a statement fails inside
+        # a pipeline (a lost race, Ctrl-C); acctctl reports the error itself, once
+        import logging
+
+        logging.getLogger("psycopg").setLevel(logging.CRITICAL)
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return sa.create_engine(parsed, connect_args={"connect_timeout": 10},
@@ -53,6 +64,48 @@ def make_engine(url: str) -> Engine:
     raise DatabaseError(
         f"unsupported database {mask(url)!r}: use sqlite:///PATH or postgresql://…"
     )
+
+
+def keeps_nothing(parsed) -> bool:
+    """sqlite://, sqlite:///:memory: and file::memory: / mode=memory URIs."""
+    name = parsed.database or ""
+    return (not name or name == ":memory:" or name.startswith("file::memory:")
+            or "mode=memory" in name or parsed.query.get("mode") == "memory")
+
+
+#: SQLite's words for a damaged file ("database disk image is malformed", "malformed
+#: database schema", "file is not a database").
+CORRUPT = ("malformed", "not a database", "corrupt")
+
+
+def explain(exc: BaseException) -> DatabaseError | None:
+    """A database failure as the user should read it, or None when it is not one (a bug).
+
+    The cause is the first database error in the chain: when SQLite fails a write (disk
+    full) it rolls the transaction back itself, and releasing the savepoint then fails with
+    "no such savepoint", which says nothing."""
+    chain = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 20:
+        chain.append(seen)
+        seen = seen.__context__
+    # a unique-constraint clash in the chain is a lost race acctctl handled, not the cause
+    db_errors = [e for e in chain if isinstance(e, sa.exc.DBAPIError)
+                 and not isinstance(e, sa.exc.IntegrityError)]
+    if not db_errors:
+        return None
+    cause = db_errors[-1]
+    text = str(getattr(cause, "orig", None) or cause).strip()
+    text = text.splitlines()[0] if text else type(cause).__name__
+    sqlite = type(getattr(cause, "orig", None)).__module__ == "sqlite3"
+    if sqlite and any(word in text for word in CORRUPT):
+        return DatabaseError(f"the SQLite database is corrupt: {text}; nothing was written",
+                             hint="run `acctctl db check`; restore the file from a backup")
+    if isinstance(cause, sa.exc.OperationalError) or isinstance(exc, sa.exc.OperationalError):
+        hint = ("check the free disk space and the file-size limit (ulimit -f)"
+                if "disk" in text or "full" in text else None)
+        return DatabaseError(f"database error: {text}; nothing was written", hint=hint)
+    return None
 
 
 def _sqlite_like_postgres(engine: Engine) -> None:

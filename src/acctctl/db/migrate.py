@@ -32,13 +32,66 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+#: Key of the PostgreSQL advisory lock that serialises schema changes ("acctctl" in ASCII).
+SCHEMA_LOCK = 0x61636374_63746C
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether this acctctl ships `revision` (None, an empty database, counts as known)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    if revision is None:
+        return True
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def refuse_newer(revision: str | None) -> None:
+    if not known_revision(revision):
+        from acctctl import __version__
+
+        raise DatabaseError(
+            f"the database is at schema revision {revision}, which this acctctl "
+            f"({__version__}) does not know: it was written by a newer acctctl",
+            hint="upgrade acctctl (pip install -U acctctl) to use this database; "
+            "`acctctl db upgrade` cannot go back",
+        )
+
+
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
+    """Migrate to `target`, one process at a time: on PostgreSQL a transaction-scoped
+    advisory lock makes concurrent first uses wait for the one initialising, then find the
+    work done (on SQLite, BEGIN IMMEDIATE does the same)."""
     from alembic import command
 
-    with engine.begin() as conn:
-        before = current_revision(conn)
-        command.upgrade(alembic_config(conn), target)
-        after = current_revision(conn)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Rebuilding a table (batch mode) drops the old one, which with foreign keys on
+            # would cascade into every table pointing at it. The pragma only takes effect
+            # outside a transaction, so set it before BEGIN, and check the keys before COMMIT.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+                before = current_revision(conn)
+                refuse_newer(before)
+                command.upgrade(alembic_config(conn), target)
+                after = current_revision(conn)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(
+                            f"the upgrade would break {len(broken)} foreign keys; "
+                            "nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
     return before, after
 
 
@@ -52,6 +105,7 @@ def ensure_schema(engine: Engine) -> None:
         has_tables = bool(sa.inspect(conn).get_table_names())
     if current == head:
         return
+    refuse_newer(current)
     if current is None and not has_tables:
         upgrade(engine)
         return
@@ -64,6 +118,20 @@ def ensure_schema(engine: Engine) -> None:
         f"the database schema is at revision {current}, this acctctl needs {head}",
         hint="run: acctctl db upgrade",
     )
+
+
+def check_integrity(engine: Engine) -> None:
+    """SQLite: read every page (quick_check); a damaged file is exit 5 with its diagnosis."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        found = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
+    if found != ["ok"]:
+        raise DatabaseError(
+            f"the SQLite database {engine.url.database} is corrupt: {found[0]}"
+            + (f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""),
+            hint="restore it from a backup; acctctl cannot repair it",
+        )
 
 
 def drift(engine: Engine) -> list:

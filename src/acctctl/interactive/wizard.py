@@ -58,6 +58,10 @@ class Wizard:
         self.prompter = _Counting(prompter)
         self.checked = None  # the model from the last whole-model check
         self._lists: dict[str, Any] = {}
+        from acctctl.targets import storage_for
+
+        # fields the storage target sets itself for this kind (e.g. an ASTPP admin's country)
+        self._fixed = storage_for(engine).fixed_fields(kind) if engine is not None else ()
 
     # --- the flow ---------------------------------------------------------------------------
 
@@ -121,7 +125,7 @@ class Wizard:
         spec = self.specs[key]
         if key == "password":
             return self._ask_password(retry)
-        if not self._applies(key):
+        if not self._applies(key) or key in self._fixed:
             return
         label = spec["label"]
         if spec["annotation"] is bool:
@@ -256,6 +260,12 @@ class Wizard:
         if key not in self.model.model_fields:
             return True, value
         ok, result = validate_field(self.kind, key, value, self._ctx())
+        if ok and self.engine is not None:  # the target's own limits (e.g. ASTPP's lists)
+            from acctctl.targets import storage_for
+
+            problem = storage_for(self.engine).check_value(self.kind, key, result)
+            if problem:
+                return False, problem
         if ok and key in ("number", "email", "pin") and self.engine is not None:
             taken = self._taken(key, result)
             if taken:
@@ -265,14 +275,14 @@ class Wizard:
     def _taken(self, key: str, value: Any) -> str | None:
         """Ask the database now, so a value another account holds is re-asked here rather
         than failing after the summary (the service's constraint stays the real guard)."""
-        from acctctl.service.lookups import Lookups
+        from acctctl.targets import storage_for
 
         if value is None:
             return None
         probe = {"number": {"numbers": [value]}, "email": {"email_keys": [value.casefold()]},
                  "pin": {"pins": [value]}}[key]
         with self.engine.connect() as conn:
-            taken = Lookups(conn).existing(**probe)[key]
+            taken = storage_for(self.engine).lookups(conn).existing(**probe)[key]
         return "is already used by another account" if taken else None
 
     def _validator(self, key: str):
@@ -364,8 +374,9 @@ class Wizard:
 
     def _owned(self, what: str) -> list[dict]:
         from acctctl.errors import AcctctlError
-        from acctctl.service import catalog
+        from acctctl.targets import catalog_for
 
+        catalog = catalog_for(self.engine)
         owner = self._owner()
         cache_key = (what, owner)
         if cache_key not in self._lists:
@@ -379,7 +390,9 @@ class Wizard:
 
     def _options(self, key: str) -> list[Option] | None:
         """Options for a database-backed list; None means "no list, ask as text"."""
-        from acctctl.service import catalog
+        from acctctl.targets import catalog_for
+
+        catalog = catalog_for(self.engine)
 
         source = self.specs[key]["source"]
         if source == "rate_groups":
@@ -405,9 +418,9 @@ class Wizard:
 
     def _words(self, source: str) -> tuple[list[str], dict[str, str]]:
         if source not in self._lists:
-            from acctctl.service.catalog import reference
+            from acctctl.targets import catalog_for
 
-            rows = reference(self.engine, source, None)
+            rows = catalog_for(self.engine).reference(self.engine, source, None)
             words: list[str] = []
             meta: dict[str, str] = {}
             for row in rows:

@@ -246,6 +246,10 @@ class CustomerInput(BillingInput):
         config_default="defaults.create_sip_device",
         help="Create a SIP device (username = number, its own secret)",
     )
+    sip_password: rules.SipSecret | None = field(
+        label="SIP password", group="account", order=85, secret=True, file_only=True,
+        help="The SIP device's secret, for migrating accounts (default: generated)",
+    )
 
 
 class ProviderInput(CustomerInput):
@@ -346,6 +350,22 @@ def missing_required(kind: str, given: dict, settings: Any) -> list[str]:
 EXCLUSIVE = (("expiry", "valid_days"),)
 
 
+#: Fields whose rules read other fields. When one of those failed, the field is not judged
+#: again: a bad country does not also make the telephone "not valid for region US".
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "telephone": ("country",),
+    "password": ("number", "email"),
+    "credit_limit": ("account_type",),
+    "billing_day": ("billing_schedule",),
+    "email_alerts": ("email", "notify_email"),
+}
+
+
+def judged(key: str, failed: set[str]) -> bool:
+    """Whether a problem of `key` is worth reporting when the fields in `failed` failed."""
+    return not failed.intersection(DEPENDS_ON.get(key, ()))
+
+
 def not_applicable(key: str, values: Mapping[str, Any]) -> str | None:
     """Why `key` has no place given the other values, or None when it has one.
 
@@ -379,6 +399,8 @@ def cross_field_problems(model: type[AccountInput], values: dict) -> list[tuple[
         )
         if clash:
             problems.append(("password", clash))
+    if values.get("sip_password") is not None and values.get("sip_device") is False:
+        problems.append(("sip_password", "needs a SIP device (sip_device true)"))
     if issubclass(model, BillingInput):
         if not_applicable("credit_limit", values) and (values.get("credit_limit") or 0) != 0:
             problems.append(

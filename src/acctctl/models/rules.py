@@ -8,7 +8,6 @@ validation context (`RuleContext`), so flags, prompts and file rows share them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -41,9 +40,15 @@ def rule_context(info: ValidationInfo | None) -> RuleContext:
     return found if isinstance(found, RuleContext) else RuleContext()
 
 
+SHOWN_MAX = 40
+
+
 def shown(value: Any) -> str:
-    """A value as the user wrote it: 2.0, not Decimal('2.0')."""
-    return repr(value) if isinstance(value, str) else str(value)
+    """A value as the user wrote it: 2.0, not Decimal('2.0'); a long one cut short."""
+    text_value = repr(value) if isinstance(value, str) else str(value)
+    if len(text_value) > SHOWN_MAX:
+        return text_value[:SHOWN_MAX] + f"... ({len(text_value)} chars)"
+    return text_value
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -53,17 +58,51 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+#: Bidirectional embeddings, overrides and isolates: they make a stored name display as
+#: another (U+202A-U+202E, U+2066-U+2069).
+BIDI_CONTROLS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+#: Unicode Cc is exactly U+0000-U+001F and U+007F-U+009F.
+_REFUSED_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: What a spreadsheet runs as a formula when a cell starts with it (CSV/formula injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def control_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text: a control character (Unicode Cc: NUL, ESC, BEL,
+    newlines...) or a bidirectional control. None when it can."""
+    found = _REFUSED_CHARS.search(value)
+    if found is None:
+        return None
+    ch = found.group()
+    what = "bidirectional control" if ch in BIDI_CONTROLS else "control"
+    return f"must not contain {what} characters (found U+{ord(ch):04X})"
+
+
 def _no_control_chars(value: str) -> str:
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise ValueError("must not contain control characters")
+    problem = control_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
+def _no_formula_lead(value: str) -> str:
+    if value.startswith(FORMULA_LEADS):
+        raise ValueError(
+            f"must not start with {value[0]!r}: it would be read as a spreadsheet formula"
+        )
+    return value
+
+
+def check_free_text(value: str) -> str:
+    """Every stored free text: no control or bidi characters, no formula lead."""
+    return _no_formula_lead(_no_control_chars(value))
+
+
 def text(max_len: int, min_len: int = 0):
-    """A trimmed single-line text of at most `max_len` characters."""
+    """A trimmed single-line free text of at most `max_len` characters."""
 
     def check(value: str) -> str:
-        _no_control_chars(value)
+        check_free_text(value)
         if len(value) < min_len:
             raise ValueError("is required" if min_len == 1 else f"needs at least {min_len} chars")
         if len(value) > max_len:
@@ -164,6 +203,21 @@ def check_password_hash(value: Any) -> SecretStr:
 
 PasswordHash = Annotated[SecretStr, BeforeValidator(check_password_hash)]
 
+SIP_SECRET_MIN, SIP_SECRET_MAX = 8, 64  # 64: the column's size
+
+
+def check_sip_secret(value: Any) -> SecretStr:
+    """A SIP secret carried over from another system (`account export --with-secrets`)."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    if not SIP_SECRET_MIN <= len(raw) <= SIP_SECRET_MAX:
+        raise ValueError(f"must be {SIP_SECRET_MIN}-{SIP_SECRET_MAX} characters long")
+    if not raw.isascii() or not raw.isprintable() or " " in raw:
+        raise ValueError("must be printable ASCII without spaces")
+    return SecretStr(raw)
+
+
+SipSecret = Annotated[SecretStr, BeforeValidator(check_sip_secret)]
+
 
 # --- email, phone ---------------------------------------------------------------------------
 
@@ -173,18 +227,28 @@ def check_email(value: Any) -> str:
 
     value = str(value).strip()
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        address = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"is not a valid email address: {exc}") from None
+    return check_free_text(address)  # legal, yet a spreadsheet would run "=x@y.z"
 
 
 Email = Annotated[str, BeforeValidator(check_email)]
+
+
+_TELEPHONE_RE = re.compile(r"[0-9 +()./-]{1,40}")
 
 
 def check_telephone(value: Any, info: ValidationInfo) -> str:
     import phonenumbers
 
     value = str(value).strip()
+    if not _TELEPHONE_RE.fullmatch(value):
+        # phonenumbers reads letters as keypad digits (030 abc -> 030 222): never guess
+        raise ValueError(
+            f"must be digits with optional spaces and + ( ) - . / (got {shown(value)}); "
+            "letters are not read as keypad digits"
+        )
     data = info.data or {}
     ctx = rule_context(info)
     region = data.get("country") or ctx.answers.get("country") or ctx.cfg.defaults.country
@@ -212,7 +276,7 @@ def normalise_country(value: Any) -> str:
         return pycountry.countries.lookup(text_value).alpha_2
     except LookupError:
         raise ValueError(
-            f"unknown country {text_value!r}: use an ISO 3166 alpha-2 or alpha-3 code or "
+            f"unknown country {shown(text_value)}: use an ISO 3166 alpha-2 or alpha-3 code or "
             "the English name (see: acctctl reference countries)"
         ) from None
 
@@ -223,7 +287,8 @@ def normalise_currency(value: Any) -> str:
     code = str(value).strip().upper()
     if pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(
-            f"unknown currency {value!r}: use an ISO 4217 code (see: acctctl reference currencies)"
+            f"unknown currency {shown(value)}: use an ISO 4217 code "
+            "(see: acctctl reference currencies)"
         )
     return code
 
@@ -247,7 +312,7 @@ def normalise_timezone(value: Any) -> str:
     name = timezone_names().get(str(value).strip().casefold())
     if name is None:
         raise ValueError(
-            f"unknown time zone {value!r}: use an IANA name such as Europe/Paris "
+            f"unknown time zone {shown(value)}: use an IANA name such as Europe/Paris "
             "(see: acctctl reference timezones)"
         )
     return name
@@ -265,7 +330,7 @@ def choice(*allowed: str):
     def check(value: Any) -> str:
         lowered = str(value).strip().lower()
         if lowered not in allowed:
-            raise ValueError(f"must be one of: {', '.join(allowed)} (got {value!r})")
+            raise ValueError(f"must be one of: {', '.join(allowed)} (got {shown(value)})")
         return lowered
 
     return Annotated[str, BeforeValidator(check)]
@@ -292,6 +357,10 @@ def whole(minimum: int, maximum: int = INT_MAX):
             text_value = str(value).strip()
             if not re.fullmatch(r"[+-]?\d+", text_value):
                 raise ValueError(f"must be a whole number (got {shown(value)})")
+            if len(text_value.lstrip("+-").lstrip("0")) > len(str(INT_MAX)):
+                # never int() it: Python refuses 4,300+ digits, and no such count is valid
+                raise ValueError(f"must be at least {minimum} and at most {maximum} "
+                                 f"(got a {len(text_value)}-digit number)")
             number = int(text_value)
         if number < minimum or number > maximum:
             raise ValueError(f"must be at least {minimum} and at most {maximum} (got {number})")
@@ -307,6 +376,12 @@ def check_money(value: Any) -> Decimal:
     """Decimal >= 0 with at most 15 integer digits and 5 decimals, kept exact."""
     if isinstance(value, bool):
         raise ValueError("must be a decimal amount")
+    if isinstance(value, Decimal) and value.is_finite() and (
+        value.adjusted() >= 15 or value.as_tuple().exponent < -5
+    ):
+        # 1E+999999999 from a JSON file: never spell it out digit by digit
+        raise ValueError("must be a decimal amount with at most 15 digits before and 5 "
+                         f"after the point, got {shown(value)}")
     text_value = format(value, "f") if isinstance(value, Decimal) else str(value).strip()
     if text_value.startswith("-"):
         raise ValueError("must not be negative")
@@ -338,11 +413,14 @@ def check_expiry(value: Any, info: ValidationInfo) -> datetime:
         except ValueError:
             raise ValueError(
                 f"must be an ISO 8601 date or date-time such as 2030-12-31 or "
-                f"2030-12-31T18:00:00+01:00, got {value!r}"
+                f"2030-12-31T18:00:00+01:00, got {shown(value)}"
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the last representable moment
+        raise ValueError(f"is out of range (got {shown(value)})") from None
     if moment <= rule_context(info).now:
         raise ValueError(f"must be in the future (got {moment.isoformat()})")
     return moment
@@ -373,20 +451,22 @@ def normalise_number_translation(value: Any) -> str:
         if len(rule) >= 2 and rule[0] == rule[-1] == '"':
             rule = rule[1:-1].strip()
         if rule.count("/") != 1:
-            raise ValueError(f"rule {position} {raw.strip()!r} must have the form match/replace")
+            raise ValueError(
+                f"rule {position} {shown(raw.strip())} must have the form match/replace"
+            )
         match, replace = (part.strip() for part in rule.split("/"))
         if not match:
             raise ValueError(
-                f"rule {position} {raw.strip()!r} has an empty match; to prepend digits "
+                f"rule {position} {shown(raw.strip())} has an empty match; to prepend digits "
                 f"write */{replace or 'PREFIX'}"
             )
         if not _TRANSLATION_MATCH.fullmatch(match):
             raise ValueError(
-                f"rule {position}: match {match!r} must be * or a prefix of 0-9 * # +"
+                f"rule {position}: match {shown(match)} must be * or a prefix of 0-9 * # +"
             )
         if not _TRANSLATION_REPLACE.fullmatch(replace):
             raise ValueError(
-                f"rule {position}: replace {replace!r} must be empty, * or made of 0-9 * # +"
+                f"rule {position}: replace {shown(replace)} must be empty, * or made of 0-9 * # +"
             )
         rules.append(f"{match}/{replace}")
     normalised = ",".join(rules)
@@ -408,11 +488,30 @@ def split_names(value: Any) -> list[str]:
     items = value if isinstance(value, list | tuple) else str(value).split(";")
     names = []
     for item in items:
-        name = str(item).strip()
+        if not isinstance(item, str):
+            raise ValueError(f"must be names (text), got {shown(item)}")
+        name = item.strip()
         if name and name not in names:
-            names.append(name)
+            try:
+                names.append(check_name(name))
+            except ValueError as exc:
+                raise ValueError(f"{shown(name)} {exc}") from None
     return names
 
 
+NAME_MAX = 60
+
+
+def check_name(value: str) -> str:
+    """A catalog entry's name (rate group, tax, role) and the names accounts refer to."""
+    check_free_text(value)
+    if not value:
+        raise ValueError("is required")
+    if len(value) > NAME_MAX:
+        raise ValueError(f"must be at most {NAME_MAX} characters (got {len(value)})")
+    return value
+
+
 NameList = Annotated[list[str], BeforeValidator(split_names)]
-Name = text(60, min_len=1)
+Name = Annotated[str, BeforeValidator(_strip), AfterValidator(check_name)]
+RoleDescription = text(200)  # the roles.description column

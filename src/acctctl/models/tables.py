@@ -38,6 +38,17 @@ def _owner_column() -> sa.Column:
     )
 
 
+LIVE = "deleted_at IS NULL"
+
+
+def _unique_while_live(table: str, column: str) -> sa.Index:
+    """Unique among live rows only: a soft-deleted account frees its number, email, PIN and
+    SIP username (a partial unique index, on SQLite and PostgreSQL alike)."""
+    live = sa.text(LIVE)
+    return sa.Index(f"uq_{table}_live_{column}", column, unique=True,
+                    sqlite_where=live, postgresql_where=live)
+
+
 def _unique_name_per_owner(table: str) -> tuple:
     """A name is unique per reseller, and among the admin's own (reseller_id NULL, which a
     plain unique constraint would not compare)."""
@@ -130,18 +141,21 @@ class Account(SQLModel, table=True):
         sa.CheckConstraint(
             "credit_limit IS NULL OR CAST(credit_limit AS NUMERIC) >= 0", name="credit_limit"
         ),
+        _unique_while_live("accounts", "number"),
+        _unique_while_live("accounts", "email_key"),
+        _unique_while_live("accounts", "pin"),
     )
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=10, index=True)
-    number: str = Field(max_length=20, unique=True)
+    number: str = Field(max_length=20)
     password_hash: str = Field(max_length=255)
-    pin: str | None = Field(default=None, max_length=20, unique=True)
+    pin: str | None = Field(default=None, max_length=20)
     first_name: str = Field(max_length=40)
     last_name: str = Field(default="", max_length=40)
     company: str = Field(default="", max_length=40)
     telephone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=254)
-    email_key: str | None = Field(default=None, max_length=254, unique=True)
+    email_key: str | None = Field(default=None, max_length=254)
     notify_email: str | None = Field(default=None, max_length=254)
     address: str = Field(default="", max_length=80)
     city: str = Field(default="", max_length=20)
@@ -170,6 +184,10 @@ class Account(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime())
     created_by: str = Field(max_length=64)
     batch_id: str = Field(max_length=36, index=True)
+    # Day two: when any command of contract §7 last changed the account, and when it was
+    # soft-deleted (NULL = live; only live accounts take part in uniqueness).
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
 class AccountTax(SQLModel, table=True):
@@ -180,10 +198,13 @@ class AccountTax(SQLModel, table=True):
 
 class SipDevice(SQLModel, table=True):
     __tablename__ = "sip_devices"
-    __table_args__ = (sa.CheckConstraint(_in("status", ("active", "inactive")), name="status"),)
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", ("active", "inactive")), name="status"),
+        _unique_while_live("sip_devices", "username"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
-    username: str = Field(max_length=40, unique=True)
+    username: str = Field(max_length=40)
     # The switch verifies SIP digest auth, so it needs the secret itself (or its HA1). It is
     # the device's own random secret, never the portal password, and is shown only once.
     secret: str = Field(max_length=64)
@@ -191,6 +212,7 @@ class SipDevice(SQLModel, table=True):
     caller_id_number: str = Field(max_length=40)
     status: str = Field(default="active", max_length=10)
     created_at: datetime = Field(sa_type=UTCDateTime())
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # with its account
 
 
 class AuditEvent(SQLModel, table=True):
@@ -200,8 +222,10 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=64)
     action: str = Field(max_length=40)
     account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="SET NULL")
-    account_number: str | None = Field(default=None, max_length=20)
+    account_number: str | None = Field(default=None, max_length=20, index=True)
     mode: str = Field(max_length=20)
     batch_id: str = Field(max_length=36, index=True)
     command: str = Field(sa_type=sa.Text())
     profile: str | None = Field(default=None, max_length=60)
+    # {field: [old, new]} as JSON for changes of non-secret fields; never a secret or hash
+    changes: str | None = Field(default=None, sa_type=sa.Text())

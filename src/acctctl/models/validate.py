@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from acctctl.errors import FieldError, ValidationFailed
-from acctctl.models.inputs import KINDS, AccountInput, cross_field_problems, field_default
+from acctctl.models.inputs import (
+    KINDS,
+    AccountInput,
+    cross_field_problems,
+    field_default,
+    judged,
+)
 from acctctl.models.rules import RuleContext
 
 
@@ -41,6 +47,7 @@ def validate_account(kind: str, data: dict, ctx: RuleContext) -> AccountInput:
     # Some fields failed, so the model's cross-field check did not run: run it on the fields
     # that passed, so that one attempt reports every problem.
     failed = {p.field for p in problems}
+    problems = [p for p in problems if judged(p.field, failed)]
     passed = {}
     for key in model.model_fields:
         if key in failed:
@@ -52,7 +59,7 @@ def validate_account(kind: str, data: dict, ctx: RuleContext) -> AccountInput:
         else:
             passed[key] = field_default(model, key, ctx.cfg)
     for key, message in cross_field_problems(model, passed):
-        if key not in failed:
+        if key not in failed and judged(key, failed):
             problems.append(FieldError(field=key, message=message))
     failure = ValidationFailed(problems)
     failure.partial = passed

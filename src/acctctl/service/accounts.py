@@ -8,6 +8,11 @@ duplicates inside the batch. Per chunk of rows: check what exists in the databas
 numbers, PINs and passwords, hash on every core, insert with executemany inside a savepoint.
 The database's unique constraints are the real guard: when a concurrent writer wins a race
 the savepoint is rolled back, the chunk re-checked, and generated values drawn afresh.
+
+Each row is validated once and hashed once (a redraw after a lost race keeps the hash); a dry
+run hashes nothing. Passwords a person chose get the strong argon2id profile, generated ones
+the light profile (service/secrets_.py, docs/security.md). Progress is reported as rows are
+written (or found to be skipped or failed), with the phase the batch is in.
 """
 
 from __future__ import annotations
@@ -25,19 +30,31 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from acctctl import interrupts
 from acctctl.db.engine import mask
 from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
 from acctctl.models.inputs import DEFAULT_ROLE, KINDS, AccountInput, BillingInput
 from acctctl.models.rules import RuleContext, password_clash
 from acctctl.models.tables import Account, AccountTax, AuditEvent, SipDevice
 from acctctl.models.validate import validate_account
-from acctctl.plain import plain
+from acctctl.plain import json_default
 from acctctl.service import secrets_
 from acctctl.service.lookups import Lookups, _chunks, owner_label
 from acctctl.service.records import account_record
+from acctctl.service.rows import RowError
 
+_ACCOUNT_COLUMNS = frozenset(Account.__table__.c.keys())
 MAX_RACE_RETRIES = 8
 MAX_DRAWS = 200
+#: Stands in for the hash in a dry run's rows, which are rolled back: nothing is hashed.
+DRY_RUN_HASH = "(dry run: not hashed)"
+#: Strong-profile hashes a chunk may hold per core: a chunk of them takes seconds, and progress
+#: moves once per chunk written.
+STRONG_HASHES_PER_CORE = 8
+
+#: progress(phase, rows done): phase is validating, hashing, writing or committing; rows done
+#: counts rows written inside the transaction, plus rows that will never be (skipped, failed).
+Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -108,14 +125,43 @@ def redact_command(argv: list[str]) -> str:
     return shlex.join(mask(a) if "://" in a else a for a in argv)
 
 
+class NativeStorage:
+    """acctctl's own schema: the storage adapter of the default target. Another target (e.g.
+    acctctl.targets.astpp) supplies the same four methods and its own transaction."""
+
+    name = "acctctl"
+
+    def lookups(self, conn: Connection) -> Lookups:
+        return Lookups(conn)
+
+    def check(self, kind: str, model: AccountInput, given: dict) -> list[tuple[str, str]]:
+        return []  # the target's own limits beyond the field rules: none here
+
+    def check_value(self, kind: str, key: str, value: Any) -> str | None:
+        return None  # one field's value against the target's limits (for the wizard)
+
+    def fixed_fields(self, kind: str) -> tuple[str, ...]:
+        return ()  # fields the target sets itself for this kind: the wizard does not ask them
+
+    def protect_passwords(self, passwords: list[str], settings: Any,
+                          profile: secrets_.HashProfile) -> list[str]:
+        return secrets_.hash_passwords(passwords, profile)  # argon2id, the row's profile
+
+    def insert(self, run: _BatchRun, pending: list[_Row]) -> list[int]:
+        return run._insert(pending)
+
+
 def create_accounts(
     engine: Engine,
     settings: Any,
     kind: str,
     rows: Iterable[tuple[int, dict]],
     options: BatchOptions,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BatchResult:
+    target = getattr(engine, "acctctl_target", None)
+    if target is not None:  # another storage target runs the same pipeline in its transaction
+        return target.create_accounts(settings, kind, rows, options, progress, _BatchRun)
     run = _BatchRun(settings, kind, options)
     with engine.connect() as conn:
         transaction = conn.begin()
@@ -129,6 +175,8 @@ def create_accounts(
             if options.dry_run or (run.result.errors and not options.continue_on_error):
                 transaction.rollback()
             else:
+                interrupts.check()  # a Ctrl-C Python swallowed still means "write nothing"
+                run.enter("committing")
                 transaction.commit()
                 run.result.written = run.result.created_count > 0
         except BaseException:
@@ -139,8 +187,15 @@ def create_accounts(
 
 
 class _BatchRun:
-    def __init__(self, settings: Any, kind: str, options: BatchOptions):
+    def __init__(self, settings: Any, kind: str, options: BatchOptions, storage=None):
+        self.storage = storage or NativeStorage()
         self.settings = settings
+        self.progress: Progress | None = None
+        self.phase = "validating"
+        self.done = 0  # rows written, skipped or failed
+        self.strong = secrets_.strong_profile(settings)
+        self.for_generated = secrets_.generated_profile(settings)
+        self.strong_chunk = STRONG_HASHES_PER_CORE * secrets_.hash_workers()
         self.kind = kind
         self.model = KINDS[kind]
         self.options = options
@@ -159,21 +214,41 @@ class _BatchRun:
 
     # --- the loop -------------------------------------------------------------------------
 
-    def execute(self, conn: Connection, rows, progress) -> None:
+    def execute(self, conn: Connection, rows, progress: Progress | None = None) -> None:
         self.conn = conn
-        self.lookups = Lookups(conn)
+        self.progress = progress
+        self.postgres = conn.dialect.name == "postgresql"
+        self.lookups = self.storage.lookups(conn)
         pending: list[_Row] = []
+        strong = 0  # rows of `pending` whose password takes the strong profile
+        self.enter("validating")
         for row_number, raw in rows:
             prepared = self._prepare(row_number, raw)
-            if prepared is not None:
+            if prepared is None:
+                self._settle(1)
+            else:
                 pending.append(prepared)
-            if len(pending) >= self.options.chunk_size:
+                strong += self._profile_of(prepared) == self.strong
+            if len(pending) >= self.options.chunk_size or strong >= self.strong_chunk:
                 self._flush(pending)
-                pending = []
-            if progress:
-                progress(1)
+                pending, strong = [], 0
+                self.enter("validating")
         self._flush(pending)
         self.result.errors.sort(key=lambda e: (e.row or 0))
+
+    # --- progress -------------------------------------------------------------------------
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        if self.progress:
+            self.progress(phase, self.done)
+
+    def _settle(self, rows: int) -> None:
+        """`rows` more rows are done with: written, or never to be (skipped, failed)."""
+        if rows:
+            self.done += rows
+            if self.progress:
+                self.progress(self.phase, self.done)
 
     def _error(self, row: int, key: str | None, field_key: str, message: str, conflict=False):
         self.error_rows.add(row)
@@ -187,9 +262,9 @@ class _BatchRun:
 
     # --- per row --------------------------------------------------------------------------
 
-    def _prepare(self, row: int, raw: dict) -> _Row | None:
-        if "__error__" in raw:  # the reader could not make an object of this row
-            self._error(row, None, "row", raw["__error__"].message)
+    def _prepare(self, row: int, raw: dict | RowError) -> _Row | None:
+        if isinstance(raw, RowError):  # the reader could not make an object of this row
+            self._error(row, None, raw.field, raw.message)
             return None
         data = dict(self.options.defaults)
         # Readers already drop empty cells ("not given"); an empty value that gets here was
@@ -214,6 +289,9 @@ class _BatchRun:
             for e in failure.errors:
                 self._error(row, key, e.field, e.message)
             values = getattr(failure, "partial", {})
+        if model is not None:
+            for field_key, message in self.storage.check(self.kind, model, data):
+                self._error(row, key, field_key, message)
         refs, ids = self._resolve(row, key, values)
         if model is None or unknown:
             return None
@@ -286,24 +364,28 @@ class _BatchRun:
             return
         pending = self._drop_existing(pending)
         if self._stop_writing or not pending:
+            self._settle(len(pending))  # validated, but nothing will be written
             return
         self._draw_numbers_and_pins(pending, redraw_all=False)
         pending = self._hash_passwords(pending)
+        self.enter("writing")
         for _attempt in range(MAX_RACE_RETRIES):
             if not pending:
                 return
             try:
                 with self.conn.begin_nested():
-                    ids = self._insert(pending)
+                    ids = self.storage.insert(self, pending)
             except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
                 if isinstance(exc, sa.exc.OperationalError) and not _is_deadlock(exc):
                     raise
                 # Someone else committed one of our values meanwhile (or PostgreSQL chose us
                 # as a deadlock victim): the savepoint is rolled back; re-check and redraw.
+                # The hashes stay: a row is hashed once.
                 pending = self._drop_existing(pending)
                 self._draw_numbers_and_pins(pending, redraw_all=True)
                 continue
             self._record(pending, ids)
+            self._settle(len(pending))
             return
         raise DatabaseError(
             "could not insert a chunk of accounts after "
@@ -322,12 +404,15 @@ class _BatchRun:
             holder = None  # the kind of the account that has this row's key
             if key is not None:
                 value = key[1] if key[0] == "number" else key[1].casefold()
-                holder = taken["kinds"].get((key[0], value))
+                if "kinds" in taken:
+                    holder = taken["kinds"].get((key[0], value))
+                elif value in taken[key[0]]:  # a target that does not say (ASTPP): the key
+                    holder = self.kind
             # skip only "this account exists already": the same key on another kind of
             # account (a reseller with a customer's number) is a conflict, not a re-run
             if holder == self.kind and self.options.if_exists == "skip":
                 self.result.skipped.append({"row": p.row, "key": p.key, "reason": "exists"})
-                continue
+                continue  # settled below, with the rows that clash
             clashes = []
             if p.number_given and p.model.number in taken["number"]:
                 clashes.append(("number", f"account number {p.model.number} already exists"
@@ -342,6 +427,7 @@ class _BatchRun:
                 self._error(p.row, p.key, name, message, conflict=True)
             if not clashes:
                 keep.append(p)
+        self._settle(len(pending) - len(keep))
         return keep
 
     def _draw_numbers_and_pins(self, pending: list[_Row], redraw_all: bool) -> None:
@@ -404,12 +490,19 @@ class _BatchRun:
             hint="use a longer numbers.length / numbers.pin_length",
         )
 
+    def _profile_of(self, p: _Row) -> secrets_.HashProfile | None:
+        """The argon2id profile this row's password is hashed with (None: it has a hash)."""
+        if p.model.password_hash is not None:
+            return None
+        return self.strong if p.model.password is not None else self.for_generated
+
     def _hash_passwords(self, pending: list[_Row]) -> list[_Row]:
-        to_hash: list[tuple[_Row, str]] = []
+        to_hash: dict[secrets_.HashProfile, list[tuple[_Row, str]]] = {}
         keep = []
         for p in pending:
             m = p.model
-            if m.password_hash is not None:
+            profile = self._profile_of(p)
+            if profile is None:
                 p.password_hash = m.password_hash.get_secret_value()
             else:
                 if m.password is not None:
@@ -421,13 +514,19 @@ class _BatchRun:
                 else:
                     password = secrets_.generate_password(self.settings.passwords.generated_length)
                     p.generated["password"] = password
-                to_hash.append((p, password))
+                to_hash.setdefault(profile, []).append((p, password))
             keep.append(p)
-        for (p, _), hashed in zip(
-            to_hash, secrets_.hash_passwords([pw for _, pw in to_hash], self.settings),
-            strict=True,
-        ):
-            p.password_hash = hashed
+        self._settle(len(pending) - len(keep))
+        if to_hash and not self.options.dry_run:  # a dry run writes nothing worth a hash
+            self.enter("hashing")
+        for profile, rows in to_hash.items():
+            hashes = (
+                [DRY_RUN_HASH] * len(rows) if self.options.dry_run
+                else self.storage.protect_passwords([pw for _, pw in rows], self.settings,
+                                                    profile)
+            )
+            for (p, _), hashed in zip(rows, hashes, strict=True):
+                p.password_hash = hashed
         return keep
 
     def _insert(self, pending: list[_Row]) -> list[int]:
@@ -435,24 +534,26 @@ class _BatchRun:
         rows = [self._account_row(p) for p in pending]
         for p, values in zip(pending, rows, strict=True):
             p.values = values
-        # A plain executemany, then the ids by number: RETURNING with sort_by_parameter_order
-        # makes SQLAlchemy fall back to one INSERT per row on SQLite. Rows go in ascending
-        # number order, so two concurrent writers take unique-index locks in the same order
-        # and wait for each other instead of deadlocking.
-        self.conn.execute(sa.insert(A), sorted(rows, key=lambda r: r["number"]))
-        by_number: dict[str, int] = {}
+        # Rows go in ascending number order, so two concurrent writers take unique-index
+        # locks in the same order and wait for each other instead of deadlocking.
+        _write_rows(self.conn, A, sorted(rows, key=lambda r: r["number"]))
+        by_number = {}  # then the ids, by number: one statement per chunk
         for chunk in _chunks([r["number"] for r in rows]):
             found = self.conn.execute(
-                sa.select(A.c.number, A.c.id).where(A.c.number.in_(chunk))
-            )
+                sa.select(A.c.number, A.c.id).where(self.lookups.one_of(A.c.number, chunk),
+                                                    A.c.deleted_at.is_(None)))
             by_number.update((number, account_id) for number, account_id in found)
         ids = [by_number[r["number"]] for r in rows]
         devices, links, audits = [], [], []
         for p, account_id in zip(pending, ids, strict=True):
             m = p.model
             if getattr(m, "sip_device", False):
-                secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
-                p.generated["sip_password"] = secret
+                carried = getattr(m, "sip_password", None)  # a file row may carry one
+                if carried is not None:
+                    secret = carried.get_secret_value()
+                else:
+                    secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
+                    p.generated["sip_password"] = secret
                 devices.append({
                     "account_id": account_id, "username": m.number, "secret": secret,
                     "caller_id_name": m.number, "caller_id_number": m.number,
@@ -466,16 +567,16 @@ class _BatchRun:
                 "mode": self.options.mode, "batch_id": self.result.batch_id,
                 "command": self.options.command, "profile": self.options.profile,
             })
-        if devices:
-            self.conn.execute(sa.insert(SipDevice.__table__), devices)
-        if links:
-            self.conn.execute(sa.insert(AccountTax.__table__), links)
-        self.conn.execute(sa.insert(AuditEvent.__table__), audits)
+        for table, values in ((SipDevice.__table__, devices), (AccountTax.__table__, links),
+                              (AuditEvent.__table__, audits)):
+            if values:
+                _write_rows(self.conn, table, values)
         return ids
+
 
     def _account_row(self, p: _Row) -> dict:
         m = p.model
-        values = {k: v for k, v in m.__dict__.items() if k in Account.__table__.c}
+        values = {k: v for k, v in m.__dict__.items() if k in _ACCOUNT_COLUMNS}
         values.update(
             kind=self.kind, password_hash=p.password_hash,
             email_key=m.email.casefold() if m.email else None,
@@ -497,17 +598,56 @@ class _BatchRun:
             if generated:
                 record["generated"] = generated
             record["_row"] = p.row
-            spool.write(json.dumps(plain(record)) + "\n")
+            spool.write(json.dumps(record, default=json_default) + "\n")
             self.result.created_count += 1
 
 
 def _held_by(taken: dict, field: str, value: str, kind: str) -> str:
     """", a reseller" when another kind of account holds the value: --if-exists skip does
     not skip it, and the message says why."""
-    holder = taken["kinds"].get((field, value))
+    holder = taken.get("kinds", {}).get((field, value))
     if not holder or holder == kind:
         return ""
     return f" (it is {'an' if holder[0] in 'aeiou' else 'a'} {holder}, not a {kind})"
+
+
+def _write_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """INSERT rows (all with the same keys) straight through the driver: COPY on PostgreSQL,
+    the sqlite3 module's executemany (a loop in C) on SQLite. SQLAlchemy's executemany costs a
+    statement per row on psycopg and per-row Python work on both. Values are bound as
+    SQLAlchemy would bind them (column types, scalar column defaults), and errors are raised
+    as SQLAlchemy's (IntegrityError, OperationalError), parameters hidden."""
+    dialect = conn.dialect
+    keys = list(rows[0])
+    defaults = {c.key: c.default.arg for c in table.columns
+                if c.key not in rows[0] and c.default is not None and c.default.is_scalar}
+    columns = [table.c[k] for k in keys + list(defaults)]
+    bind = [c.type._cached_bind_processor(dialect) for c in columns]
+    fill = list(defaults.values())
+    data = ([b(v) if b else v for b, v in zip(bind, [row[k] for k in keys] + fill, strict=True)]
+            for row in rows)
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()
+    if dialect.name == "postgresql":
+        from psycopg import Error
+
+        sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+    else:
+        from sqlite3 import Error
+
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(bind))})"
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(sql) as copy:
+                for values in data:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(sql, data)
+    except Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, Error, hide_parameters=True) from exc
+    finally:
+        cursor.close()
 
 
 def _is_deadlock(exc: sa.exc.OperationalError) -> bool:
@@ -525,6 +665,8 @@ def natural_key(number: str | None, email: str | None) -> tuple[str, str] | None
 
 def free_numbers(engine: Engine, prefix: str, length: int) -> int:
     """ASTPP's capacity check: how many numbers of this prefix and length are still free."""
+    from acctctl.targets import storage_for
+
     with engine.connect() as conn:
-        used = Lookups(conn).count_numbers(prefix, length)
+        used = storage_for(engine).lookups(conn).count_numbers(prefix, length)
     return max(secrets_.number_capacity(length, prefix) - used, 0)

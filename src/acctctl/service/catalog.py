@@ -16,6 +16,9 @@ from acctctl.service.lookups import Lookups
 def _owner(conn, reseller: str | None) -> int | None:
     if not reseller:
         return None
+    from acctctl.models.rules import AccountReference
+
+    reseller = _checked(AccountReference, reseller, "reseller", "")
     owner_id, why = Lookups(conn).reseller(reseller)
     if why:
         raise ValidationFailed([FieldError("reseller", why)])
@@ -24,15 +27,20 @@ def _owner(conn, reseller: str | None) -> int | None:
 
 def _name(value: str, what: str) -> str:
     """The same rule as the names accounts refer to (rate_group, taxes, role)."""
-    from pydantic import TypeAdapter, ValidationError
-
     from acctctl.models.rules import Name
 
+    return _checked(Name, value, "name", f"{what} name ")
+
+
+def _checked(annotation, value, field: str, prefix: str):
+    """A catalog value through its rule in models/rules.py; exit 3 naming the field."""
+    from pydantic import TypeAdapter, ValidationError
+
     try:
-        return TypeAdapter(Name).validate_python(value)
+        return TypeAdapter(annotation).validate_python(value)
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        raise ValidationFailed([FieldError("name", f"{what} name {message}")]) from None
+        raise ValidationFailed([FieldError(field, f"{prefix}{message}")]) from None
 
 
 def _insert(engine: Engine, table, values: dict, what: str, owner: str) -> dict:
@@ -81,7 +89,10 @@ def create_tax(engine: Engine, name: str, rate: str, amount: str | None, priorit
 
 
 def create_role(engine: Engine, name: str, scope: str, description: str) -> dict:
+    from acctctl.models.rules import RoleDescription
+
     name = _name(name, "role")
+    description = _checked(RoleDescription, description, "description", "")
     if scope not in ("admin", "reseller"):
         raise UsageError(f"--for must be admin or reseller, got {scope!r}")
     _insert(engine, Role.__table__, {"name": name, "scope": scope, "description": description,
@@ -137,17 +148,28 @@ def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
     }[what]
     query = sa.select(*(table.c[c] for c in columns)).order_by(table.c[columns[0]])
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(sa.or_(*(sa.func.lower(table.c[c]).like(pattern) for c in columns)))
+        from acctctl.models.rules import control_problem
+
+        if control_problem(search):
+            raise UsageError(f"--search {control_problem(search)}")
+        # literal text: % and _ match themselves, not any characters (autoescape)
+        query = query.where(sa.or_(*(
+            sa.func.lower(table.c[c]).contains(search.lower(), autoescape=True)
+            for c in columns)))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def find_account(engine: Engine, number: str | None = None, email: str | None = None) -> dict:
+def find_account(engine: Engine, number: str | None = None, email: str | None = None,
+                 with_devices: bool = False) -> dict:
+    """A live account by number or email; exit 3 when there is none."""
+    from acctctl.models.rules import control_problem
     from acctctl.service.records import load_accounts
 
-    with engine.connect() as conn:
-        found = load_accounts(conn, number=number, email=email)
+    found = None
+    if not control_problem(number or email or ""):  # PostgreSQL refuses NUL in a query
+        with engine.connect() as conn:
+            found = load_accounts(conn, number=number, email=email, with_devices=with_devices)
     if not found:
         raise NotFound(f"no account has number {number}" if number is not None
                        else f"no account has email {email}")
@@ -155,16 +177,37 @@ def find_account(engine: Engine, number: str | None = None, email: str | None = 
 
 
 def list_accounts(engine: Engine, kind: str | None, reseller: str | None,
-                  limit: int | None) -> list[dict]:
-    from acctctl.service.records import load_accounts
+                  limit: int | None, **filters) -> list[dict]:
+    """Live accounts (filters: see records.AccountFilter), sorted by number."""
+    return list_page(engine, kind=kind, reseller=reseller, limit=limit, **filters)[0]
+
+
+def list_page(engine: Engine, *, reseller: str | None = None, count_all: bool = False,
+              with_ids: bool = False, **filters) -> tuple[list[dict], int | None]:
+    """(the accounts, how many match without limit/offset when count_all and the limit cut
+    the list, else None)."""
+    from dataclasses import replace
+
+    from acctctl.service.records import AccountFilter, count_accounts, load_accounts
 
     A = Account.__table__
+    where = AccountFilter(**filters)
     with engine.connect() as conn:
-        owner_id = None
         if reseller:  # listing what a reseller owns works for inactive resellers too
-            owner_id = conn.execute(sa.select(A.c.id).where(
-                A.c.number == reseller, A.c.kind == "reseller")).scalar()
+            from acctctl.models.rules import control_problem
+
+            owner_id = None if control_problem(reseller) else conn.execute(sa.select(
+                A.c.id).where(A.c.number == reseller, A.c.kind == "reseller",
+                              A.c.deleted_at.is_(None))).scalar()
             if owner_id is None:
                 raise NotFound(f"no reseller has number {reseller}")
-        return load_accounts(conn, kind=kind, reseller_id=owner_id, limit=limit)
-
+            where.reseller_id = owner_id
+        if not count_all or where.limit is None:
+            return load_accounts(conn, where=where, with_ids=with_ids), None
+        # one row more than asked tells whether the limit cut the list
+        records = load_accounts(conn, where=replace(where, limit=where.limit + 1),
+                                with_ids=with_ids)
+        if len(records) <= where.limit:
+            return records, None
+        total = count_accounts(conn, replace(where, limit=None, offset=0))
+        return records[: where.limit], total

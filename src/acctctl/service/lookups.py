@@ -17,6 +17,9 @@ RG = RateGroup.__table__
 TX = Tax.__table__
 RL = Role.__table__
 SD = SipDevice.__table__
+#: Soft-deleted accounts (and their SIP devices) take part in no look-up or uniqueness check.
+LIVE_ACCOUNT = A.c.deleted_at.is_(None)
+LIVE_DEVICE = SD.c.deleted_at.is_(None)
 
 
 def owner_label(reseller_number: str | None) -> str:
@@ -35,7 +38,7 @@ class Lookups:
         """(id, None) for an active reseller, else (None, why not)."""
         if number not in self._resellers:
             row = self.conn.execute(
-                sa.select(A.c.id, A.c.kind, A.c.status).where(A.c.number == number)
+                sa.select(A.c.id, A.c.kind, A.c.status).where(A.c.number == number, LIVE_ACCOUNT)
             ).first()
             if row is None:
                 found = (None, f"no reseller has number {number}")
@@ -92,33 +95,34 @@ class Lookups:
         "kinds" maps each taken number and email key to the kind of the account holding it,
         so that --if-exists skip can tell "this account exists" from "another kind has it"."""
         taken: dict = {"number": set(), "email": set(), "pin": set(), "kinds": {}}
-        for chunk in _chunks(sorted(set(numbers))):
-            for number, kind in self.conn.execute(
-                sa.select(A.c.number, A.c.kind).where(A.c.number.in_(chunk))
-            ):
-                taken["number"].add(number)
-                taken["kinds"][("number", number)] = kind
-            taken["number"] |= set(
-                self.conn.execute(
-                    sa.select(SD.c.username).where(SD.c.username.in_(chunk))
-                ).scalars()
-            )
-        for chunk in _chunks(sorted(set(email_keys))):
-            for email_key, kind in self.conn.execute(
-                sa.select(A.c.email_key, A.c.kind).where(A.c.email_key.in_(chunk))
-            ):
-                taken["email"].add(email_key)
-                taken["kinds"][("email", email_key)] = kind
-        for chunk in _chunks(sorted(set(pins))):
-            taken["pin"] |= set(
-                self.conn.execute(sa.select(A.c.pin).where(A.c.pin.in_(chunk))).scalars()
-            )
+        for key, values, columns in (("number", numbers, ((A.c.number, LIVE_ACCOUNT),
+                                                          (SD.c.username, LIVE_DEVICE))),
+                                     ("email", email_keys, ((A.c.email_key, LIVE_ACCOUNT),)),
+                                     ("pin", pins, ((A.c.pin, LIVE_ACCOUNT),))):
+            for chunk in _chunks(sorted(set(values))):
+                for column, live in columns:
+                    kind = A.c.kind if column.table is A else sa.null()
+                    for value, holder in self.conn.execute(
+                            sa.select(column, kind).where(self.one_of(column, chunk), live)):
+                        taken[key].add(value)
+                        if holder is not None and key != "pin":
+                            taken["kinds"][(key, value)] = holder
         return taken
+
+    def one_of(self, column, values: list[str]):
+        """column IN values; on PostgreSQL `= ANY(array)`: one parameter, so psycopg does not
+        rewrite a query text of 500 placeholders for every chunk."""
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.String)))
+        return column.in_(values)
 
     def count_numbers(self, prefix: str, length: int) -> int:
         return self.conn.execute(
             sa.select(sa.func.count()).where(
-                A.c.number.like(prefix + "%"), sa.func.length(A.c.number) == length
+                A.c.number.like(prefix + "%"), sa.func.length(A.c.number) == length,
+                LIVE_ACCOUNT,
             )
         ).scalar_one()
 

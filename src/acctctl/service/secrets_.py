@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
-import string
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 
-# No look-alikes (i l o I L O 0 1), so a password read out over the phone survives.
+# No look-alikes (i l o I L O 0 1), so a password read out over the phone survives; no quote,
+# backslash, comma or space, so it survives CSV and shells too. 70 characters in all.
 _LOWER = "abcdefghjkmnpqrstuvwxyz"
 _UPPER = "ABCDEFGHJKMNPQRSTUVWXYZ"
 _DIGITS = "23456789"
-_SYMBOLS = "!@#$^*()"
+_SYMBOLS = "!@#$%^&*()-+=?[]"
+_POOLS = (_LOWER, _UPPER, _DIGITS, _SYMBOLS)
+_ALPHABET = "".join(_POOLS)
+
+#: A generated secret with at least this much entropy cannot be guessed offline whatever the
+#: hash cost (docs/security.md), so it may be hashed with the light profile.
+LIGHT_PROFILE_MIN_BITS = 96
 
 
 def generate_account_number(length: int, prefix: str = "") -> str:
@@ -21,8 +30,12 @@ def generate_account_number(length: int, prefix: str = "") -> str:
     if free < 1:
         raise ValueError(f"prefix {prefix!r} leaves no digits free in a {length}-digit number")
     head = prefix or secrets.choice("123456789")
-    rest = length - len(head)
-    return head + "".join(secrets.choice(string.digits) for _ in range(rest))
+    return head + _digits(length - len(head))
+
+
+def _digits(count: int) -> str:
+    """`count` uniform random digits: one CSPRNG draw, not one per digit."""
+    return str(secrets.randbelow(10**count)).zfill(count) if count > 0 else ""
 
 
 def number_capacity(length: int, prefix: str = "") -> int:
@@ -34,41 +47,105 @@ def number_capacity(length: int, prefix: str = "") -> int:
 
 
 def generate_pin(length: int) -> str:
-    return "".join(secrets.choice(string.digits) for _ in range(length))
+    return _digits(length)
 
 
 def generate_password(length: int) -> str:
-    """Always passes the policy: a lower, an upper, a digit and a symbol, shuffled."""
-    pools = (_LOWER, _UPPER, _DIGITS, _SYMBOLS)
-    chars = [secrets.choice(pool) for pool in pools]
-    alphabet = "".join(pools)
-    chars += [secrets.choice(alphabet) for _ in range(max(length, 8) - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
+    """Uniform over every string of `length` (at least 8) characters of the alphabet that holds
+    a lower and an upper case letter, a digit and a symbol, so it always passes the policy:
+    drawn whole, and drawn again when a kind is missing (1 in 6 draws at 16 characters)."""
+    length = max(length, 8)
+    while True:
+        password = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+        if all(any(c in pool for c in password) for pool in _POOLS):
+            return password
+
+
+def generated_password_bits(length: int) -> float:
+    """Entropy of generate_password(length): log2 of how many passwords it can draw, each
+    equally likely (inclusion-exclusion over the kinds of character a draw may lack)."""
+    length = max(length, 8)
+    count = 0
+    for missing in range(1 << len(_POOLS)):
+        lacking = [pool for i, pool in enumerate(_POOLS) if missing >> i & 1]
+        sign = -1 if len(lacking) % 2 else 1
+        count += sign * (len(_ALPHABET) - sum(map(len, lacking))) ** length
+    return math.log2(count)
 
 
 def generate_sip_secret() -> str:
     return secrets.token_urlsafe(18)
 
 
+# --- hashing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HashProfile:
+    """An argon2id cost: `strong` for passwords a person chose, `light` for generated ones."""
+
+    name: str
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+
+    def describe(self) -> str:
+        memory = (f"{self.memory_kib // 1024} MiB" if self.memory_kib % 1024 == 0
+                  else f"{self.memory_kib} KiB")
+        return f"{self.name} argon2id profile (t={self.time_cost}, {memory}, p={self.parallelism})"
+
+
+def strong_profile(settings) -> HashProfile:
+    p = settings.passwords
+    return HashProfile("strong", p.hash_time_cost, p.hash_memory_kib, p.hash_parallelism)
+
+
+def generated_profile(settings) -> HashProfile:
+    """The light profile, unless the operator asked for the strong one
+    (passwords.strong_hash_for_generated) or generated passwords are too short to carry
+    LIGHT_PROFILE_MIN_BITS of entropy."""
+    p = settings.passwords
+    if (p.strong_hash_for_generated
+            or generated_password_bits(p.generated_length) < LIGHT_PROFILE_MIN_BITS):
+        return strong_profile(settings)
+    return HashProfile("light", p.generated_hash_time_cost, p.generated_hash_memory_kib,
+                       p.generated_hash_parallelism)
+
+
 @lru_cache(maxsize=4)
-def _hasher(time_cost: int, memory_kib: int, parallelism: int):
+def _hasher(profile: HashProfile):
     from argon2 import PasswordHasher, Type
 
-    return PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
-    )
+    return PasswordHasher(time_cost=profile.time_cost, memory_cost=profile.memory_kib,
+                          parallelism=profile.parallelism, type=Type.ID)
 
 
-def hash_password(password: str, settings) -> str:
-    p = settings.passwords
-    return _hasher(p.hash_time_cost, p.hash_memory_kib, p.hash_parallelism).hash(password)
+def hash_password(password: str, profile: HashProfile) -> str:
+    return _hasher(profile).hash(password)
 
 
-def hash_passwords(passwords: list[str], settings) -> list[str]:
-    """Hash many at once on every core (argon2 releases the GIL while it works)."""
+def hash_workers() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def hash_passwords(passwords: list[str], profile: HashProfile) -> list[str]:
+    """Hash many at once on every core. Threads, not processes: argon2-cffi releases the GIL
+    while it hashes (measured: 2 threads reach 2x one core's rate at the strong profile;
+    a process pool reached 88 %, paying for its start-up and pickling)."""
     if len(passwords) < 2:
-        return [hash_password(p, settings) for p in passwords]
-    workers = min(len(passwords), os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda p: hash_password(p, settings), passwords))
+        return [hash_password(p, profile) for p in passwords]
+    hasher = _hasher(profile)
+    with ThreadPoolExecutor(max_workers=min(len(passwords), hash_workers())) as pool:
+        return list(pool.map(hasher.hash, passwords))
+
+
+def estimate_hash_seconds(count: int, profile: HashProfile) -> float:
+    """Wall time to hash `count` passwords on every core, from one timed hash."""
+    started = time.perf_counter()
+    hash_password("estimate-Only-1", profile)
+    one = time.perf_counter() - started
+    return one * count / min(max(count, 1), hash_workers())

@@ -1,0 +1,458 @@
+"""`acctctl account update|disable|enable|delete|reset-password|rotate-sip-secret|export`
+(contract §7); `batch` and `audit` are in batch_cmd.py.
+
+Thin commands: check the flags, call one service function, render. No rules and no SQL here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+import typer
+
+from acctctl.cli.account import (
+    Batch,
+    CreatedAfter,
+    IncludeDeleted,
+    Kind,
+    Limit,
+    Offset,
+    Output,
+    Reseller,
+    Search,
+    Sort,
+    Status,
+    app,
+    check_format,
+    list_filters,
+)
+from acctctl.cli.console import say, streams
+from acctctl.cli.state import state_of
+from acctctl.errors import EXIT_INTERRUPTED, EXIT_PARTIAL, UsageError, ValidationFailed
+
+Numbers = Annotated[list[str], typer.Argument(metavar="NUMBER...", help="Account numbers")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Run every check and write nothing")]
+SecretsFile = Annotated[str | None, typer.Option(
+    "--secrets-file", metavar="PATH",
+    help="Write the generated secret to this new file (mode 0600) instead of stdout")]
+
+
+def _options(ctx: typer.Context, mode: str = "flags", dry_run: bool = False,
+             continue_on_error: bool = False):
+    from acctctl.service.accounts import redact_command
+    from acctctl.service.changes import ChangeOptions
+
+    state = state_of(ctx)
+    return ChangeOptions(command=redact_command(state.argv), profile=state.loaded().profile,
+                         mode=mode, dry_run=dry_run, continue_on_error=continue_on_error)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """The confirmation rule of `delete`: --yes, or a yes at a terminal; exit 2 off one."""
+    if yes:
+        return
+    if not streams().can_prompt():
+        raise UsageError(f"{question.rstrip('?')}: not confirmed; pass --yes when not at a "
+                         "terminal")
+    from acctctl.interactive.wizard import make_prompter
+
+    if not make_prompter().confirm(question, default=False):
+        say("not confirmed: nothing was written", "yellow")
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _render(records: list[dict], output: str, title: str) -> None:
+    from acctctl.output import write_records
+
+    write_records(records, output, title=title)
+
+
+def _render_one(record: dict, output: str) -> None:
+    """One account-shaped result, as create prints one (secrets under "generated")."""
+    from acctctl.cli.create_run import _render_single
+
+    _render_single(record, output)
+
+
+# --- update ---------------------------------------------------------------------------------
+
+
+def _update_field_parameters() -> list[inspect.Parameter]:
+    """Every kind's field flags (the first kind that has a key decides its flag): the kind
+    of NUMBER is known only once it is looked up; a flag its kind lacks is then exit 3."""
+    from acctctl.cli.create import KIND_NAMES, _field_parameters
+
+    params: dict[str, inspect.Parameter] = {}
+    for kind in KIND_NAMES:
+        for param in _field_parameters(kind):
+            params.setdefault(param.name, param)
+    return list(params.values())
+
+
+def build_update_command():
+    fields = _update_field_parameters()
+    field_keys = [p.name for p in fields]
+
+    def opt(name, annotation, default, *decls, **kw):
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                 annotation=Annotated[annotation, typer.Option(*decls, **kw)])
+
+    modes = [
+        opt("from_file", str | None, None, "--from-file", metavar="PATH", rich_help_panel="Bulk",
+            help="Update one account per row (keyed by number) of a CSV, JSON or JSONL file; "
+                 "- for stdin"),
+        opt("file_format", str | None, None, "--format", rich_help_panel="Bulk",
+            help="csv, json or jsonl (inferred from the file name; required for stdin)"),
+        opt("continue_on_error", bool, False, "--continue-on-error", rich_help_panel="Bulk",
+            help="Write the good rows and report the bad ones (exit 6)"),
+        opt("dry_run", bool, False, "--dry-run", rich_help_panel="Mode",
+            help="Run every check, the database ones included, and write nothing"),
+        opt("no_input", bool, False, "--no-input", rich_help_panel="Mode",
+            help="Never prompt (also ACCTCTL_NO_INPUT=1)"),
+        opt("yes", bool, False, "--yes", "-y", rich_help_panel="Mode",
+            help="Do not ask for confirmation"),
+        opt("output", str, "table", "--output", "-o", rich_help_panel="Output",
+            help="table, json, jsonl or csv"),
+    ]
+    number = inspect.Parameter(
+        "account", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+        annotation=Annotated[str | None, typer.Argument(metavar="NUMBER",
+                                                        help="The account to change")])
+
+    def command(ctx: typer.Context, account: str | None = None, **kwargs: Any) -> None:
+        given = {k: kwargs.pop(k) for k in field_keys}
+        given = {k: v for k, v in given.items() if v is not None and v != []}
+        run_update(ctx, account, given, kwargs)
+
+    ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                  annotation=typer.Context)
+    params = [ctx_param, number, *fields, *modes]
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__doc__ = (
+        "Change fields of an account (the same flags and rules as create), or of many "
+        "from a file keyed by number.\n\nnumber, account type and reseller cannot change; "
+        "passwords change with reset-password.\n\nExamples:\n\n"
+        "  acctctl account update 4123456789 --last-name Lovelace --max-channels 4\n\n"
+        "  acctctl account update --from-file changes.csv --dry-run")
+    single = typer.Typer(add_completion=False)
+    single.command("update")(command)
+    return typer.main.get_command(single)
+
+
+def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) -> None:
+    from acctctl.models.inputs import EXCLUSIVE
+
+    check_format(mode["output"])
+    if mode["file_format"] not in (None, "csv", "json", "jsonl"):
+        raise UsageError(f"--format must be csv, json or jsonl, got {mode['file_format']!r}")
+    for first, second in EXCLUSIVE:
+        if first in given and second in given:
+            raise UsageError(f"--{first.replace('_', '-')} and --{second.replace('_', '-')} "
+                             "cannot be combined; give one of them")
+    if mode["from_file"] is not None:
+        if number is not None:
+            raise UsageError("give NUMBER or --from-file, not both (rows carry their number)")
+        _update_bulk(ctx, given, mode)
+        return
+    if number is None:
+        raise UsageError("missing NUMBER: the account to update (or --from-file PATH)")
+    run_mode = "flags"
+    if not given and streams(no_input=mode["no_input"]).can_prompt():
+        given = _wizard_changes(ctx, number, mode["yes"])
+        run_mode = "interactive"
+    elif not given:
+        raise UsageError("nothing to change: give at least one field flag "
+                         "(see acctctl account update --help)")
+    if "number" in given:  # NUMBER says which account; the number itself never changes
+        from acctctl.errors import FieldError
+
+        failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
+        failure.kind = _kind_of(state_of(ctx), number)
+        raise failure
+    _update_single(ctx, number, given, mode, run_mode)
+
+
+def _wizard_changes(ctx: typer.Context, number: str, yes: bool) -> dict:
+    """The create wizard, pre-filled with the account's values; what the answers change."""
+    from acctctl.interactive.wizard import run_wizard
+    from acctctl.output import cell
+    from acctctl.service.catalog import find_account
+    from acctctl.service.update import editable_values
+
+    state = state_of(ctx)
+    engine = state.engine()
+    record = find_account(engine, number)
+    current = {k: (v if isinstance(v, list | bool) else cell(v))
+               for k, v in editable_values(record).items()}
+    answers = run_wizard(record["kind"], dict(current), state.settings, engine, ask_all=True,
+                         confirm=not yes)
+    changed = {k: v for k, v in answers.items() if k != "password" and current.get(k) != v}
+    if not changed:
+        say("nothing changed: nothing was written", "yellow")
+        raise typer.Exit(0)
+    return changed
+
+
+def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str) -> None:
+    from acctctl.service.update import update_accounts
+
+    state = state_of(ctx)
+    result = update_accounts(state.engine(), state.settings, [(1, {**given, "number": number})],
+                             _options(ctx, run_mode, dry_run=mode["dry_run"]))
+    if result.errors:
+        from acctctl.errors import NotFound
+
+        missing = [e for e in result.errors if e.message.startswith("no account has number")]
+        if missing:
+            raise NotFound(missing[0].message)
+        failure = ValidationFailed([e.__class__(field=e.field, message=e.message,
+                                                conflict=e.conflict) for e in result.errors])
+        failure.kind = _kind_of(state, number)
+        raise failure
+    if result.unchanged:
+        record = result.unchanged[0]
+        from acctctl.service.catalog import find_account
+
+        say(f"{record['kind']} {number}: nothing changed (the values are already so)",
+            "yellow")
+        _render_one(find_account(state.engine(), number), mode["output"])
+        return
+    record = result.updated[0]
+    changes = record.pop("changes")
+    if mode["output"] == "json":
+        record["changes"] = changes
+    _render_one(record, mode["output"])
+    for key, (old, new) in changes.items():
+        say(f"  {key}: {_shown(old)} -> {_shown(new)}")
+    verb = "dry run: would update" if result.dry_run else "updated"
+    say(f"{verb} {record['kind']} {number}" + ("; nothing was written" if result.dry_run
+                                               else ""), "yellow" if result.dry_run else "green")
+
+
+def _shown(value) -> str:
+    from acctctl.output import cell
+
+    return repr(cell(value)) if value is not None else "(none)"
+
+
+def _kind_of(state, number: str) -> str | None:
+    from acctctl.service.catalog import find_account
+
+    try:
+        return find_account(state.engine(), number)["kind"]
+    except Exception:
+        return None
+
+
+def _update_bulk(ctx, given: dict, mode: dict) -> None:
+    from acctctl.cli.report import report_field_errors
+    from acctctl.output import write_json, write_records
+    from acctctl.service.rows import infer_format, read_rows
+    from acctctl.service.update import update_accounts
+
+    if given:
+        raise UsageError("--from-file takes the changes from its rows; field flags cannot be "
+                         "combined with it")
+    state = state_of(ctx)
+    path = mode["from_file"]
+    rows = read_rows(path, infer_format(path, mode["file_format"]))
+    result = update_accounts(state.engine(), state.settings, rows,
+                             _options(ctx, "file", mode["dry_run"], mode["continue_on_error"]))
+    refused = bool(result.errors) and not mode["continue_on_error"]
+    updated = [] if refused else result.updated
+    failed = len({e.row for e in result.errors})
+    summary = {"updated": len(updated), "unchanged": len(result.unchanged), "failed": failed}
+    fmt = mode["output"]
+    if fmt == "json":
+        document = {"batch_id": result.batch_id, "updated": updated,
+                    "unchanged": result.unchanged,
+                    "errors": [e.as_dict() for e in result.errors], "summary": summary}
+        if result.dry_run:
+            document["dry_run"] = True
+        write_json(document)
+    elif fmt == "table":
+        write_records([{"number": r["number"], "kind": r["kind"],
+                        "changes": ", ".join(r["changes"])} for r in updated], fmt,
+                      columns=["number", "kind", "changes"], title="updated accounts")
+    else:
+        write_records(updated, fmt)
+    if result.errors:
+        report_field_errors(result.errors, None, use_keys=True)
+    nothing = result.dry_run or refused
+    say(f"{'would update' if result.dry_run else 'updated'} {summary['updated']}, unchanged "
+        f"{summary['unchanged']}, failed {failed}; batch {result.batch_id}"
+        + ("; nothing was written" if nothing else ""), "yellow" if result.errors else "green")
+    if result.errors:
+        if mode["continue_on_error"]:
+            raise typer.Exit(EXIT_PARTIAL)
+        raise typer.Exit(ValidationFailed(result.errors).exit_code)
+
+
+# --- disable, enable, delete ----------------------------------------------------------------
+
+
+def _set_status(ctx: typer.Context, numbers: list[str], status: str, output: str,
+                dry_run: bool) -> None:
+    from acctctl.service.lifecycle import set_status
+
+    check_format(output)
+    results = set_status(state_of(ctx).engine(), numbers, status,
+                         _options(ctx, dry_run=dry_run))
+    _render(results, output, "accounts")
+    changed = sum(r["changed"] for r in results)
+    verb = "disabled" if status == "inactive" else "enabled"
+    say(f"{'dry run: would have ' if dry_run else ''}{verb} {changed} of {len(results)} "
+        f"account{'s' if len(results) != 1 else ''} and their SIP devices", "green")
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, numbers: Numbers, dry_run: DryRun = False,
+            output: Output = "table") -> None:
+    """Disable accounts and their SIP devices: acctctl account disable 4123456789"""
+    _set_status(ctx, numbers, "inactive", output, dry_run)
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, numbers: Numbers, dry_run: DryRun = False,
+           output: Output = "table") -> None:
+    """Enable accounts and their SIP devices: acctctl account enable 4123456789"""
+    _set_status(ctx, numbers, "active", output, dry_run)
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    numbers: Numbers,
+    purge: Annotated[bool, typer.Option("--purge", help="Remove the rows instead of a soft "
+                                        "delete (also of already soft-deleted accounts)")] = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    output: Output = "table",
+) -> None:
+    """Delete accounts: soft by default, so the number, email, PIN and SIP username can be
+    used again. acctctl account delete 4123456789 --yes"""
+    from acctctl.service.lifecycle import delete_accounts
+
+    check_format(output)
+    engine = state_of(ctx).engine()
+    if not dry_run:
+        n = len(set(numbers))
+        what = ", ".join(numbers[:5]) + (f" and {n - 5} more" if n > 5 else "")
+        confirm(f"{'Purge' if purge else 'Delete'} {n} account{'s' if n != 1 else ''} "
+                f"({what})?", yes)
+    results = delete_accounts(engine, numbers, purge, _options(ctx, dry_run=dry_run))
+    _render(results, output, "accounts")
+    verb = "purged" if purge else "deleted"
+    say(f"{'dry run: would have ' if dry_run else ''}{verb} {len(results)} "
+        f"account{'s' if len(results) != 1 else ''}", "green")
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
+    """Run the change; show the generated secret once: on stdout, or only in the new 0600
+    file (create's --secrets-file, which appears only once the change has committed)."""
+    from acctctl.cli.console import warn
+    from acctctl.cli.create_run import _open_secrets_file, _write_secrets
+
+    pending = _open_secrets_file(path)  # exit 2 now if the file exists
+    try:
+        result = run()
+        if pending is not None and result.get("generated"):
+            _write_secrets(pending, [result])  # takes "generated" out of the result
+            say(f"the new secret is in {path} (mode 0600)", "green")
+        _render_one(result, output)
+    finally:
+        problem = pending.finish() if pending is not None else None
+        if problem:
+            warn(problem)
+    return result
+
+
+@app.command("reset-password")
+def reset_password(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(metavar="NUMBER")],
+    password_file: Annotated[str | None, typer.Option(
+        "--password-file", metavar="PATH", help="Read the new password from this file")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the new password from standard input")] = False,
+    secrets_file: SecretsFile = None,
+    output: Output = "table",
+) -> None:
+    """Set a new portal password, generated and shown once unless read from a file or stdin:
+    acctctl account reset-password 4123456789 --secrets-file new.csv"""
+    from acctctl.cli.create_run import _read_password
+    from acctctl.service.lifecycle import reset_password as reset
+
+    check_format(output)
+    if password_file and password_stdin:
+        raise UsageError("--password-file and --password-stdin cannot be combined")
+    password = _read_password({"password_file": password_file,
+                               "password_stdin": password_stdin}, bulk=False)
+    state = state_of(ctx)
+    result = _run_with_secrets_file(secrets_file, output, lambda: reset(
+        state.engine(), state.settings, number, password, _options(ctx)))
+    say(f"new password set for {result['kind']} {number}", "green")
+
+
+@app.command("rotate-sip-secret")
+def rotate_sip_secret(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(metavar="NUMBER")],
+    secrets_file: SecretsFile = None,
+    output: Output = "table",
+) -> None:
+    """Give the account's SIP device a new generated secret, shown once:
+    acctctl account rotate-sip-secret 4123456789"""
+    from acctctl.service.lifecycle import rotate_sip_secret as rotate
+
+    check_format(output)
+    result = _run_with_secrets_file(secrets_file, output, lambda: rotate(
+        state_of(ctx).engine(), number, _options(ctx)))
+    say(f"new SIP secret set for {result['kind']} {number}", "green")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    kind: Kind = None,
+    reseller: Reseller = None,
+    status: Status = None,
+    search: Search = None,
+    batch: Batch = None,
+    created_after: CreatedAfter = None,
+    include_deleted: IncludeDeleted = False,
+    sort: Sort = "number",
+    limit: Limit = None,
+    offset: Offset = 0,
+    with_secrets: Annotated[bool, typer.Option(
+        "--with-secrets", help="Add each SIP device's secret as sip_password")] = False,
+    output: Annotated[str, typer.Option("--output", "-o", help="csv, jsonl or json")] = "csv",
+) -> None:
+    """Write accounts of one kind as rows `create KIND --from-file` accepts unchanged
+    (password_hash included; owners first): acctctl account export --kind reseller > r.csv"""
+    from acctctl.output import write_records
+    from acctctl.service.export import export_accounts
+
+    if output not in ("csv", "jsonl", "json"):
+        raise UsageError(f"--output must be csv, jsonl or json for export, got {output!r}")
+    if kind is None:
+        raise UsageError("--kind is required: create KIND --from-file takes one kind per file")
+    filters = list_filters(kind, reseller, status, search, batch, created_after,
+                           include_deleted, sort)
+    keys, rows = export_accounts(state_of(ctx).engine(), with_secrets=with_secrets,
+                                 limit=limit or None, offset=offset, **filters)
+    if output == "csv":
+        write_records(rows, output, columns=keys)
+    else:
+        write_records(({k: v for k, v in r.items() if v is not None} for r in rows), output)
+    say(f"exported {len(rows)} {kind} account{'s' if len(rows) != 1 else ''}"
+        + ("; the file holds SIP secrets: keep it private" if with_secrets else ""))

@@ -1,0 +1,288 @@
+"""`account update`: change fields of existing accounts, one or a file of them (contract §7).
+
+The stored account and the fields given are merged and validated by the kind's create model,
+so single-field, cross-field, ownership and uniqueness rules are the ones `create` applies.
+Only the fields given change (plus what follows from them: valid_days sets expiry, a new
+billing schedule a new billing day). A stored value that today's rules no longer accept (an
+expiry now past, a PIN of an older pin_length) does not block changing another field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from acctctl.errors import FieldError, ValidationFailed
+from acctctl.models.inputs import KINDS, field_specs
+from acctctl.models.rules import RuleContext
+from acctctl.models.tables import Account, AccountTax
+from acctctl.models.validate import validate_account
+from acctctl.plain import plain
+from acctctl.service.changes import ChangeOptions, audit, set_device_status
+from acctctl.service.lookups import Lookups, owner_label
+from acctctl.service.records import AccountFilter, load_accounts
+
+A = Account.__table__
+AT = AccountTax.__table__
+
+#: ASTPP does not allow these to change either; the kind never changes.
+IMMUTABLE = ("number", "account_type", "reseller", "kind")
+#: Given to update, these say where they are changed instead.
+ELSEWHERE = {
+    "password": "is not changed by update: use acctctl account reset-password",
+    "password_hash": "is not changed by update: use acctctl account reset-password",
+    "sip_password": "is not changed by update: use acctctl account rotate-sip-secret",
+    "sip_device": "cannot be changed by update (the SIP device is made at creation)",
+}
+#: A given key -> the stored keys it replaces and that are recomputed with it.
+FOLLOWS = {"valid_days": ("expiry",), "expiry": ("valid_days",),
+           "billing_schedule": ("billing_day",)}
+
+
+@dataclass
+class UpdateResult:
+    batch_id: str
+    dry_run: bool
+    written: bool = False
+    updated: list[dict] = field(default_factory=list)  # account records + "changes"
+    unchanged: list[dict] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def editable_values(record: dict) -> dict:
+    """The stored account as field values of its kind's model (what the wizard pre-fills)."""
+    specs = field_specs(KINDS[record["kind"]])
+    return {key: record.get(key) for key, spec in specs.items()
+            if not (spec["secret"] or spec["file_only"]) and key != "valid_days"
+            and record.get(key) is not None}
+
+
+def update_accounts(engine: Engine, settings: Any, rows: Iterable[tuple[int, dict]],
+                    options: ChangeOptions, chunk_size: int = 500) -> UpdateResult:
+    """Rows of {"number": ..., field: value}; all in one transaction (see §3 bulk rules)."""
+    run = _UpdateRun(settings, options)
+    with engine.connect() as conn:
+        tx = conn.begin()
+        try:
+            run.conn = conn
+            run.lookups = Lookups(conn)
+            pending: list[tuple[int, dict]] = []
+            for row, raw in rows:
+                pending.append((row, raw))
+                if len(pending) >= chunk_size:
+                    run.chunk(pending)
+                    pending = []
+            run.chunk(pending)
+        except BaseException:
+            tx.rollback()
+            raise
+        run.result.errors.sort(key=lambda e: e.row or 0)
+        refused = run.result.errors and not options.continue_on_error
+        if options.dry_run or refused:
+            tx.rollback()
+        else:
+            tx.commit()
+            run.result.written = bool(run.result.updated)
+    return run.result
+
+
+class _UpdateRun:
+    def __init__(self, settings: Any, options: ChangeOptions):
+        self.settings = settings
+        self.options = options
+        self.ctx = RuleContext(settings=settings, now=options.now)
+        self.result = UpdateResult(batch_id=options.batch_id, dry_run=options.dry_run)
+        self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
+        self.conn: Connection
+        self.lookups: Lookups
+
+    def _error(self, row: int, key: str | None, name: str, message: str, conflict=False):
+        self.result.errors.append(
+            FieldError(field=name, message=message, conflict=conflict, row=row, key=key))
+
+    def chunk(self, pending: list[tuple[int, dict]]) -> None:
+        if not pending:
+            return
+        numbers = [str(raw.get("number", "")).strip() for _, raw in pending]
+        stored = {r["number"]: r for r in load_accounts(
+            self.conn, where=AccountFilter(numbers=[n for n in numbers if n], sort=""),
+            with_ids=True)}
+        for (row, raw), number in zip(pending, numbers, strict=True):
+            self._one(row, raw, number, stored.get(number))
+
+    def _one(self, row: int, raw: dict, number: str, record: dict | None) -> None:
+        if "__error__" in raw:
+            self._error(row, None, "row", raw["__error__"].message)
+            return
+        key = number or None
+        if not number:
+            self._error(row, None, "number", "is required: it says which account to update")
+            return
+        if number in self.seen["number"]:
+            self._error(row, key, "number",
+                        f"{number} duplicates row {self.seen['number'][number]} of this input")
+            return
+        self.seen["number"][number] = row
+        if record is None:
+            self._error(row, key, "number", f"no account has number {number}")
+            return
+        given = {k: v for k, v in raw.items() if k != "number" and v is not None}
+        if not self._allowed(row, key, record, given):
+            return
+        model = self._validate(row, key, record, given)
+        if model is None:
+            return
+        new = self._new_values(record, given, model.__dict__)
+        ids = self._resolve(row, key, record, new)
+        if ids is None or not self._unique(row, key, record, new):
+            return
+        changes = {k: [record.get(k), v] for k, v in new.items()
+                   if plain(record.get(k)) != plain(v)}
+        if not changes:
+            self.result.unchanged.append({"number": number, "kind": record["kind"]})
+            return
+        try:
+            with self.conn.begin_nested():
+                self._write(record, changes, ids)
+        except sa.exc.IntegrityError:  # a concurrent writer took the email or PIN meanwhile
+            for name in ("email", "pin"):
+                if name in changes:
+                    self._error(row, key, name, f"{changes[name][1]} was just taken by another "
+                                "account", conflict=True)
+            return
+        updated = dict(record)
+        updated.update({k: v for k, (_, v) in changes.items()})
+        updated["updated_at"] = self.options.now
+        updated = {k: v for k, v in updated.items() if not k.startswith("_")}
+        updated["changes"] = changes
+        self.result.updated.append(updated)
+
+    def _allowed(self, row: int, key: str, record: dict, given: dict) -> bool:
+        kind, ok = record["kind"], True
+        model = KINDS[kind]
+        for name in given:
+            if name in IMMUTABLE:
+                self._error(row, key, name, "cannot be changed after creation"
+                            + (" (the kind never changes)" if name == "kind" else ""))
+                ok = False
+            elif name in ELSEWHERE and name in model.model_fields:
+                self._error(row, key, name, ELSEWHERE[name])
+                ok = False
+            elif name not in model.model_fields:
+                applies = any(name in m.model_fields for m in KINDS.values())
+                article = "an" if kind[0] in "aeiou" else "a"
+                self._error(row, key, name, f"does not apply to {article} {kind}" if applies
+                            else "is not a known field")
+                ok = False
+        return ok
+
+    def _merged(self, record: dict, given: dict) -> dict:
+        merged = editable_values(record)
+        merged.pop("number", None)  # immutable, and may predate today's numbers.length
+        for name in given:
+            for follower in FOLLOWS.get(name, ()):
+                if follower not in given:
+                    merged.pop(follower, None)
+        merged.update(given)
+        return merged
+
+    def _validate(self, row: int, key: str, record: dict, given: dict):
+        kind = record["kind"]
+        merged = self._merged(record, given)
+        for _attempt in range(2):
+            try:
+                return validate_account(kind, merged, self.ctx)
+            except ValidationFailed as failure:
+                errors = failure.errors
+            stale = [e.field for e in errors if e.field not in given and e.field in merged]
+            if not stale:
+                break
+            for name in stale:  # a stored value today's rules refuse: not this update's fault
+                merged.pop(name)
+        for e in errors:
+            self._error(row, key, e.field, e.message)
+        return None
+
+    def _new_values(self, record: dict, given: dict, clean: dict) -> dict:
+        keys = list(given)
+        for name in given:
+            keys += [f for f in FOLLOWS.get(name, ()) if f in clean and f not in keys]
+        return {k: clean.get(k) for k in keys}
+
+    def _resolve(self, row: int, key: str, record: dict, new: dict) -> dict | None:
+        """Ids of the rate group, taxes and role named, owned by the account's owner."""
+        ids: dict = {}
+        ok = True
+        owner_id = record.get("_reseller_id")
+        owner = owner_label(record.get("reseller"))
+        if "rate_group" in new:
+            ids["rate_group_id"], why = self.lookups.rate_group(new["rate_group"], owner_id,
+                                                                 owner)
+            if why:
+                self._error(row, key, "rate_group", why)
+                ok = False
+        if "taxes" in new:
+            ids["tax_ids"] = []
+            for name in new["taxes"] or []:
+                found, why = self.lookups.tax(name, owner_id, owner)
+                if why:
+                    self._error(row, key, "taxes", why)
+                    ok = False
+                ids["tax_ids"].append(found)
+        if "role" in new:
+            ids["role_id"], why = self.lookups.role(record["kind"], new["role"])
+            if why:
+                self._error(row, key, "role", why)
+                ok = False
+        return ids if ok else None
+
+    def _unique(self, row: int, key: str, record: dict, new: dict) -> bool:
+        email = new.get("email")
+        email_key = email.casefold() if email else None
+        pin = new.get("pin")
+        if email_key == (record.get("email") or "").casefold():
+            email_key = None
+        if pin == record.get("pin"):
+            pin = None
+        taken = self.lookups.existing(email_keys=[email_key] if email_key else [],
+                                      pins=[pin] if pin else [])
+        ok = True
+        for name, value in (("email", email_key), ("pin", pin)):
+            if value is None:
+                continue
+            earlier = self.seen[name].get(value)
+            if earlier is not None:
+                self._error(row, key, name, f"{value} duplicates row {earlier} of this input")
+                ok = False
+            elif value in taken[name]:
+                shown = email if name == "email" else "this PIN"
+                self._error(row, key, name, f"{shown} is already used by another account",
+                            conflict=True)
+                ok = False
+            else:
+                self.seen[name][value] = row
+        return ok
+
+    def _write(self, record: dict, changes: dict, ids: dict) -> None:
+        account_id = record["_id"]
+        values = {k: new for k, (_, new) in changes.items() if k in A.c and k != "taxes"}
+        if "email" in changes:
+            values["email_key"] = changes["email"][1].casefold() if changes["email"][1] else None
+        for name in ("rate_group_id", "role_id"):
+            if name in ids and name.removesuffix("_id") in changes:
+                values[name] = ids[name]
+        values["updated_at"] = self.options.now
+        self.conn.execute(sa.update(A).where(A.c.id == account_id).values(**values))
+        if "taxes" in changes:
+            self.conn.execute(sa.delete(AT).where(AT.c.account_id == account_id))
+            links = [{"account_id": account_id, "tax_id": t}
+                     for t in dict.fromkeys(ids["tax_ids"])]
+            if links:
+                self.conn.execute(sa.insert(AT), links)
+        if "status" in changes:
+            set_device_status(self.conn, [account_id], changes["status"][1])
+        audit(self.conn, self.options, "update", [(account_id, record["number"], changes)])

@@ -1,0 +1,520 @@
+"""The astpp target: connect, check the database is ASTPP 6.0.x, read its settings and lists,
+apply its extra rules, and write accounts through the shared create pipeline.
+
+Nothing here creates or alters a table (no DDL, no Alembic on this target).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from acctctl.errors import ConfigError, DatabaseError
+from acctctl.targets.astpp import columns as C
+from acctctl.targets.astpp import encoding
+
+#: The session every connection gets: strict, so a value ASTPP's columns cannot hold is an
+#: error instead of a silent cut (no NO_ZERO_DATE: ASTPP's zero dates must stay writable);
+#: UTC, as ASTPP's gmdate() clock.
+SESSION_SQL_MODE = "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+# one named lock per database serialises every acctctl writer of it (GET_LOCK is server-wide)
+LOCK_NAME = "LEFT(CONCAT('acctctl.astpp:', DATABASE()), 64)"
+LOCK_TIMEOUT_S = 300
+MAX_DEADLOCK_RETRIES = 5
+DEADLOCK = 1213  # InnoDB rolled the whole transaction back: run it again
+SUPPORTED_VERSION = re.compile(r"6\.0(\.\d+)*")
+#: system keys ASTPP's get_system_config renames (the underscore goes)
+RENAMES = {"card_length": "cardlength", "pin_length": "pinlength",
+           "starting_digit": "startingdigit", "decimal_points": "decimalpoints"}
+#: system values the columns table reads, with ASTPP's seed value when a row is missing
+SYSTEM_FALLBACKS = {
+    "paypal_permission": "0", "notifications": "0", "generate_invoice": "0",
+    "charge_per_min": "0", "is_recording": "1", "allow_ip_management": "1",
+    "notify_flag": "0", "notify_credit_limit": "0", "validfordays": "3650",
+    "maxchannels": "0", "create_sipdevice": "0", "generate_pin": "0",
+}
+#: what the look-ups read, besides the written columns (checked by the fingerprint too)
+READ_COLUMNS = {
+    "system": ["name", "value"],
+    "countrycode": ["id", "iso", "nicename", "iso3", "countrycode"],
+    "timezone": ["id", "timezone_name"],
+    "currency": ["id", "currency", "currencyname", "currencyrate"],
+    "pricelists": ["id", "name", "status", "reseller_id"],
+    "taxes": ["id", "taxes_description", "taxes_priority", "status", "reseller_id"],
+    "permissions": ["id", "name", "description", "login_type", "reseller_id"],
+    "sweeplist": ["id", "sweep"],
+    "sip_profiles": ["id"],
+}
+XML_BREAKERS = '"<>&'  # FreeSWITCH's directory XML is built without escaping these
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return default
+
+
+def read_private_key(path: str) -> str:
+    """PRIVATE_KEY from ASTPP's astpp-config.conf (an INI file without sections)."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not readable as UTF-8 text"
+        raise ConfigError(f"cannot read astpp.config_file {path}: {reason}",
+                          hint="it is ASTPP's own /var/lib/astpp/astpp-config.conf") from None
+    for line in text.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip() == "PRIVATE_KEY":
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            if value:
+                return value
+    raise ConfigError(f"astpp.config_file {path} has no PRIVATE_KEY")
+
+
+def make_engine(url: str) -> Engine:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url).update_query_dict({"charset": "utf8mb4"})
+    engine = sa.create_engine(parsed, hide_parameters=True, isolation_level="READ COMMITTED",
+                              connect_args={"connect_timeout": 10})
+
+    @sa.event.listens_for(engine, "connect")
+    def _session(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET SESSION sql_mode = '{SESSION_SQL_MODE}'")
+        cursor.execute("SET SESSION time_zone = '+00:00'")
+        cursor.close()
+
+    return engine
+
+
+def open_target(loaded: Any, warn) -> Engine:
+    """Connect, fingerprint, read ASTPP's settings; the engine carries the target."""
+    from acctctl.db.engine import check_connection
+
+    settings = loaded.settings
+    key = read_private_key(settings.astpp.config_file)
+    if settings.passwords.generated_length > encoding.MAX_PASSWORD_BYTES:
+        raise ConfigError(f"passwords.generated_length must be at most "
+                          f"{encoding.MAX_PASSWORD_BYTES} on the astpp target")
+    engine = make_engine(loaded.database_url)
+    check_connection(engine)
+    target = AstppTarget(engine, settings, key)
+    with engine.connect() as conn:
+        target.fingerprint(conn, settings.astpp.config_file)
+        target.load(conn)
+    if key == encoding.PUBLIC_DEFAULT_KEY:
+        warn("warning: this ASTPP encodes passwords with the PRIVATE_KEY it ships publicly; "
+             "anyone with a copy of its database can read every portal password "
+             "(see docs/astpp.md)")
+    engine.acctctl_target = target
+    return engine
+
+
+class AstppTarget:
+    """The storage adapter for an ASTPP database (see acctctl.service.accounts.NativeStorage)."""
+
+    name = "astpp"
+
+    def __init__(self, engine: Engine, settings: Any, key: str):
+        from acctctl.targets.astpp import catalog
+
+        self.engine = engine
+        self.key = key
+        self.raw_settings = settings
+        self.settings = settings
+        self.catalog = catalog.Catalog(self)
+        self.cfg: dict[str, str] = {}
+
+    # --- before anything: is this ASTPP 6.0.x, and is the key its key? -------------------
+
+    def fingerprint(self, conn: Connection, key_file: str) -> None:
+        url = self.engine.url.render_as_string(hide_password=True)
+        try:
+            tables = set(conn.execute(sa.text(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            )).scalars())
+        except sa.exc.DBAPIError as exc:
+            raise DatabaseError(f"cannot read the tables of {url}: {exc.orig}") from None
+        if "system" not in tables or "accounts" not in tables:
+            raise DatabaseError(f"{url} is not an ASTPP database: it has no `system` and "
+                                "`accounts` tables; nothing was written")
+        version = conn.execute(sa.text(
+            "SELECT value FROM `system` WHERE name = 'version' ORDER BY id DESC LIMIT 1"
+        )).scalar()
+        if version is None or not SUPPORTED_VERSION.fullmatch(str(version).strip()):
+            raise DatabaseError(f"{url} is not an ASTPP 6.0.x database (system version "
+                                f"{version!r}); acctctl writes ASTPP 6.0.x only")
+        needed = {**{t: list(c) for t, c in C.WRITTEN_COLUMNS.items()}, **READ_COLUMNS}
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(sa.text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE()"
+        )):
+            found.setdefault(table, set()).add(column)
+        missing = [f"{t}.{c}" for t, cols in needed.items() for c in cols
+                   if c not in found.get(t, set())]
+        if missing:
+            raise DatabaseError(f"{url} does not have the ASTPP 6.0.x columns acctctl writes: "
+                                f"missing {', '.join(missing[:8])}"
+                                f"{' …' if len(missing) > 8 else ''}; nothing was written")
+        stored = conn.execute(sa.text(
+            "SELECT password FROM accounts WHERE type = -1 AND deleted = 0 ORDER BY id LIMIT 1"
+        )).scalar()
+        if stored is None:
+            raise DatabaseError(f"{url} has no live super admin (type -1) account: cannot "
+                                "check the PRIVATE_KEY")
+        if not stored:
+            raise DatabaseError("the super admin's stored password is empty: this ASTPP "
+                                "writes empty passwords (PHP 8 with OpenSSL 3 lacks Blowfish "
+                                "without the legacy provider); fix ASTPP before provisioning")
+        try:
+            encoding.decode(stored, self.key)
+        except ValueError:
+            raise DatabaseError(f"the PRIVATE_KEY in {key_file} does not decode the super "
+                                "admin's password: it is not this ASTPP's key; nothing "
+                                "was written") from None
+
+    # --- ASTPP's settings and lists -------------------------------------------------------
+
+    def load(self, conn: Connection) -> None:
+        cfg = dict(SYSTEM_FALLBACKS)
+        for name, value in conn.execute(sa.text("SELECT name, value FROM `system` ORDER BY id")):
+            cfg[RENAMES.get(name, name)] = "" if value is None else str(value)
+        self.cfg = cfg
+        # ISO alpha-2 -> (id, name, alpha-3, dial code)
+        self.countries: dict[str, tuple[int, str, str, str]] = {}
+        self.country_iso: dict[int, str] = {}
+        for cid, iso, name, iso3, dial in conn.execute(sa.text(
+                "SELECT id, iso, nicename, iso3, countrycode FROM countrycode ORDER BY id")):
+            if iso and iso.upper() not in self.countries:
+                self.countries[iso.upper()] = (cid, name or "", iso3 or "", str(dial or ""))
+                self.country_iso[cid] = iso.upper()
+        self.zones: dict[str, int] = {}  # casefolded name -> id
+        self.zone_name: dict[int, str] = {}
+        for zid, name in conn.execute(sa.text(
+                "SELECT id, timezone_name FROM timezone ORDER BY id")):
+            if name and name.casefold() not in self.zones:
+                self.zones[name.casefold()] = zid
+                self.zone_name[zid] = name
+        # currency codes are not unique in ASTPP (GBP twice...): the first row wins, as there
+        self.currencies: dict[str, tuple[int, Decimal, str]] = {}
+        self.currency_code: dict[int, str] = {}
+        for cid, code, name, rate in conn.execute(sa.text(
+                "SELECT id, currency, currencyname, currencyrate FROM currency ORDER BY id")):
+            self.currency_code[cid] = (code or "").upper()
+            if code and code.upper() not in self.currencies:
+                self.currencies[code.upper()] = (cid, Decimal(str(rate or 1)), name or "")
+        self.sweeps = {str(name).strip().casefold(): sid for sid, name in conn.execute(
+            sa.text("SELECT id, sweep FROM sweeplist"))}
+        self.sip_profile_id = conn.execute(sa.text("SELECT MIN(id) FROM sip_profiles")).scalar()
+        admin = conn.execute(sa.text(
+            "SELECT currency_id FROM accounts WHERE type = -1 AND deleted = 0 ORDER BY id LIMIT 1"
+        )).first()
+        base = self.currencies.get(cfg.get("base_currency", "").upper())
+        self.base_rate = base[1] if base else Decimal(1)
+        creator = next((v for v in self.currencies.values() if admin and v[0] == admin[0]), None)
+        self.creator_rate = creator[1] if creator else self.base_rate
+        self.settings = self._with_astpp_defaults(self.raw_settings)
+
+    def _with_astpp_defaults(self, settings: Any) -> Any:
+        """ASTPP's form pre-fills country, time zone, currency, valid days, channels and the
+        low-balance limit from `system`; the profile's own [defaults] keys win."""
+        from acctctl.config import DefaultsSettings, NumbersSettings
+
+        cfg, own = self.cfg, settings.defaults.model_fields_set
+        found: dict[str, Any] = {}
+        country = self.country_iso.get(_int(cfg.get("country")))
+        if country:
+            found["country"] = country
+        zone = self.zone_name.get(_int(cfg.get("default_timezone")))
+        if zone:
+            found["timezone"] = zone
+        if cfg.get("base_currency", "").upper() in self.currencies:
+            found["currency"] = cfg["base_currency"].upper()
+        days = _int(cfg.get("validfordays"), 3650)
+        found["valid_days"] = days if days > 0 else 7300  # ASTPP: 7300 when <= 0
+        found["max_channels"] = max(_int(cfg.get("maxchannels")), 0)
+        found["low_balance_alert"] = cfg.get("notify_credit_limit") or "0"
+        found["create_sip_device"] = cfg.get("create_sipdevice", "0").strip() == "0"
+        values = settings.defaults.model_dump()
+        values.update({k: v for k, v in found.items() if k not in own})
+        try:
+            defaults = DefaultsSettings.model_validate(values, strict=False)
+        except Exception as exc:  # e.g. an ASTPP zone name that is not an IANA name
+            raise ConfigError(f"ASTPP's default settings do not fit acctctl's rules: {exc}",
+                              hint="set the key in the profile's [defaults]") from None
+        numbers = settings.numbers.model_dump()
+        own_numbers = settings.numbers.model_fields_set
+        if "length" not in own_numbers:
+            numbers["length"] = min(_int(cfg.get("cardlength"), 10) or 10, 18)
+        if "generate_pin" not in own_numbers:
+            numbers["generate_pin"] = cfg.get("generate_pin", "0").strip() == "0"
+        if "pin_length" not in own_numbers:  # ASTPP never uses fewer than 6 digits
+            numbers["pin_length"] = max(6, min(_int(cfg.get("pinlength"), 6), 20))
+        start = cfg.get("startingdigit", "").strip()
+        if ("prefix" not in own_numbers and start.isascii() and start.isdigit()
+                and not start.startswith("0") and len(start) < numbers["length"]):
+            numbers["prefix"] = start  # ASTPP's fixed leading digits of generated numbers
+        try:
+            numbers_settings = NumbersSettings.model_validate(numbers)
+        except Exception as exc:  # e.g. the profile's prefix as long as ASTPP's card_length
+            raise ConfigError(f"ASTPP's number settings do not fit the profile's [numbers]: "
+                              f"{exc}", hint="set numbers.length in the profile") from None
+        return settings.model_copy(update={"defaults": defaults, "numbers": numbers_settings})
+
+    # --- the storage interface the create pipeline calls ---------------------------------
+
+    def lookups(self, conn: Connection):
+        from acctctl.targets.astpp.catalog import AstppLookups
+
+        return AstppLookups(conn)
+
+    def check(self, kind: str, model: Any, given: dict) -> list[tuple[str, str]]:
+        """ASTPP's own limits on top of the shared field rules (exit 3 like any rule)."""
+        values = model.__dict__
+        problems = []
+        for key, value in values.items():
+            problem = self.check_value(kind, key, value)
+            if problem:
+                problems.append((key, problem))
+        if kind in ("admin", "subadmin"):
+            for key in ("country", "timezone"):
+                if key in given:
+                    problems.append((key, f"ASTPP sets an {kind}'s {key} itself; it cannot be "
+                                     "given on the astpp target"))
+        if kind == "provider" and values.get("reseller"):
+            problems.append(("reseller", "ASTPP's providers belong to the admin; --reseller "
+                             "applies to customers and resellers on the astpp target"))
+        if getattr(model, "sip_device", False) and self.sip_profile_id is None:
+            problems.append(("sip_device", "ASTPP has no SIP profile to attach a device to "
+                             "(sip_profiles is empty); use --no-sip-device"))
+        return problems
+
+    def fixed_fields(self, kind: str) -> tuple[str, ...]:
+        """ASTPP sets an admin's country and time zone itself (a sub-admin's to none)."""
+        return ("country", "timezone") if kind in ("admin", "subadmin") else ()
+
+    def check_value(self, kind: str, key: str, value: Any) -> str | None:
+        """One field's value against ASTPP's limits (the wizard asks again when it fails)."""
+        if value is None:
+            return None
+        admin_kind = kind in ("admin", "subadmin")
+        if key == "password_hash":
+            return ("cannot be used on the astpp target: ASTPP keeps reversible passwords, "
+                    "not hashes (give password)")
+        if key == "password":
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+            if len(raw.encode("utf-8")) > encoding.MAX_PASSWORD_BYTES:
+                return (f"must be at most {encoding.MAX_PASSWORD_BYTES} bytes on the astpp "
+                        "target (ASTPP's password column)")
+            if any(ch in raw for ch in XML_BREAKERS):
+                return ("must not contain \" < > or & on the astpp target (ASTPP's FreeSWITCH "
+                        "directory XML does not escape them)")
+        if key == "email" and kind in ("customer", "provider") and any(
+                ch in value for ch in XML_BREAKERS):
+            return ("must not contain \" < > or & on the astpp target (the SIP device's "
+                    "voicemail address goes unescaped into FreeSWITCH's directory XML)")
+        column = C.COLUMN_OF_FIELD.get(key)
+        if column and isinstance(value, str):
+            if any(ord(ch) > 0xFFFF for ch in value):
+                return ("must not contain characters outside the Basic Multilingual Plane "
+                        "(e.g. emoji): ASTPP's tables are utf8mb3")
+            if len(value) > C.WIDTHS[column]:
+                return (f"must be at most {C.WIDTHS[column]} characters on the astpp target "
+                        f"(ASTPP's {column} column), got {len(value)}")
+        if admin_kind:
+            return None
+        if key == "country" and value not in self.countries:
+            return f"ASTPP has no country {value} (its countrycode table)"
+        if key == "timezone" and value.casefold() not in self.zones:
+            return (f"ASTPP has no time zone {value} (its list has {len(self.zones)}: "
+                    "acctctl reference timezones)")
+        if key == "currency" and value not in self.currencies:
+            return f"ASTPP has no currency {value}"
+        if key == "billing_schedule" and value not in self.sweeps:
+            return (f"ASTPP has no {value} billing schedule (its sweeplist has "
+                    f"{', '.join(sorted(self.sweeps))})")
+        return None
+
+    def protect_passwords(self, passwords: list[str], settings: Any, profile=None) -> list[str]:
+        return [encoding.encode(p, self.key) for p in passwords]
+
+    def insert(self, run: Any, pending: list) -> list[int]:
+        from acctctl.service import secrets_
+
+        now = run.now.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+        drafts = [self._draft(run, p, now) for p in pending]
+        rows = [C.account_row(d) for d in drafts]
+        accounts = _table("accounts", rows[0])
+        run.conn.execute(sa.insert(accounts), sorted(rows, key=lambda r: r["number"]))
+        ids: dict[str, int] = {}
+        numbers = [r["number"] for r in rows]
+        for start in range(0, len(numbers), 500):
+            ids.update(run.conn.execute(sa.text(
+                "SELECT number, id FROM accounts WHERE deleted = 0 AND number IN :n"
+            ).bindparams(sa.bindparam("n", expanding=True)), {"n": numbers[start:start + 500]}
+            ).all())
+        devices, links, invoices = [], [], []
+        for p, d in zip(pending, drafts, strict=True):
+            d.account_id = ids[p.model.number]
+            if getattr(p.model, "sip_device", False):
+                secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
+                p.generated["sip_password"] = secret
+                devices.append(C.sip_device_row(d, secret, self.sip_profile_id))
+            links += C.tax_rows(d)
+            if d.kind == "reseller":
+                invoices.append(C.invoice_conf_row(d))
+            p.values = self._record_values(run, p, d)
+        for name, batch in (("sip_devices", devices), ("taxes_to_accounts", links),
+                            ("invoice_conf", invoices)):
+            if batch:
+                run.conn.execute(sa.insert(_table(name, batch[0])), batch)
+        return [d.account_id for d in drafts]
+
+    def _draft(self, run: Any, p: Any, now: datetime) -> C.Draft:
+        m, kind, cfg = p.model, run.kind, self.cfg
+        d = C.Draft(kind=kind, model=m, cfg=cfg, now=now, password=p.password_hash)
+        d.reseller_id = p.ids["reseller_id"] or 0
+        d.pricelist_id = p.ids["rate_group_id"] or 0
+        d.permission_id = p.ids["role_id"] or 0
+        if kind in ("admin", "subadmin"):
+            if kind == "admin":  # ASTPP forces the system defaults on admins, 0 on sub-admins
+                d.country_id = _int(cfg.get("country"))
+                d.timezone_id = _int(cfg.get("default_timezone"))
+                d.currency_id = self.currencies.get(cfg.get("base_currency", "").upper(),
+                                                    (0,))[0]
+        else:
+            d.country_id = self.countries[m.country][0]
+            d.timezone_id = self.zones[m.timezone.casefold()]
+            d.currency_id = self.currencies[m.currency][0]
+            d.sweep_id = self.sweeps[m.billing_schedule]
+            if m.account_type == "postpaid":  # given in the creating admin's currency
+                d.credit_limit = (m.credit_limit * self.base_rate / self.creator_rate).quantize(
+                    Decimal("0.00001"), rounding=ROUND_HALF_UP)
+            d.taxes = [(t, self.catalog.tax_priority(run.conn, t)) for t in
+                       dict.fromkeys(p.ids["tax_ids"])]
+        if kind == "reseller":
+            d.is_distributor = self.catalog.parent_distributor(run.conn, d.reseller_id)
+        cfg_days = _int(cfg.get("validfordays"), 3650)
+        if m.valid_days:
+            d.valid_days, d.expiry = m.valid_days, now + timedelta(days=m.valid_days)
+        elif m.expiry is not None:
+            d.expiry = m.expiry.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+            d.valid_days = max(-(-(d.expiry - now) // timedelta(days=1)), 1)
+        else:
+            d.valid_days = cfg_days
+            if kind in ("admin", "subadmin"):  # ASTPP gives admins an expiry too
+                d.expiry = now + timedelta(days=cfg_days if cfg_days > 0 else 7300)
+        return d
+
+    def _record_values(self, run: Any, p: Any, d: C.Draft) -> dict:
+        """The account as the pipeline reports it: field keys, as stored in ASTPP."""
+        m = p.model
+        values = {k: v for k, v in m.__dict__.items()
+                  if k not in ("password", "password_hash")}
+        expiry = d.expiry if isinstance(d.expiry, datetime) else None
+        values.update(
+            kind=run.kind, created_at=d.now.replace(tzinfo=UTC), created_by=run.options.actor,
+            batch_id=run.result.batch_id, balance=Decimal(0), first_used=None,
+            expiry=expiry.replace(tzinfo=UTC) if expiry else None, valid_days=d.valid_days,
+        )
+        if run.kind in ("admin", "subadmin"):
+            values.update(country=self.country_iso.get(d.country_id),
+                          timezone=self.zone_name.get(d.timezone_id),
+                          currency=self.currency_code.get(d.currency_id))
+        else:
+            values["credit_limit"] = d.credit_limit
+        if "role" in type(m).model_fields:
+            p.refs["role"] = self.catalog.role_name(run.conn, d.permission_id)
+        return values
+
+    # --- one transaction, serialised by a named lock, retried whole on deadlock ------------
+
+    def create_accounts(self, settings, kind, rows, options, progress, batch_run):
+        replay = _Replayable(rows)
+        for attempt in range(1, MAX_DEADLOCK_RETRIES + 1):
+            run = batch_run(settings, kind, options, storage=self)
+            with self.engine.connect() as conn:
+                self._lock(conn)
+                try:
+                    transaction = conn.begin()
+                    try:
+                        run.execute(conn, replay.rows(), progress if attempt == 1 else None)
+                        if options.dry_run or (run.result.errors and
+                                               not options.continue_on_error):
+                            transaction.rollback()
+                        else:
+                            transaction.commit()
+                            run.result.written = run.result.created_count > 0
+                        return run.result
+                    except sa.exc.OperationalError as exc:
+                        transaction.rollback()
+                        run.result.close()
+                        if _errno(exc) != DEADLOCK or attempt == MAX_DEADLOCK_RETRIES:
+                            raise
+                    except sa.exc.DBAPIError as exc:  # e.g. a value out of a column's range
+                        transaction.rollback()
+                        run.result.close()
+                        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc
+                        raise DatabaseError(f"ASTPP's database refused the write: {reason}; "
+                                            "nothing was written") from None
+                    except BaseException:
+                        transaction.rollback()
+                        run.result.close()
+                        raise
+                finally:
+                    try:
+                        conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
+                    except sa.exc.DBAPIError:
+                        pass  # the connection is gone, and the session's lock with it
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _lock(self, conn: Connection) -> None:
+        got = conn.execute(sa.text(f"SELECT GET_LOCK({LOCK_NAME}, :timeout)"),
+                           {"timeout": LOCK_TIMEOUT_S}).scalar()
+        conn.commit()  # the lock is the session's; the snapshot starts after it, in begin()
+        if got != 1:
+            raise DatabaseError(f"another acctctl writer held the ASTPP lock for "
+                                f"{LOCK_TIMEOUT_S}s; nothing was written", hint="try again")
+
+
+def _errno(exc: BaseException) -> int | None:
+    """The MySQL error number, also when a failed ROLLBACK TO SAVEPOINT (1305: InnoDB already
+    rolled the whole transaction back) hides the deadlock that caused it."""
+    seen = exc
+    while seen is not None:
+        args = getattr(getattr(seen, "orig", None), "args", ())
+        if args and args[0] == DEADLOCK:
+            return DEADLOCK
+        seen = seen.__cause__ or seen.__context__
+    args = getattr(getattr(exc, "orig", None), "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def _table(name: str, sample: dict) -> sa.TableClause:
+    return sa.table(name, *(sa.column(c) for c in sample))
+
+
+class _Replayable:
+    """Rows read once from their source, replayable when a deadlock restarts the batch."""
+
+    def __init__(self, source: Iterable):
+        self._source = iter(source)
+        self._seen: list = []
+
+    def rows(self) -> Iterator:
+        yield from list(self._seen)
+        for row in self._source:
+            self._seen.append(row)
+            yield row

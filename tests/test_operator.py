@@ -141,7 +141,7 @@ def test_a_closed_stdout_ends_quietly_with_success(config_file, tmp_path):
     assert seeded.returncode == 0, seeded.stderr
     for fmt in ("csv", "table"):
         piped = subprocess.run(["bash", "-o", "pipefail", "-c",
-                                f"{acctctl} account list -o {fmt} | head -n 1"],
+                                f"{acctctl} account list --limit 0 -o {fmt} | head -n 1"],
                                env=env, capture_output=True)
         assert piped.returncode in (0, 141), (fmt, piped.returncode, piped.stderr)
         assert piped.stderr == b"", (fmt, piped.stderr)

@@ -143,7 +143,7 @@ METAVARS = {"reseller": "NUMBER", "max_channels": "N", "cps": "N", "valid_days":
             "rate_group": "NAME", "role": "NAME", "timezone": "ZONE", "telephone": "PHONE"}
 
 
-def _field_parameters(kind: str) -> list[inspect.Parameter]:
+def _field_parameters(kind: str, mark_required: bool = True) -> list[inspect.Parameter]:
     from acctctl.cli.complete import choices, from_database
     from acctctl.models.inputs import KINDS, field_specs
 
@@ -156,7 +156,7 @@ def _field_parameters(kind: str) -> list[inspect.Parameter]:
         # required in flag mode (at a terminal the wizard asks for it)
         complete = (choices(spec["choices"]) if spec["choices"]
                     else from_database(spec["source"]) if spec["source"] else None)
-        required = spec["required"] and "required" not in spec["help"]
+        required = mark_required and spec["required"] and "required" not in spec["help"]
         text = spec["help"] + (" [required]" if required else "")
         if annotation is bool:
             name = flag[2:]

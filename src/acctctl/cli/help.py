@@ -17,6 +17,43 @@ EXAMPLES: dict[str, list[str]] = {
         "acctctl account show 4123456789",
         "acctctl account show 4123456789 -o json",
     ],
+    "account update": [
+        "acctctl account update 4123456789 --last-name Lovelace --max-channels 4",
+        "acctctl account update --from-file changes.csv --dry-run",
+    ],
+    "account disable": [
+        "acctctl account disable 4123456789",
+        "acctctl account disable 4123456789 4123456790 -o json",
+    ],
+    "account enable": ["acctctl account enable 4123456789"],
+    "account delete": [
+        "acctctl account delete 4123456789 --yes",
+        "acctctl account delete 4123456789 --purge --yes",
+    ],
+    "account reset-password": [
+        "acctctl account reset-password 4123456789",
+        "acctctl account reset-password 4123456789 --password-file pw.txt",
+        "acctctl account reset-password 4123456789 --secrets-file new.csv",
+    ],
+    "account rotate-sip-secret": [
+        "acctctl account rotate-sip-secret 4123456789",
+        "acctctl account rotate-sip-secret 4123456789 --secrets-file sip.csv",
+    ],
+    "account export": [
+        "acctctl account export --kind customer > customers.csv",
+        "acctctl account export --reseller 4123456789 --with-secrets -o jsonl",
+    ],
+    "batch list": ["acctctl batch list", "acctctl batch list -o json"],
+    "batch show": ["acctctl batch show BATCH_ID"],
+    "batch undo": [
+        "acctctl batch undo BATCH_ID --dry-run",
+        "acctctl batch undo BATCH_ID --yes",
+    ],
+    "audit list": [
+        "acctctl audit list --account 4123456789",
+        "acctctl audit list --batch BATCH_ID -o json",
+        "acctctl audit list --since 2026-01-01 --limit 50",
+    ],
     "rategroup create": [
         "acctctl rategroup create gold",
         "acctctl rategroup create gold --reseller 4123456789",
@@ -67,20 +104,33 @@ METAVARS = {"output": "FORMAT", "limit": "N", "offset": "N", "number_length": "N
 
 
 def polish_help(command, path: str) -> None:
-    """Give a command (and the commands of a group) their examples, found by path, and
-    plain placeholders for their options."""
+    """Give a command their examples, found by path, and plain placeholders for its
+    parameters; a group's commands get theirs when they are looked up (some are built only
+    then)."""
+    if getattr(command, "_acctctl_polished", False):
+        return
+    command._acctctl_polished = True
     if not command.epilog and path in EXAMPLES:
         command.epilog = examples_epilog(EXAMPLES[path])
     for param in command.params:
-        if param.metavar or getattr(param, "is_flag", False):
-            continue
-        param.metavar = METAVARS.get(param.name, param.name.upper())
         if param.param_type_name == "argument":
             # Typer writes a required argument `{number}` and adds `<str>`: say NUMBER
-            param._usage_display_name = lambda shown=param.metavar: shown
+            shown = (param.metavar or param.name.upper()).removesuffix("...")
+            shown += "..." if param.nargs != 1 else ""
+            param._usage_display_name = lambda shown=shown: shown
             param.display_type_rich = lambda **_: ""
-    for name, sub in (getattr(command, "commands", None) or {}).items():
-        polish_help(sub, f"{path} {name}")
+        elif not param.metavar and not getattr(param, "is_flag", False):
+            param.metavar = METAVARS.get(param.name, param.name.upper())
+    if hasattr(command, "get_command"):
+        look_up = command.get_command
+
+        def get_command(ctx, name):
+            found = look_up(ctx, name)
+            if found is not None:
+                polish_help(found, f"{path} {name}")
+            return found
+
+        command.get_command = get_command
 
 
 class GroupedCommand(TyperCommand):
@@ -92,7 +142,8 @@ class GroupedCommand(TyperCommand):
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
             if record is not None:
-                panel = getattr(param, "rich_help_panel", None) or "Other options"
+                panel = ("Arguments" if param.param_type_name == "argument"
+                         else getattr(param, "rich_help_panel", None) or "Other options")
                 groups.setdefault(panel, []).append(record)
         for panel, rows in groups.items():
             with formatter.section(panel):

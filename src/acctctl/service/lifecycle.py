@@ -135,8 +135,11 @@ def reset_password(engine: Engine, settings: Any, number: str, password: str | N
             why = clean if not ok else password_clash(password, row["number"], row["email"])
             if why:
                 raise ValidationFailed([FieldError("password", why)])
-        conn.execute(sa.update(A).where(A.c.id == row["id"]).values(
-            password_hash=secrets_.hash_password(password, settings), updated_at=options.now))
+        if not options.dry_run:  # a dry run hashes nothing
+            profile = (secrets_.generated_profile(settings) if generated
+                       else secrets_.strong_profile(settings))
+            conn.execute(sa.update(A).where(A.c.id == row["id"]).values(
+                password_hash=secrets_.hash_password(password, profile), updated_at=options.now))
         audit(conn, options, "reset-password", [(row["id"], row["number"], None)])
     result = {"number": row["number"], "kind": row["kind"]}
     if generated:

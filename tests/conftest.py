@@ -27,6 +27,33 @@ hash_parallelism = 1
 """
 
 
+def pytest_collection_modifyitems(config, items):
+    """Without a PostgreSQL server named, the PostgreSQL half is left out, and said so once
+    (see pytest_terminal_summary), instead of one skip line per test. CI names a server
+    and sets ACCTCTL_REQUIRE_POSTGRES=1, where a missing server fails instead."""
+    if PG_URL or REQUIRE_PG:
+        return
+    postgres = [item for item in items
+                if "postgresql" in getattr(getattr(item, "callspec", None), "params",
+                                           {}).values()]
+    if postgres:
+        config.hook.pytest_deselected(items=postgres)
+        left_out = set(postgres)
+        items[:] = [item for item in items if item not in left_out]
+        config.stash[_PG_LEFT_OUT] = len(postgres)
+
+
+_PG_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = config.stash.get(_PG_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"PostgreSQL half not run ({left_out} tests): set ACCTCTL_TEST_POSTGRES_URL, "
+            "e.g. postgresql://postgres@127.0.0.1:5432/postgres")
+
+
 def _pg_admin_engine():
     import sqlalchemy as sa
 
@@ -123,6 +150,18 @@ def _pg_database(options: str):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def blank_db_url(request, tmp_path):
     yield from _empty(request.param, tmp_path)
+
+
+@pytest.fixture
+def blank_cli(blank_db_url, tmp_path, monkeypatch):
+    """acctctl on an empty database (no schema) of each backend: (Cli, url)."""
+    config = tmp_path / "acctctl.toml"
+    config.write_text(TEST_CONFIG)
+    config.chmod(0o600)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ACCTCTL_PROFILE", raising=False)
+    return Cli({"ACCTCTL_DATABASE_URL": blank_db_url, "ACCTCTL_CONFIG": str(config),
+                "COLUMNS": "200", "NO_COLOR": "1"}), blank_db_url
 
 
 @pytest.fixture

@@ -531,3 +531,43 @@ def test_write_config_refuses_values_that_would_not_load(tmp_path):
     with pytest.raises(ConfigError, match="numbers.length"):
         write_config(tmp_path / "new.toml", values)
     assert not (tmp_path / "new.toml").exists()
+
+
+def test_warns_when_the_password_file_is_group_or_world_readable(tmp_path):
+    pw = write(tmp_path / "db.pass", "s3cret\n", mode=0o640)
+    write(tmp_path / "acctctl.toml", f'[database]\nurl = "postgresql://app@db/a"\n'
+          f'password_file = "{pw}"\n')
+    assert load(tmp_path).warnings == [
+        f"warning: {pw} holds a database password and is readable by group or others; "
+        f"run: chmod 600 {pw}"
+    ]
+    pw.chmod(0o600)
+    assert load(tmp_path).warnings == []
+
+
+def test_config_init_writes_where_acctctl_reads(tmp_path, user_dirs):
+    from acctctl.config import config_init_path
+
+    named = tmp_path / "named.toml"
+    assert config_init_path(None, env={"ACCTCTL_CONFIG": str(named)}, cwd=tmp_path) == named
+    assert config_init_path("x.toml", env={"ACCTCTL_CONFIG": str(named)},
+                            cwd=tmp_path) == tmp_path / "x.toml"
+    assert config_init_path(None, env={}, cwd=tmp_path) == user_config_path()
+    write(tmp_path / "acctctl.toml", "")
+    assert config_init_path(None, env={}, cwd=tmp_path) == tmp_path / "acctctl.toml"
+
+
+def test_config_init_command_honours_acctctl_config(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from acctctl.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    named = tmp_path / "etc" / "acctctl.toml"
+    env = {"ACCTCTL_CONFIG": str(named), "ACCTCTL_DATABASE_URL": ""}
+    runner = CliRunner()
+    result = runner.invoke(app, ["config", "init", "--country", "DE"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert named.exists() and stat.S_IMODE(named.stat().st_mode) == 0o600
+    shown = runner.invoke(app, ["config", "show"], env=env)
+    assert shown.exit_code == 0 and str(named) in shown.stdout and '"DE"' in shown.stdout

@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from conftest import TEST_CONFIG, Cli
-
-
-@pytest.fixture
-def blank_cli(blank_db_url, tmp_path, monkeypatch):
-    config = tmp_path / "acctctl.toml"
-    config.write_text(TEST_CONFIG)
-    config.chmod(0o600)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ACCTCTL_PROFILE", raising=False)
-    return Cli({"ACCTCTL_DATABASE_URL": blank_db_url, "ACCTCTL_CONFIG": str(config),
-                "COLUMNS": "200", "NO_COLOR": "1"}), blank_db_url
+from conftest import Cli
 
 
 def _engine(url):

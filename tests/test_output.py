@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -111,3 +112,78 @@ def test_list_formats(cli):
 def test_empty_list(cli):
     assert cli.json("account", "list") == []
     assert cli("account", "list", "-o", "jsonl").stdout == ""
+
+
+# --- 80 columns ------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _table_at(width, monkeypatch, records, columns, fit):
+    from acctctl.output import write_records, write_table_stream
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm")
+    out = _Terminal()
+    if fit.drop and "password" in columns:
+        write_table_stream(iter(records), columns, title="t", out=out, fit=fit)
+    else:
+        write_records(records, "table", columns=columns, title="t", out=out, fit=fit)
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())  # bold, italic
+
+
+LONG = {"number": "390677060812345678", "kind": "customer", "first_name": "Bartholomew",
+        "last_name": "Longlastnameington", "email": "bartholomew.longlastname@example.com",
+        "status": "active", "reseller": "4123456789",
+        "created_at": "2026-11-26T07:42:18.231060+00:00"}
+
+
+def test_a_list_at_80_columns_drops_columns_and_never_splits_a_value(monkeypatch, capsys):
+    from acctctl.cli.account import LIST_COLUMNS, LIST_DROP_ORDER
+    from acctctl.output import Fit
+
+    fit = Fit(drop=LIST_DROP_ORDER, hint="--wide shows every column")
+    text = _table_at(80, monkeypatch, [LONG], LIST_COLUMNS, fit)
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    for value in ("390677060812345678", "customer", "bartholomew.longlastname@example.com"):
+        assert value in text, text  # whole, on one line
+    assert "created_at" not in text
+    assert "left out to fit 80 columns: reseller, created_at" in capsys.readouterr().err
+    roomy = _table_at(200, monkeypatch, [LONG], LIST_COLUMNS, fit)
+    assert "2026-11-26 " in roomy and "07:42" not in roomy  # a short date
+    assert capsys.readouterr().err == ""
+    wide = _table_at(80, monkeypatch, [LONG], LIST_COLUMNS, Fit(drop=LIST_DROP_ORDER, wide=True))
+    assert "2026-11-26T07:42:18.231060+00:00" in wide and "Longlastnameington" in wide
+
+
+def test_the_bulk_table_keeps_numbers_and_secrets_whole_at_80_columns(monkeypatch, capsys):
+    from acctctl.output import Fit
+
+    columns = ["number", "kind", "first_name", "last_name", "email", "reseller", "password",
+               "sip_password"]
+    record = {**LONG, "password": "vdcV*3p$!a3VXD()x", "sip_password": "ODLm2Dvp3naB-vC0mWwXfJZW"}
+    fit = Fit(drop=("reseller", "kind", "last_name", "first_name", "email"))
+    text = _table_at(80, monkeypatch, [record] * 3, columns, fit)
+    for value in ("390677060812345678", "vdcV*3p$!a3VXD()x", "ODLm2Dvp3naB-vC0mWwXfJZW"):
+        assert text.count(value) == 3, text
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert "left out to fit 80 columns" in capsys.readouterr().err
+    # narrower than the secrets themselves: the line grows, the secret stays whole
+    tiny = _table_at(30, monkeypatch, [record], columns, fit)
+    assert "ODLm2Dvp3naB-vC0mWwXfJZW" in tiny and "vdcV*3p$!a3VXD()x" in tiny
+
+
+def test_the_account_card_keeps_values_and_secrets_whole_on_a_narrow_terminal(monkeypatch):
+    from acctctl.output import write_account_card
+
+    monkeypatch.setenv("COLUMNS", "40")
+    out = _Terminal()
+    write_account_card({"number": "4123456789", "email": "bartholomew.longlastname@example.com",
+                        "generated": {"sip_password": "ODLm2Dvp3naB-vC0mWwXfJZW-and-more"}}, out)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    assert "bartholomew.longlastname@example.com" in text, text
+    assert "ODLm2Dvp3naB-vC0mWwXfJZW-and-more" in text, text

@@ -43,6 +43,7 @@ NO_PROFILE = "(none)"
 
 __all__ = [
     "BUILTIN_DEFAULTS",
+    "config_init_path",
     "DatabaseSettings",
     "DefaultsSettings",
     "LoadedSettings",
@@ -249,6 +250,20 @@ def default_database_url() -> str:
     except OSError as exc:
         raise ConfigError(f"cannot create data directory {data_dir}: {_reason(exc)}") from exc
     return f"sqlite:///{data_dir / 'acctctl.db'}"
+
+
+def config_init_path(config_path: str | None, env: Mapping[str, str] | None = None,
+                     cwd: Path | None = None) -> Path:
+    """Where `config init` writes: the file acctctl will then read, in the lookup order
+    (--config, $ACCTCTL_CONFIG, ./acctctl.toml, the user config dir)."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    for value in (config_path, env.get(ENV_CONFIG)):
+        if value:
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else cwd / path
+    project = cwd / PROJECT_CONFIG_FILENAME
+    return project if project.exists() else user_config_path()
 
 
 def _find_config(config_path: str | None, env: Mapping[str, str], cwd: Path) -> Path | None:
@@ -543,14 +558,17 @@ def _effective_database_url(
     if parsed.get_backend_name() == "sqlite":
         warnings.append("warning: database.password_file is ignored for a SQLite database")
         return url
-    password = _read_password_file(password_file, path, cwd)
+    password = _read_password_file(password_file, path, cwd, warnings)
     return parsed.set(password=password).render_as_string(hide_password=False)
 
 
-def _read_password_file(value: str, config: Path | None, cwd: Path) -> str:
+def _read_password_file(
+    value: str, config: Path | None, cwd: Path, warnings: list[str]
+) -> str:
     pw_path = Path(value).expanduser()
     if not pw_path.is_absolute():
         pw_path = (config.parent if config is not None else cwd) / pw_path
+    warnings.extend(_readable_by_others(pw_path))
     try:
         password = pw_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -606,7 +624,14 @@ def _permission_warnings(doc: Mapping[str, Any], path: Path) -> list[str]:
     profiles = doc.get("profiles")
     if isinstance(profiles, Mapping):
         urls += [_dig(p, "database", "url") for p in profiles.values()]
-    if not any(_has_password(url) for url in urls) or os.name == "nt":
+    if not any(_has_password(url) for url in urls):
+        return []
+    return _readable_by_others(path)
+
+
+def _readable_by_others(path: Path) -> list[str]:
+    """The warning for a file holding a database password that group or others can read."""
+    if os.name == "nt":
         return []
     try:
         mode = stat.S_IMODE(path.stat().st_mode)

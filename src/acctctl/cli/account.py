@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+from acctctl.cli.complete import KINDS, OUTPUT_FORMATS, choices, from_database
 from acctctl.cli.state import state_of
 
 
@@ -28,9 +29,12 @@ class AccountGroup(TyperGroup):
 app = typer.Typer(cls=AccountGroup, help="Look at, change, disable, delete and export accounts.",
                   no_args_is_help=True)
 
-Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv")]
+Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv",
+                                     autocompletion=choices(OUTPUT_FORMATS))]
 LIST_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "status", "reseller",
                 "created_at"]
+#: What a narrow terminal loses first: number, kind and email stay.
+LIST_DROP_ORDER = ("reseller", "created_at", "status", "last_name", "first_name")
 
 
 def check_format(fmt: str) -> None:
@@ -44,10 +48,12 @@ def check_format(fmt: str) -> None:
 # --- the filters `account list` and `account export` share (contract §7) ------------------
 
 Kind = Annotated[str | None, typer.Option("--kind", help="customer, provider, reseller, "
-                                          "admin or subadmin")]
+                                          "admin or subadmin", autocompletion=choices(KINDS))]
 Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
-                                              help="Only what this reseller owns")]
-Status = Annotated[str | None, typer.Option("--status", help="active or inactive")]
+                                              help="Only what this reseller owns",
+                                              autocompletion=from_database("resellers"))]
+Status = Annotated[str | None, typer.Option("--status", help="active or inactive",
+                                            autocompletion=choices(("active", "inactive")))]
 Search = Annotated[str | None, typer.Option(
     "--search", metavar="TEXT",
     help="Case-insensitive text in number, names, company or email (literal, not a pattern)")]
@@ -153,6 +159,8 @@ def list_(
     limit: Limit = None,
     offset: Offset = 0,
     output: Output = "table",
+    wide: Annotated[bool, typer.Option("--wide", help="Table: every column and full "
+                                       "timestamps, however wide the terminal")] = False,
 ) -> None:
     """List accounts: acctctl account list --kind customer --search ada -o csv
 
@@ -183,8 +191,11 @@ def list_(
             raise UsageError(f"{', '.join(day_two)}: not supported on the astpp target")
         records, total = catalog.list_accounts(engine, kind, reseller, limit or None), None
     if output in ("table",):
+        from acctctl.output import Fit
+
         columns = LIST_COLUMNS + (["deleted_at"] if include_deleted else [])
-        write_records(records, output, columns=columns, title="accounts")
+        write_records(records, output, columns=columns, title="accounts",
+                      fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"))
     elif output == "csv":
         from acctctl.service.records import output_keys
 

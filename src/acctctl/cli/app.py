@@ -21,9 +21,18 @@ class AcctctlGroup(TyperGroup):
     def make_context(self, info_name, args, parent=None, **extra):
         # Remember the arguments as given (not sys.argv: acctctl may run in-process) for the
         # audit trail.
-        ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        ctx = super().make_context(info_name, hoist_global_options(list(args)), parent=parent,
+                                   **extra)
         ctx.meta["acctctl.argv"] = ["acctctl", *args]
         return ctx
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            from acctctl.cli.help import polish_help
+
+            polish_help(command, cmd_name)
+        return command
 
     def invoke(self, ctx):
         try:
@@ -41,10 +50,10 @@ class AcctctlGroup(TyperGroup):
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BrokenPipeError:
-            # stdout closed early (`acctctl … | head`): stop quietly, as Click does
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(EXIT_INTERNAL) from None
+            # stdout closed early (`acctctl … | head`): the reader has what it wanted, so
+            # stop quietly and successfully (under `set -o pipefail` too)
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             if _is_click_exception(exc):
                 raise
@@ -70,6 +79,44 @@ class AcctctlGroup(TyperGroup):
             else:
                 say("set ACCTCTL_DEBUG=1 to see where it happened")
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+#: Root options that may also be given after the sub-command (`account list --profile x`).
+GLOBAL_WITH_VALUE = ("--config", "--profile")
+GLOBAL_FLAGS = ("--no-input",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options, wherever they are (up to a `--`), in front of the
+    sub-command, where the root command parses them."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in GLOBAL_WITH_VALUE:
+            front.extend(args[i:i + 2])
+            i += 2
+            continue
+        if arg in GLOBAL_FLAGS or arg.split("=", 1)[0] in GLOBAL_WITH_VALUE:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so nothing (not even the flush at exit) writes to a pipe
+    whose reader has gone."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _brief(exc: Exception) -> str:
@@ -108,18 +155,27 @@ app = typer.Typer(
     name="acctctl",
     help="Provision accounts (customers, providers, resellers, admins, sub-admins) for a "
     "VoIP billing platform modelled on ASTPP.\n\n"
-    "Examples:\n\n"
-    "  acctctl create customer --first-name Ada --email ada@example.com -o json\n\n"
-    "  acctctl create customer --from-file customers.csv --continue-on-error\n\n"
-    "  acctctl account list --kind customer -o csv\n\n"
+    "Global options (--config, --profile, --no-input) may also follow the command.\n\n"
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid data, 4 conflict, "
     "5 config/database, 6 partial, 130 interrupted.",
+    epilog="Examples:\n\n\b\n"
+    "  $ acctctl create customer --first-name Ada --email ada@example.com\n"
+    "  $ acctctl create customer --from-file customers.csv --continue-on-error\n"
+    "  $ acctctl account list --kind customer -o csv\n"
+    "  $ acctctl create customer --help",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # Click's plain help: fits any width, never cuts a flag name
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
+    from acctctl.cli.complete import profiles
+
+    return profiles(ctx, incomplete)
 
 
 def _version(value: bool) -> None:
@@ -139,17 +195,26 @@ def root(
     profile: Annotated[
         str | None,
         typer.Option("--profile", metavar="NAME",
-                     help="Use the profiles.NAME table of the config ($ACCTCTL_PROFILE)"),
+                     help="Use the profiles.NAME table of the config ($ACCTCTL_PROFILE)",
+                     autocompletion=_complete_profiles),
     ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt (also ACCTCTL_NO_INPUT=1); "
+                           "missing flags are an error")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True,
                            help="Print the version and exit")
     ] = False,
 ) -> None:
+    from acctctl.cli import console
     from acctctl.cli.state import State
 
-    ctx.obj = State(config_path=config, profile=profile,
+    console.global_no_input = no_input
+
+    ctx.obj = State(config_path=config, profile=profile, no_input=no_input,
                     argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
@@ -167,8 +232,10 @@ def _register() -> None:
     app.add_typer(config_cmd.app, name="config")
 
     @app.command("completion")
-    def completion(shell: Annotated[str, typer.Argument(help="bash, zsh or fish")]) -> None:
-        """Print the shell completion script, e.g. acctctl completion bash >> ~/.bashrc"""
+    def completion(shell: Annotated[str, typer.Argument(
+            help="bash, zsh or fish", autocompletion=lambda incomplete: [
+                s for s in ("bash", "zsh", "fish") if s.startswith(incomplete)])]) -> None:
+        """Print the shell completion script for bash, zsh or fish."""
         from typer.completion import completion_init, get_completion_script
 
         if shell not in ("bash", "zsh", "fish"):
@@ -189,4 +256,14 @@ def main() -> None:
         from typer.completion import completion_init
 
         completion_init()
-    app()
+    try:
+        # the program is acctctl however it was started (python -m acctctl too): its usage
+        # lines, and the _ACCTCTL_COMPLETE variable the completion scripts set
+        app(prog_name="acctctl")
+    finally:
+        try:  # data still buffered for a reader that has gone: exit quietly all the same
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except (OSError, ValueError):
+            pass

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from acctctl.cli.account import Output, check_format
+from acctctl.cli.complete import choices, from_database
 from acctctl.cli.console import say
 from acctctl.cli.state import state_of
 from acctctl.targets import catalog_for
@@ -19,7 +20,8 @@ reference_app = typer.Typer(help="ISO countries, currencies and IANA time zones.
                             no_args_is_help=True)
 
 Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
-                                              help="Owned by this reseller (default: admin)")]
+                                              help="Owned by this reseller (default: admin)",
+                                              autocompletion=from_database("resellers"))]
 
 
 def _show(records: list[dict] | dict, output: str, title: str) -> None:
@@ -85,7 +87,8 @@ def tax_list(ctx: typer.Context, reseller: Reseller = None, output: Output = "ta
 @role_app.command("create")
 def role_create(
     ctx: typer.Context, name: str,
-    for_: Annotated[str, typer.Option("--for", help="admin or reseller")],
+    for_: Annotated[str, typer.Option("--for", help="admin or reseller",
+                                      autocompletion=choices(("admin", "reseller")))],
     description: Annotated[str, typer.Option("--description")] = "",
     output: Output = "table",
 ) -> None:

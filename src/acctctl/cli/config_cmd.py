@@ -16,11 +16,13 @@ app = typer.Typer(help="Configuration file (TOML).", no_args_is_help=True)
 def init(
     ctx: typer.Context,
     path: Annotated[str | None, typer.Option("--path", metavar="PATH",
-                                             help="Where to write (default: --config or the "
-                                             "user config dir)")] = None,
+                                             help="Where to write (default: where acctctl "
+                                             "reads: --config, $ACCTCTL_CONFIG, "
+                                             "./acctctl.toml, the user config dir)")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url", metavar="URL",
-                                                     help="sqlite:///PATH or postgresql://…; "
-                                                     "keep passwords in --password-file")] = None,
+                                                     help="sqlite:///PATH or "
+                                                     "postgresql://USER@HOST/DB; keep "
+                                                     "passwords in --password-file")] = None,
     password_file: Annotated[str | None, typer.Option("--password-file", metavar="PATH",
                                                       help="Read the DB password from here")
                              ] = None,
@@ -41,10 +43,9 @@ def init(
     """Write a config file with every setting at its default, mode 0600."""
     from pathlib import Path
 
-    from acctctl.config import default_config_dict, user_config_path, write_config
+    from acctctl.config import config_init_path, default_config_dict, write_config
 
-    state = state_of(ctx)
-    target = Path(path or state.config_path or user_config_path())
+    target = Path(path) if path else config_init_path(state_of(ctx).config_path)
     values = default_config_dict()
     chosen = {
         ("database", "url"): database_url, ("database", "password_file"): password_file,

@@ -34,9 +34,14 @@ def _isatty(stream) -> bool:
 current = Streams
 
 
+#: The global --no-input of this run (given before or after the sub-command), set by the
+#: root command, so every command's gate honours it.
+global_no_input = False
+
+
 def streams(no_input: bool = False) -> Streams:
     s = current()
-    s.no_input = s.no_input or no_input
+    s.no_input = s.no_input or no_input or global_no_input
     return s
 
 

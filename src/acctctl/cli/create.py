@@ -21,11 +21,31 @@ KIND_HELP = {
     "subadmin": "Create a sub-admin (keeps the role it is given).",
 }
 EXAMPLES = {
-    "customer": "acctctl create customer --first-name Ada --email ada@example.com -o json",
-    "provider": "acctctl create provider --first-name Carrier --company 'Carrier Ltd'",
-    "reseller": "acctctl create reseller --first-name Rita --email rita@example.com",
-    "admin": "acctctl create admin --first-name Root --email root@example.com",
-    "subadmin": "acctctl create subadmin --first-name Sam --email sam@example.com --role subadmin",
+    "customer": [
+        "acctctl create customer --first-name Ada --email ada@example.com",
+        "acctctl create customer --first-name Bo --account-type postpaid \\\n"
+        "      --credit-limit 500 --password-file pw.txt -o json",
+        "acctctl create customer --from-file customers.csv --continue-on-error \\\n"
+        "      --rejects-file rejects.csv --secrets-file secrets.csv",
+        "acctctl create customer --count 100 --prefix 77 --length 8 --dry-run",
+    ],
+    "provider": [
+        "acctctl create provider --first-name Carrier --company 'Carrier Ltd'",
+        "acctctl create provider --from-file providers.jsonl -o jsonl",
+    ],
+    "reseller": [
+        "acctctl create reseller --first-name Rita --email rita@example.com",
+        "acctctl create reseller --number 4123456789 --first-name Rita -o json",
+        "acctctl create reseller --from-file resellers.csv --if-exists skip",
+    ],
+    "admin": [
+        "acctctl create admin --first-name Root --email root@example.com",
+        "acctctl create admin --number ops.root --first-name Ops --email ops@x.org",
+    ],
+    "subadmin": [
+        "acctctl create subadmin --first-name Sam --email sam@example.com",
+        "acctctl create subadmin --from-file staff.csv --if-exists skip",
+    ],
 }
 
 
@@ -37,6 +57,21 @@ class LazyKindGroup(TyperGroup):
         if cmd_name not in KIND_NAMES:
             return None
         return build_command(cmd_name)
+
+    def resolve_command(self, ctx, args):
+        # Typer suggests from the commands it holds; the kinds are built on demand
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:
+            message = getattr(exc, "message", None)
+            if args and isinstance(message, str) and "Did you mean" not in message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], KIND_NAMES)
+                if matches:
+                    exc.message = (f"{message.rstrip('.')}. Did you mean "
+                                   + ", ".join(repr(m) for m in matches) + "?")
+            raise
 
 
 app = typer.Typer(
@@ -51,6 +86,8 @@ BULK_PANEL = "Bulk"
 
 
 def _mode_parameters() -> list[inspect.Parameter]:
+    from acctctl.cli.complete import OUTPUT_FORMATS, choices
+
     def opt(name, annotation, default, *decls, panel=MODE_PANEL, **kw):
         return inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=default,
@@ -67,19 +104,19 @@ def _mode_parameters() -> list[inspect.Parameter]:
                  "defaults"),
         opt("all_fields", bool, False, "--all-fields",
             help="Ask every field of the form, in form order (implies --interactive)"),
-        opt("no_input", bool, False, "--no-input",
-            help="Never prompt (also ACCTCTL_NO_INPUT=1); missing flags are an error"),
         opt("yes", bool, False, "--yes", "-y", help="Do not ask for confirmation"),
         opt("dry_run", bool, False, "--dry-run",
             help="Run every check, the database ones included, and write nothing"),
-        opt("output", str, "table", "--output", "-o", panel=OUTPUT_PANEL,
+        opt("output", str, "table", "--output", "-o", panel=OUTPUT_PANEL, metavar="FORMAT",
+            autocompletion=choices(OUTPUT_FORMATS),
             help="table, json, jsonl or csv"),
         opt("secrets_file", str | None, None, "--secrets-file", metavar="PATH",
             panel=OUTPUT_PANEL,
             help="Write generated secrets to this new file (mode 0600) instead of stdout"),
         opt("from_file", str | None, None, "--from-file", metavar="PATH", panel=BULK_PANEL,
             help="Create one account per row of a CSV, JSON or JSONL file; - for stdin"),
-        opt("file_format", str | None, None, "--format", panel=BULK_PANEL,
+        opt("file_format", str | None, None, "--format", panel=BULK_PANEL, metavar="FORMAT",
+            autocompletion=choices(("csv", "json", "jsonl")),
             help="csv, json or jsonl (inferred from the file name; required for stdin)"),
         opt("count", int | None, None, "--count", metavar="N", panel=BULK_PANEL,
             help="Create N accounts from the flags as a template"),
@@ -87,16 +124,30 @@ def _mode_parameters() -> list[inspect.Parameter]:
             help="Generated numbers start with P (default numbers.prefix)"),
         opt("length", int | None, None, "--length", metavar="L", panel=BULK_PANEL,
             help="Generated numbers have L digits (default numbers.length)"),
-        opt("if_exists", str, "fail", "--if-exists", panel=BULK_PANEL,
+        opt("if_exists", str, "fail", "--if-exists", panel=BULK_PANEL, metavar="fail|skip",
+            autocompletion=choices(("fail", "skip")),
             help="fail or skip when the number (else the email) already exists"),
         opt("continue_on_error", bool, False, "--continue-on-error", panel=BULK_PANEL,
             help="Write the good rows and report the bad ones (exit 6)"),
-        opt("template", str | None, None, "--template", panel=BULK_PANEL,
+        opt("rejects_file", str | None, None, "--rejects-file", metavar="PATH",
+            panel=BULK_PANEL,
+            help="With --continue-on-error: write the failed rows to this new file (mode "
+            "0600), in the input's format plus an error column, to fix and run again"),
+        opt("template", str | None, None, "--template", panel=BULK_PANEL, metavar="csv|json",
+            autocompletion=choices(("csv", "json")),
             help="Print an empty csv or json file with every key of this kind, and exit"),
     ]
 
 
-def _field_parameters(kind: str) -> list[inspect.Parameter]:
+#: Short placeholders where the key would be long or unclear in --help.
+METAVARS = {"reseller": "NUMBER", "max_channels": "N", "cps": "N", "valid_days": "DAYS",
+            "number_translation": "RULES", "billing_day": "DAY", "credit_limit": "AMOUNT",
+            "low_balance_alert": "AMOUNT", "notify_email": "EMAIL", "expiry": "DATE",
+            "rate_group": "NAME", "role": "NAME", "timezone": "ZONE", "telephone": "PHONE"}
+
+
+def _field_parameters(kind: str, mark_required: bool = True) -> list[inspect.Parameter]:
+    from acctctl.cli.complete import choices, from_database
     from acctctl.models.inputs import KINDS, field_specs
 
     params = []
@@ -105,18 +156,24 @@ def _field_parameters(kind: str) -> list[inspect.Parameter]:
             continue
         flag, panel = spec["flag"], spec["group"].title()
         annotation = spec["annotation"]
+        # required in flag mode (at a terminal the wizard asks for it)
+        complete = (choices(spec["choices"]) if spec["choices"]
+                    else from_database(spec["source"]) if spec["source"] else None)
+        required = mark_required and spec["required"] and "required" not in spec["help"]
+        text = spec["help"] + (" [required]" if required else "")
         if annotation is bool:
             name = flag[2:]
-            option = typer.Option(f"--{name}/--no-{name}", help=spec["help"],
+            option = typer.Option(f"--{name}/--no-{name}", help=text,
                                   rich_help_panel=panel, show_default=False)
             hint = bool | None
         elif key == "taxes":
-            option = typer.Option(flag, help=spec["help"], rich_help_panel=panel,
-                                  metavar="NAME")
+            option = typer.Option(flag, help=text, rich_help_panel=panel, metavar="NAME",
+                                  autocompletion=complete)
             hint = list[str] | None
         else:
-            option = typer.Option(flag, help=spec["help"], rich_help_panel=panel,
-                                  metavar=key.upper())
+            metavar = "|".join(spec["choices"] or ()) or METAVARS.get(key, key.upper())
+            option = typer.Option(flag, help=text, rich_help_panel=panel, metavar=metavar,
+                                  autocompletion=complete)
             hint = str | None
         params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None,
                                         annotation=Annotated[hint, option]))
@@ -139,7 +196,9 @@ def build_command(kind: str):
                                   annotation=typer.Context)
     command.__signature__ = inspect.Signature([ctx_param, *fields, *modes])
     command.__annotations__ = {p.name: p.annotation for p in [ctx_param, *fields, *modes]}
-    command.__doc__ = f"{KIND_HELP[kind]}\n\nExample:\n\n  {EXAMPLES[kind]}"
-    single = typer.Typer(add_completion=False)
-    single.command(kind)(command)
+    command.__doc__ = KIND_HELP[kind]
+    from acctctl.cli.help import GroupedCommand, examples_epilog
+
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    single.command(kind, cls=GroupedCommand, epilog=examples_epilog(EXAMPLES[kind]))(command)
     return typer.main.get_command(single)

@@ -17,6 +17,7 @@ from acctctl.output import FORMATS
 
 def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any]) -> None:
     state = state_of(ctx)
+    state.dry_run = mode["dry_run"]
     _check_mode_flags(kind, given, mode)
     if mode["template"]:
         _print_template(kind, mode["template"])
@@ -78,6 +79,10 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
             raise UsageError("--prefix must not start with 0: generated numbers never do")
     if mode["length"] is not None and mode["length"] > 18:
         raise UsageError("--length must be at most 18")
+    if mode["rejects_file"] is not None and not (mode["from_file"] is not None
+                                                 and mode["continue_on_error"]):
+        raise UsageError("--rejects-file needs --from-file and --continue-on-error: it holds "
+                         "the rows that were not written while the others were")
     if mode["password_file"] and mode["password_stdin"]:
         raise UsageError("--password-file and --password-stdin cannot be combined")
     if mode["password_stdin"] and mode["from_file"] == "-":
@@ -153,7 +158,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     from acctctl.models.inputs import flag_for, missing_required
     from acctctl.service.accounts import create_accounts
 
-    gate = streams(no_input=mode["no_input"])
+    gate = streams(no_input=state.no_input)
     settings = state.account_settings()
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"
@@ -200,6 +205,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
         record.pop("_row", None)
         if mode["dry_run"]:
             record.pop("generated", None)
+            record["dry_run"] = True  # as bulk output says it: a script must not mistake it
             say("dry run: every check passed; nothing was written", "yellow")
         elif secrets_file is not None:
             _write_secrets(secrets_file, [record])
@@ -266,6 +272,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
     settings = state.account_settings()
+    rejects = None
     if mode["count"] is not None:
         engine = state.engine()
         length = mode["length"] or settings.numbers.length
@@ -297,24 +304,38 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
                 warn(f"warning: {path} holds passwords and is readable by group or others; "
                      f"run: chmod 600 {path}")
 
-        rows = read_rows(path, fmt, on_password)
+        from acctctl.cli.rejects import without_error_column
+
+        rows = without_error_column(read_rows(path, fmt, on_password))
         counted = count_rows(path, fmt)  # stdin: no total, so no ETA
         total, run_mode = (counted[0] if counted else None), "file"
         chosen, generated = (counted[1], counted[0] - counted[1] - counted[2]) if counted \
             else (0, 0)
         engine = state.engine()
+        if mode["rejects_file"] is not None:
+            from acctctl.cli.rejects import Rejects
+
+            rejects = Rejects(mode["rejects_file"], path, fmt)
+            rows = rejects.tee(rows)
     options = _options(state, mode, run_mode, defaults=given)
     if not mode["dry_run"]:  # a dry run hashes nothing
         _estimate_hashing(engine, settings, chosen, generated)
-    with _progress(total) as advance:
-        result = create_accounts(engine, settings, kind, rows, options, progress=advance)
     try:
-        _report_bulk(kind, result, mode, secrets_file)
+        with _progress(total) as advance:
+            result = create_accounts(engine, settings, kind, rows, options, progress=advance)
+    except BaseException:
+        if rejects is not None:
+            rejects.discard()
+        raise
+    try:
+        _report_bulk(kind, result, mode, secrets_file, rejects)
     finally:
         result.close()
+        if rejects is not None:
+            rejects.discard()  # when reporting failed before it was written
 
 
-def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
+def _report_bulk(kind: str, result, mode: dict, secrets_file, rejects=None) -> None:
     from acctctl.cli.report import report_field_errors
     from acctctl.output import write_records, write_table_stream
     from acctctl.service.records import output_keys
@@ -352,8 +373,13 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
     elif fmt == "table":
         # a readable summary, streamed in chunks: all columns of 100,000 accounts in one
         # rich table would take minutes and gigabytes; -o csv/jsonl carry every field
+        from acctctl.output import Fit
+
+        # the number and its shown-once secrets are never left out
         write_table_stream((_flatten(r) for r in created), BULK_TABLE_COLUMNS,
-                           title=f"{kind} accounts")
+                           title=f"{kind} accounts",
+                           fit=Fit(drop=("reseller", "kind", "last_name", "first_name", "email"),
+                                   hint="-o csv or -o jsonl has every field"))
     elif fmt == "jsonl":
         write_records(created, fmt)  # one JSON object a line, "generated" as in -o json
     else:
@@ -367,6 +393,11 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file) -> None:
     say(f"{verb} {would}, skipped {summary['skipped']}, failed {summary['failed']}; "
         f"batch {result.batch_id}" + ("; nothing was written" if nothing_written else ""),
         "yellow" if result.errors else "green")
+    if rejects is not None:
+        failed = rejects.write(result.errors)
+        if failed:
+            say(f"wrote the {failed} failed row{'s' if failed != 1 else ''} to "
+                f"{rejects.path}: fix them and run it again", "yellow")
     if result.errors:
         if mode["continue_on_error"]:
             raise typer.Exit(EXIT_PARTIAL)

@@ -86,7 +86,7 @@ def _update_field_parameters() -> list[inspect.Parameter]:
 
     params: dict[str, inspect.Parameter] = {}
     for kind in KIND_NAMES:
-        for param in _field_parameters(kind):
+        for param in _field_parameters(kind, mark_required=False):  # only what changes
             params.setdefault(param.name, param)
     return list(params.values())
 
@@ -134,11 +134,13 @@ def build_update_command():
     command.__doc__ = (
         "Change fields of an account (the same flags and rules as create), or of many "
         "from a file keyed by number.\n\nnumber, account type and reseller cannot change; "
-        "passwords change with reset-password.\n\nExamples:\n\n"
-        "  acctctl account update 4123456789 --last-name Lovelace --max-channels 4\n\n"
-        "  acctctl account update --from-file changes.csv --dry-run")
-    single = typer.Typer(add_completion=False)
-    single.command("update")(command)
+        "passwords change with reset-password.")
+    from acctctl.cli.help import EXAMPLES, GroupedCommand, examples_epilog
+
+    # plain help grouped as the form, as create's (fits 80 columns, examples at the end)
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    single.command("update", cls=GroupedCommand,
+                   epilog=examples_epilog(EXAMPLES["account update"]))(command)
     return typer.main.get_command(single)
 
 

@@ -10,8 +10,10 @@ from typing import Any
 class State:
     config_path: str | None = None
     profile: str | None = None
+    no_input: bool = False  # --no-input, before or after the sub-command
     _loaded: Any = None
     _engine: Any = None
+    dry_run: bool = False  # set by `create --dry-run`: then nothing may change, anywhere
     argv: list[str] = field(default_factory=list)
 
     def loaded(self):
@@ -35,6 +37,11 @@ class State:
         commands not built for it exit 2 here."""
         if self.settings.is_astpp:
             return self._astpp_engine()
+        if self._engine is None and self.dry_run:
+            from acctctl.db.dryrun import scratch_engine_if_uninitialised
+
+            # an empty database is not initialised by a dry run: it works on a scratch copy
+            self._engine = scratch_engine_if_uninitialised(self.loaded().database_url)
         if self._engine is None:
             from acctctl.db.engine import check_connection, make_engine
 
@@ -75,6 +82,14 @@ class State:
         if self.settings.is_astpp:
             return self.engine().acctctl_target.settings
         return self.settings
+
+
+    def close(self) -> None:
+        """At the end of the command: a dry run's scratch transaction ends here, unsaved."""
+        dispose = getattr(self._engine, "dispose", None)
+        if dispose is not None:
+            dispose()
+        self._engine = None
 
 
 def state_of(ctx) -> State:

@@ -79,7 +79,8 @@ class AccountInput(SQLModel):
 
     number: rules.LoginNumber | None = field(
         label="Account number", group="account", order=10,
-        help="Account number; generated when omitted (unique among all accounts)",
+        help="Login name: letters, digits, '.', '_', '-' (1-20 characters), unique among "
+        "all accounts; generated (digits) when omitted",
     )
     password: rules.Password | None = field(
         label="Password", group="account", order=20, secret=True,

@@ -401,18 +401,26 @@ class _BatchRun:
         keep = []
         for p in pending:
             key = natural_key(p.model.number if p.number_given else None, p.model.email)
-            exists_key = key is not None and (
-                key[1] in taken["number"] if key[0] == "number"
-                else key[1].casefold() in taken["email"]
-            )
-            if exists_key and self.options.if_exists == "skip":
+            holder = None  # the kind of the account that has this row's key
+            if key is not None:
+                value = key[1] if key[0] == "number" else key[1].casefold()
+                if "kinds" in taken:
+                    holder = taken["kinds"].get((key[0], value))
+                elif value in taken[key[0]]:  # a target that does not say (ASTPP): the key
+                    holder = self.kind
+            # skip only "this account exists already": the same key on another kind of
+            # account (a reseller with a customer's number) is a conflict, not a re-run
+            if holder == self.kind and self.options.if_exists == "skip":
                 self.result.skipped.append({"row": p.row, "key": p.key, "reason": "exists"})
                 continue  # settled below, with the rows that clash
             clashes = []
             if p.number_given and p.model.number in taken["number"]:
-                clashes.append(("number", f"account number {p.model.number} already exists"))
+                clashes.append(("number", f"account number {p.model.number} already exists"
+                                + _held_by(taken, "number", p.model.number, self.kind)))
             if p.model.email and p.model.email.casefold() in taken["email"]:
-                clashes.append(("email", f"email {p.model.email} is already used by an account"))
+                clashes.append(("email", f"email {p.model.email} is already used by an account"
+                                + _held_by(taken, "email", p.model.email.casefold(),
+                                           self.kind)))
             if p.pin_given and p.model.pin in taken["pin"]:
                 clashes.append(("pin", "this PIN is already used by another account"))
             for name, message in clashes:
@@ -592,6 +600,15 @@ class _BatchRun:
             record["_row"] = p.row
             spool.write(json.dumps(record, default=json_default) + "\n")
             self.result.created_count += 1
+
+
+def _held_by(taken: dict, field: str, value: str, kind: str) -> str:
+    """", a reseller" when another kind of account holds the value: --if-exists skip does
+    not skip it, and the message says why."""
+    holder = taken.get("kinds", {}).get((field, value))
+    if not holder or holder == kind:
+        return ""
+    return f" (it is {'an' if holder[0] in 'aeiou' else 'a'} {holder}, not a {kind})"
 
 
 def _write_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:

@@ -90,16 +90,23 @@ class Lookups:
     # --- what already exists --------------------------------------------------------------
 
     def existing(self, numbers=(), email_keys=(), pins=()) -> dict[str, set[str]]:
-        """Which of these values are taken already (numbers also as SIP usernames)."""
-        taken: dict[str, set[str]] = {"number": set(), "email": set(), "pin": set()}
+        """Which of these values are taken already (numbers also as SIP usernames).
+
+        "kinds" maps each taken number and email key to the kind of the account holding it,
+        so that --if-exists skip can tell "this account exists" from "another kind has it"."""
+        taken: dict = {"number": set(), "email": set(), "pin": set(), "kinds": {}}
         for key, values, columns in (("number", numbers, ((A.c.number, LIVE_ACCOUNT),
                                                           (SD.c.username, LIVE_DEVICE))),
                                      ("email", email_keys, ((A.c.email_key, LIVE_ACCOUNT),)),
                                      ("pin", pins, ((A.c.pin, LIVE_ACCOUNT),))):
             for chunk in _chunks(sorted(set(values))):
                 for column, live in columns:
-                    taken[key] |= set(self.conn.execute(
-                        sa.select(column).where(self.one_of(column, chunk), live)).scalars())
+                    kind = A.c.kind if column.table is A else sa.null()
+                    for value, holder in self.conn.execute(
+                            sa.select(column, kind).where(self.one_of(column, chunk), live)):
+                        taken[key].add(value)
+                        if holder is not None and key != "pin":
+                            taken["kinds"][(key, value)] = holder
         return taken
 
     def one_of(self, column, values: list[str]):

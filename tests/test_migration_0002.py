@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from test_db import blank_cli  # noqa: F401  (a fixture)
 
 ACCOUNTS = [
     # (number, kind, email, pin, owner number)
@@ -20,7 +19,7 @@ ACCOUNTS = [
 
 
 @pytest.fixture
-def old_database(blank_cli):  # noqa: F811
+def old_database(blank_cli):
     """A database created by the previous release, with accounts in it (written as 0001's
     code wrote them: plain SQL against 0001's tables)."""
     from acctctl.db.engine import make_engine

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-
 ACCOUNTS = [
     # (number, kind, email, pin, owner number)
     ("700", "reseller", "rita@example.com", None, None),

@@ -27,31 +27,47 @@ hash_parallelism = 1
 """
 
 
+MYSQL_URL = os.environ.get("ACCTCTL_TEST_MYSQL_URL", "")
+REQUIRE_MYSQL = os.environ.get("ACCTCTL_REQUIRE_MYSQL", "") == "1"
+
+
+def _uses_postgres(item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "postgresql" in params.values()
+
+
+def _uses_mysql(item) -> bool:
+    return "astpp_db" in getattr(item, "fixturenames", ())
+
+
+# (what is left out, when, how to run it): said once in the summary instead of one skip line
+# per test. CI names both servers and sets ACCTCTL_REQUIRE_*=1, where a missing one fails.
+_HALVES = (
+    ("PostgreSQL half", _uses_postgres, lambda: not (PG_URL or REQUIRE_PG),
+     "set ACCTCTL_TEST_POSTGRES_URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres"),
+    ("ASTPP (MariaDB) half", _uses_mysql, lambda: not (MYSQL_URL or REQUIRE_MYSQL),
+     "set ACCTCTL_TEST_MYSQL_URL, e.g. mysql://root@127.0.0.1:3306"),
+)
+_LEFT_OUT = pytest.StashKey[list]()
+
+
 def pytest_collection_modifyitems(config, items):
-    """Without a PostgreSQL server named, the PostgreSQL half is left out, and said so once
-    (see pytest_terminal_summary), instead of one skip line per test. CI names a server
-    and sets ACCTCTL_REQUIRE_POSTGRES=1, where a missing server fails instead."""
-    if PG_URL or REQUIRE_PG:
-        return
-    postgres = [item for item in items
-                if "postgresql" in getattr(getattr(item, "callspec", None), "params",
-                                           {}).values()]
-    if postgres:
-        config.hook.pytest_deselected(items=postgres)
-        left_out = set(postgres)
-        items[:] = [item for item in items if item not in left_out]
-        config.stash[_PG_LEFT_OUT] = len(postgres)
-
-
-_PG_LEFT_OUT = pytest.StashKey[int]()
+    said = []
+    for name, uses, absent, how in _HALVES:
+        if not absent():
+            continue
+        left = [item for item in items if uses(item)]
+        if left:
+            config.hook.pytest_deselected(items=left)
+            gone = set(left)
+            items[:] = [item for item in items if item not in gone]
+            said.append(f"{name} not run ({len(left)} tests): {how}")
+    config.stash[_LEFT_OUT] = said
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    left_out = config.stash.get(_PG_LEFT_OUT, 0)
-    if left_out:
-        terminalreporter.write_line(
-            f"PostgreSQL half not run ({left_out} tests): set ACCTCTL_TEST_POSTGRES_URL, "
-            "e.g. postgresql://postgres@127.0.0.1:5432/postgres")
+    for line in config.stash.get(_LEFT_OUT, []):
+        terminalreporter.write_line(line)
 
 
 def _pg_admin_engine():

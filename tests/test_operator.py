@@ -346,3 +346,17 @@ def test_tab_never_creates_a_database(tmp_path, config_file):
     env = {"ACCTCTL_DATABASE_URL": f"sqlite:///{missing}", "ACCTCTL_CONFIG": str(config_file)}
     assert _complete(env, "acctctl create customer --rate-group ") == []
     assert not missing.exists()
+
+
+def test_rejects_file_takes_rows_the_reader_could_not_make_an_object_of(cli, tmp_path):
+    # a JSONL line that is not an object, and one with a key given twice: each is a row error,
+    # reported in the rejects file (with no columns to give back) while the good row is written
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"first_name": "Ada"}\n[1, 2]\n{"first_name": "Bo", "first_name": "B"}\n')
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli("create", "customer", "--from-file", str(source), "--continue-on-error",
+                 "--rejects-file", str(rejects))
+    assert result.exit_code == 6, result.stderr
+    rows = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert len(rows) == 2 and all(set(r) == {"error"} for r in rows)
+    assert len(cli.json("account", "list")) == 1

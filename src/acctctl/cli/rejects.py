@@ -33,7 +33,7 @@ def open_private(path: str, flag: str):
 def without_error_column(rows: Iterable[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
     """A rejects file runs again as it is: its `error` column is not a field."""
     for number, raw in rows:
-        if ERROR_COLUMN in raw:
+        if isinstance(raw, dict) and ERROR_COLUMN in raw:
             raw = {k: v for k, v in raw.items() if k != ERROR_COLUMN}
         yield number, raw
 
@@ -51,7 +51,7 @@ class Rejects:
         from acctctl.plain import plain
 
         for number, raw in rows:
-            kept = {} if "__error__" in raw else raw
+            kept = raw if isinstance(raw, dict) else {}  # a RowError: no object to give back
             self.seen_keys.update(dict.fromkeys(kept))
             self.spool.write(json.dumps([number, plain(kept)], ensure_ascii=False) + "\n")
             yield number, raw
@@ -111,16 +111,15 @@ class Rejects:
 def _csv_header(source: str) -> tuple[list[str] | None, str]:
     """The input's own columns in order, and its delimiter (stdin cannot be read twice:
     then the keys seen, comma-separated)."""
+    from acctctl.service.rows import MAX_ROW, sniff_delimiter
+
     if source == "-":
         return None, ","
     try:
         with open(source, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
+            first = handle.readline(MAX_ROW)  # bounded: the reader refuses a longer header
     except (OSError, UnicodeDecodeError):
         return None, ","
-    try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = sniff_delimiter(first)
     row = next(csv.reader([first], delimiter=delimiter), [])
     return [c.strip() for c in row if c.strip()] or None, delimiter

@@ -8,7 +8,8 @@ import typer
 
 from acctctl.cli.account import Output, check_format
 from acctctl.cli.complete import choices, from_database
-from acctctl.cli.console import say
+from acctctl.cli.console import say, warn
+from acctctl.cli.day_two import DryRun, Yes
 from acctctl.cli.state import state_of
 from acctctl.targets import catalog_for
 
@@ -22,6 +23,22 @@ reference_app = typer.Typer(help="ISO countries, currencies and IANA time zones.
 Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
                                               help="Owned by this reseller (default: admin)",
                                               autocompletion=from_database("resellers"))]
+RateGroupName = Annotated[str, typer.Argument(
+    metavar="NAME", help="The rate group's name (unique per owner)",
+    autocompletion=from_database("rate_groups"))]
+TaxName = Annotated[str, typer.Argument(metavar="NAME", help="The tax's name (unique per owner)",
+                                        autocompletion=from_database("taxes"))]
+IfExists = Annotated[str, typer.Option(
+    "--if-exists", metavar="fail|skip", autocompletion=choices(("fail", "skip")),
+    help="When the owner has one of that name already: fail (exit 4) or skip (exit 0, "
+         "left as it is)")]
+Rate = Annotated[str, typer.Option("--rate", metavar="PERCENT",
+                                   help="Percentage from 0 to 100, e.g. 18 or 7.5")]
+Amount = Annotated[str | None, typer.Option("--amount", metavar="FIXED",
+                                            help="Fixed amount added (default 0)")]
+Priority = Annotated[int | None, typer.Option("--priority", metavar="N",
+                                              help="Order of application, 0 or more "
+                                                   "(default 0)")]
 
 
 def _show(records: list[dict] | dict, output: str, title: str) -> None:
@@ -36,17 +53,34 @@ def _show(records: list[dict] | dict, output: str, title: str) -> None:
         write_records(records, output, title=title)
 
 
+def _owner_label(name: str, reseller: str | None) -> str:
+    return f"{name!r} of " + (f"reseller {reseller}" if reseller else "the admin")
+
+
+def _created(record: dict, output: str, what: str, reseller: str | None) -> None:
+    _show(record, output, what)
+    if record.get("skipped"):
+        say(f"skipped: {what} {_owner_label(record['name'], reseller)} already exists "
+            "(--if-exists skip); nothing was written", "yellow")
+    else:
+        say(f"created {what} {record['name']!r}", "green")
+
+
 @rategroup_app.command("create")
-def rategroup_create(ctx: typer.Context, name: str, reseller: Reseller = None,
-                     inactive: Annotated[bool, typer.Option("--inactive")] = False,
-                     output: Output = "table") -> None:
+def rategroup_create(
+    ctx: typer.Context, name: RateGroupName, reseller: Reseller = None,
+    inactive: Annotated[bool, typer.Option(
+        "--inactive", help="Create it inactive: no account can be given it until "
+                           "`rategroup update NAME --active`")] = False,
+    if_exists: IfExists = "fail", output: Output = "table",
+) -> None:
     """Create a rate group: acctctl rategroup create gold --reseller 4123456789"""
     from acctctl.service.catalog import create_rate_group
 
     check_format(output)
-    record = create_rate_group(state_of(ctx).engine(), name, reseller, not inactive)
-    _show(record, output, "rate group")
-    say(f"created rate group {name!r}", "green")
+    record = create_rate_group(state_of(ctx).engine(), name, reseller, not inactive,
+                               if_exists)
+    _created(record, output, "rate group", reseller)
 
 
 @rategroup_app.command("list")
@@ -58,22 +92,44 @@ def rategroup_list(ctx: typer.Context, reseller: Reseller = None,
     _show(catalog_for(engine).list_rate_groups(engine, reseller), output, "rate groups")
 
 
+@rategroup_app.command("update")
+def rategroup_update(
+    ctx: typer.Context, name: RateGroupName, reseller: Reseller = None,
+    active: Annotated[bool | None, typer.Option(
+        "--active/--inactive", show_default=False,
+        help="Make it active, or inactive (accounts keep it; no new account can be given "
+             "it)")] = None,
+    dry_run: DryRun = False, output: Output = "table",
+) -> None:
+    """Change a rate group; only what is given changes:
+    acctctl rategroup update gold --reseller 4123456789 --inactive"""
+    given = {} if active is None else {"status": "active" if active else "inactive"}
+    _update(ctx, "rate group", name, reseller, given, dry_run, output)
+
+
+@rategroup_app.command("delete")
+def rategroup_delete(ctx: typer.Context, name: RateGroupName, reseller: Reseller = None,
+                     yes: Yes = False, dry_run: DryRun = False,
+                     output: Output = "table") -> None:
+    """Delete a rate group no account uses (refused, exit 4, while accounts use it):
+    acctctl rategroup delete gold --reseller 4123456789 --yes"""
+    _delete(ctx, "rate group", name, reseller, yes, dry_run, output)
+
+
 @tax_app.command("create")
 def tax_create(
-    ctx: typer.Context, name: str,
-    rate: Annotated[str, typer.Option("--rate", metavar="PERCENT", help="Percentage, e.g. 18")],
-    amount: Annotated[str | None, typer.Option("--amount", metavar="FIXED",
-                                               help="Fixed amount added")] = None,
-    priority: Annotated[int, typer.Option("--priority", help="Order of application")] = 0,
-    reseller: Reseller = None, output: Output = "table",
+    ctx: typer.Context, name: TaxName, rate: Rate, amount: Amount = None,
+    priority: Annotated[int, typer.Option("--priority", metavar="N",
+                                          help="Order of application, 0 or more")] = 0,
+    reseller: Reseller = None, if_exists: IfExists = "fail", output: Output = "table",
 ) -> None:
     """Create a tax: acctctl tax create VAT --rate 20"""
     from acctctl.service.catalog import create_tax
 
     check_format(output)
-    record = create_tax(state_of(ctx).engine(), name, rate, amount, priority, reseller)
-    _show(record, output, "tax")
-    say(f"created tax {name!r}", "green")
+    record = create_tax(state_of(ctx).engine(), name, rate, amount, priority, reseller,
+                        if_exists)
+    _created(record, output, "tax", reseller)
 
 
 @tax_app.command("list")
@@ -84,12 +140,93 @@ def tax_list(ctx: typer.Context, reseller: Reseller = None, output: Output = "ta
     _show(catalog_for(engine).list_taxes(engine, reseller), output, "taxes")
 
 
+@tax_app.command("update")
+def tax_update(
+    ctx: typer.Context, name: TaxName,
+    rate: Annotated[str | None, typer.Option(
+        "--rate", metavar="PERCENT", help="New percentage from 0 to 100")] = None,
+    amount: Annotated[str | None, typer.Option(
+        "--amount", metavar="FIXED", help="New fixed amount")] = None,
+    priority: Annotated[int | None, typer.Option(
+        "--priority", metavar="N", help="New order of application, 0 or more")] = None,
+    reseller: Reseller = None, dry_run: DryRun = False, output: Output = "table",
+) -> None:
+    """Change a tax; only what is given changes (accounts that have it keep it):
+    acctctl tax update VAT --rate 21"""
+    given = {k: v for k, v in (("rate", rate), ("amount", amount), ("priority", priority))
+             if v is not None}
+    _update(ctx, "tax", name, reseller, given, dry_run, output)
+
+
+@tax_app.command("delete")
+def tax_delete(ctx: typer.Context, name: TaxName, reseller: Reseller = None,
+               yes: Yes = False, dry_run: DryRun = False, output: Output = "table") -> None:
+    """Delete a tax no account has (refused, exit 4, while accounts have it):
+    acctctl tax delete VAT --reseller 4123456789 --yes"""
+    _delete(ctx, "tax", name, reseller, yes, dry_run, output)
+
+
+def _update(ctx: typer.Context, what: str, name: str, reseller: str | None, given: dict,
+            dry_run: bool, output: str) -> None:
+    from acctctl.service.catalog import update_entry
+
+    check_format(output)
+    record = update_entry(state_of(ctx).engine(), what, name, reseller, given, dry_run)
+    changes = record.pop("changes")
+    if output == "json":
+        record["changes"] = changes
+    _show(record, output, what)
+    label = f"{what} {_owner_label(record['name'], reseller)}"
+    if not changes:
+        say(f"{label}: nothing changed (the values are already so)", "yellow")
+        return
+    for key, (old, new) in changes.items():
+        say(f"  {key}: {_shown(old)} -> {_shown(new)}")
+    say(f"dry run: would update {label}; nothing was written" if dry_run
+        else f"updated {label}", "yellow" if dry_run else "green")
+
+
+def _shown(value) -> str:
+    from acctctl.output import cell
+
+    return repr(cell(value))
+
+
+def _delete(ctx: typer.Context, what: str, name: str, reseller: str | None, yes: bool,
+            dry_run: bool, output: str) -> None:
+    """The confirmation rule of `account delete`: --yes, or a yes at a terminal."""
+    from acctctl.cli.day_two import confirm
+    from acctctl.service.catalog import delete_entry
+
+
+    check_format(output)
+    state = state_of(ctx)
+    engine = state.engine()  # first: on the astpp target this exits 2 before any question
+    if not dry_run:
+        confirm(f"Delete {what} {_owner_label(name, reseller)}?", yes)
+    record = delete_entry(engine, what, name, reseller, dry_run)
+    _show(record, output, what)
+    label = f"{what} {_owner_label(record['name'], reseller)}"
+    say(f"dry run: would delete {label}; nothing was written" if dry_run
+        else f"deleted {label}", "yellow" if dry_run else "green")
+    defaults = state.settings.defaults
+    if record["name"] == defaults.rate_group if what == "rate group" \
+            else record["name"] in defaults.taxes:
+        key = "defaults.rate_group" if what == "rate group" else "defaults.taxes"
+        warn(f"{key} names {record['name']!r}: accounts created for "
+             f"{'reseller ' + reseller if reseller else 'the admin'} without "
+             f"{'--rate-group' if what == 'rate group' else '--tax'} are refused until "
+             f"there is one again")
+
+
 @role_app.command("create")
 def role_create(
-    ctx: typer.Context, name: str,
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The role's name")],
     for_: Annotated[str, typer.Option("--for", help="admin or reseller",
                                       autocompletion=choices(("admin", "reseller")))],
-    description: Annotated[str, typer.Option("--description")] = "",
+    description: Annotated[str, typer.Option("--description", metavar="TEXT",
+                                             help="What the role is for")] = "",
     output: Output = "table",
 ) -> None:
     """Create a role: acctctl role create support --for admin"""

@@ -35,7 +35,10 @@ def from_database(source: str) -> Callable[[typer.Context, str], list[str]]:
             from acctctl.service.completion import candidates
 
             try:
-                return candidates(engine, source, incomplete, kind=ctx.info_name)
+                # a --reseller given before the TAB scopes rate groups and taxes to it
+                owner = (ctx.params or {}).get("reseller")
+                return candidates(engine, source, incomplete, kind=ctx.info_name,
+                                  owner=owner if isinstance(owner, str) else None)
             finally:
                 engine.dispose()
         except Exception:  # no database yet, unreachable, not initialised: offer nothing

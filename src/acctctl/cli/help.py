@@ -57,13 +57,31 @@ EXAMPLES: dict[str, list[str]] = {
     "rategroup create": [
         "acctctl rategroup create gold",
         "acctctl rategroup create gold --reseller 4123456789",
+        "acctctl rategroup create gold --if-exists skip",
     ],
     "rategroup list": ["acctctl rategroup list", "acctctl rategroup list -o json"],
+    "rategroup update": [
+        "acctctl rategroup update gold --inactive",
+        "acctctl rategroup update gold --reseller 4123456789 --active --dry-run",
+    ],
+    "rategroup delete": [
+        "acctctl rategroup delete gold --yes",
+        "acctctl rategroup delete gold --reseller 4123456789 --dry-run",
+    ],
     "tax create": [
         "acctctl tax create vat --rate 20",
         "acctctl tax create levy --rate 0 --amount 0.5 --reseller 4123456789",
+        "acctctl tax create vat --rate 20 --if-exists skip",
     ],
     "tax list": ["acctctl tax list", "acctctl tax list -o csv"],
+    "tax update": [
+        "acctctl tax update vat --rate 21",
+        "acctctl tax update levy --amount 0.75 --priority 2 --reseller 4123456789",
+    ],
+    "tax delete": [
+        "acctctl tax delete vat --yes",
+        "acctctl tax delete levy --reseller 4123456789 --dry-run",
+    ],
     "role create": [
         "acctctl role create billing --for admin --description 'Billing staff'",
         "acctctl role create partner --for reseller",

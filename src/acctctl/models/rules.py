@@ -344,6 +344,21 @@ def check_money(value: Any) -> Decimal:
 Money = Annotated[Decimal, BeforeValidator(check_money)]
 
 
+def check_tax_rate(value: Any) -> Decimal:
+    """A tax's rate: a percentage, money-shaped (exact), from 0 to 100."""
+    rate = check_money(value)
+    if rate > 100:
+        raise ValueError(f"must be a percentage from 0 to 100 (got {shown(value)})")
+    return rate
+
+
+#: A tax's fields (`tax create|update`): rate in percent, a fixed amount, and the order in
+#: which taxes apply.
+TaxRate = Annotated[Decimal, BeforeValidator(check_tax_rate)]
+TaxAmount = Money
+TaxPriority = whole(0)
+
+
 def check_expiry(value: Any, info: ValidationInfo) -> datetime:
     if isinstance(value, datetime):
         moment = value

@@ -80,8 +80,11 @@ def undo_batch(engine: Engine, batch_id: str, options: ChangeOptions) -> list[di
         problems += owned_by(conn, [r.id for r in rows], include_deleted=True,
                              outside_batch=batch_id)
         if problems:
+            from acctctl.service.catalog import catalog_hint
+
             raise Conflict(f"cannot undo batch {batch_id}: " + "; ".join(problems)
-                           + "; nothing was changed")
+                           + "; nothing was changed",
+                           hint=catalog_hint(conn, [r.id for r in rows]))
         options.batch_id = batch_id  # the undo belongs to the batch's own history
         audit(conn, options, "undo batch", [(None, r.number, None) for r in rows])
         purge_accounts(conn, [r.id for r in rows])

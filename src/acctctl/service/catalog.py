@@ -8,21 +8,44 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from acctctl.errors import Conflict, FieldError, NotFound, UsageError, ValidationFailed
-from acctctl.models.rules import INT_MAX, check_money
-from acctctl.models.tables import Account, Country, Currency, RateGroup, Role, Tax, Timezone
+from acctctl.models.rules import Status, TaxAmount, TaxPriority, TaxRate
+from acctctl.models.tables import (
+    Account,
+    AccountTax,
+    Country,
+    Currency,
+    RateGroup,
+    Role,
+    Tax,
+    Timezone,
+)
 from acctctl.service.lookups import Lookups
 
 
-def _owner(conn, reseller: str | None) -> int | None:
+def _owner(conn, reseller: str | None, active_only: bool = True) -> int | None:
+    """The owner's id (None: the admin). A new entry needs an active reseller; what a
+    reseller already owns is found (listed, changed, deleted) while it is disabled too."""
     if not reseller:
         return None
     from acctctl.models.rules import AccountReference
 
     reseller = _checked(AccountReference, reseller, "reseller", "")
-    owner_id, why = Lookups(conn).reseller(reseller)
+    owner_id, why = (Lookups(conn).reseller(reseller) if active_only
+                     else _live_reseller(conn, reseller))
     if why:
         raise ValidationFailed([FieldError("reseller", why)])
     return owner_id
+
+
+def _live_reseller(conn, number: str) -> tuple[int | None, str | None]:
+    A = Account.__table__
+    row = conn.execute(sa.select(A.c.id, A.c.kind).where(
+        A.c.number == number, A.c.deleted_at.is_(None))).first()
+    if row is None:
+        return None, f"no reseller has number {number}"
+    if row.kind != "reseller":
+        return None, f"account {number} is a {row.kind}, not a reseller"
+    return row.id, None
 
 
 def _name(value: str, what: str) -> str:
@@ -43,49 +66,224 @@ def _checked(annotation, value, field: str, prefix: str):
         raise ValidationFailed([FieldError(field, f"{prefix}{message}")]) from None
 
 
-def _insert(engine: Engine, table, values: dict, what: str, owner: str) -> dict:
+def _check_all(rules: dict, given: dict) -> dict:
+    """Every given value through its rule in models/rules.py; exit 3 naming every field
+    that fails (not only the first)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    values, problems = {}, []
+    for key, raw in given.items():
+        try:
+            values[key] = TypeAdapter(rules[key]).validate_python(raw)
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            problems.append(FieldError(key, message))
+    if problems:
+        raise ValidationFailed(problems)
+    return values
+
+
+def _insert(engine: Engine, table, values: dict, what: str, owner: str,
+            if_exists: str = "fail") -> dict | None:
+    """Insert the entry; None when it exists already and if_exists is skip (nothing is
+    touched); exit 4 when it exists and if_exists is fail."""
     try:
         with engine.begin() as conn:
             conn.execute(sa.insert(table), values)
     except sa.exc.IntegrityError:
-        raise Conflict(f"{what} {values['name']!r} already exists for {owner}") from None
+        if if_exists == "skip":
+            return None
+        raise Conflict(f"{what} {values['name']!r} already exists for {owner}; "
+                       "nothing was written",
+                       hint=None if what == "role" else
+                       "--if-exists skip leaves an existing one as it is") from None
     return values
 
 
-def create_rate_group(engine: Engine, name: str, reseller: str | None, active: bool) -> dict:
+def _check_if_exists(if_exists: str) -> None:
+    if if_exists not in ("fail", "skip"):
+        raise UsageError(f"--if-exists must be fail or skip, got {if_exists!r}")
+
+
+def _skipped(engine: Engine, what: str, name: str, reseller: str | None) -> dict:
+    """--if-exists skip: the entry as it is, marked skipped."""
+    with engine.connect() as conn:
+        row = _entry(conn, what, name, reseller, lock=False)
+    return {**_record(what, row._mapping, reseller), "skipped": True}
+
+
+def create_rate_group(engine: Engine, name: str, reseller: str | None, active: bool,
+                      if_exists: str = "fail") -> dict:
+    """The new rate group; with if_exists skip an existing one as it is, with
+    "skipped": True."""
+    _check_if_exists(if_exists)
     name = _name(name, "rate group")
     with engine.connect() as conn:
         owner_id = _owner(conn, reseller)
-    _insert(engine, RateGroup.__table__, {
-        "name": name, "reseller_id": owner_id, "status": "active" if active else "inactive",
-        "created_at": datetime.now(UTC)}, "rate group", _label(reseller))
-    return {"name": name, "reseller": reseller, "status": "active" if active else "inactive"}
+    status = "active" if active else "inactive"
+    if _insert(engine, RateGroup.__table__, {
+            "name": name, "reseller_id": owner_id, "status": status,
+            "created_at": datetime.now(UTC)}, "rate group", _label(reseller), if_exists) is None:
+        return _skipped(engine, "rate group", name, reseller)
+    return {"name": name, "reseller": reseller, "status": status}
 
 
 def create_tax(engine: Engine, name: str, rate: str, amount: str | None, priority: int,
-               reseller: str | None) -> dict:
+               reseller: str | None, if_exists: str = "fail") -> dict:
+    """The new tax; with if_exists skip an existing one as it is, with "skipped": True."""
+    _check_if_exists(if_exists)
     name = _name(name, "tax")
-    problems = []
-    values = {}
-    for key, raw in (("rate", rate), ("amount", amount or "0")):
-        try:
-            values[key] = check_money(raw)
-        except ValueError as exc:
-            problems.append(FieldError(key, str(exc)))
-    if "rate" in values and values["rate"] > 100:
-        problems.append(FieldError("rate", "must be a percentage from 0 to 100"))
-    if not 0 <= priority <= INT_MAX:
-        problems.append(FieldError("priority", f"must be from 0 to {INT_MAX}"))
-    if problems:
-        raise ValidationFailed(problems)
+    values = _check_all(TAX_RULES, {"rate": rate, "amount": amount or "0",
+                                    "priority": priority})
     with engine.connect() as conn:
         owner_id = _owner(conn, reseller)
-    _insert(engine, Tax.__table__, {
-        "name": name, "rate": values["rate"], "amount": values["amount"],
-        "priority": priority, "reseller_id": owner_id, "status": "active",
-        "created_at": datetime.now(UTC)}, "tax", _label(reseller))
+    if _insert(engine, Tax.__table__, {
+            "name": name, **values, "reseller_id": owner_id, "status": "active",
+            "created_at": datetime.now(UTC)}, "tax", _label(reseller), if_exists) is None:
+        return _skipped(engine, "tax", name, reseller)
     return {"name": name, "rate": values["rate"], "amount": values["amount"],
-            "priority": priority, "reseller": reseller, "status": "active"}
+            "priority": values["priority"], "reseller": reseller, "status": "active"}
+
+
+# --- rategroup|tax update|delete (contract §1, §7) -----------------------------------------
+
+TABLES = {"rate group": RateGroup.__table__, "tax": Tax.__table__}
+TAX_RULES = {"rate": TaxRate, "amount": TaxAmount, "priority": TaxPriority}
+RATE_GROUP_RULES = {"status": Status}
+
+
+def _record(what: str, row, reseller: str | None) -> dict:
+    """The entry as `create` prints it."""
+    if what == "rate group":
+        return {"name": row["name"], "reseller": reseller, "status": row["status"]}
+    return {"name": row["name"], "rate": row["rate"], "amount": row["amount"],
+            "priority": row["priority"], "reseller": reseller, "status": row["status"]}
+
+
+def _entry(conn, what: str, name: str, reseller: str | None, lock: bool = True):
+    """The row of `what` named `name` owned by `reseller` (None: the admin), locked on
+    PostgreSQL until the transaction ends; exit 3 when there is none."""
+    table = TABLES[what]
+    name = _name(name, what)
+    owner_id = _owner(conn, reseller, active_only=False)
+    owned = (table.c.reseller_id.is_(None) if owner_id is None
+             else table.c.reseller_id == owner_id)
+    query = sa.select(table).where(table.c.name == name, owned)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        command = "rategroup" if what == "rate group" else "tax"
+        raise NotFound(f"no {what} named {name!r} is owned by {_label(reseller)}",
+                       hint=f"acctctl {command} list"
+                       + (f" --reseller {reseller}" if reseller else "")
+                       + " shows the names")
+    return row
+
+
+def update_entry(engine: Engine, what: str, name: str, reseller: str | None, given: dict,
+                 dry_run: bool = False) -> dict:
+    """Change the given fields of a rate group (status) or tax (rate, amount, priority),
+    each through the rule `create` uses; only those change. The entry as `create` prints it,
+    with "changes": {field: [old, new]} (empty: the values were already so)."""
+    from acctctl.service.changes import transaction
+
+    if not given:
+        raise UsageError("nothing to change: give at least one of "
+                         + ("--active, --inactive" if what == "rate group"
+                            else "--rate, --amount, --priority"))
+    values = _check_all(RATE_GROUP_RULES if what == "rate group" else TAX_RULES, given)
+    table = TABLES[what]
+    with transaction(engine, dry_run) as conn:
+        row = _entry(conn, what, name, reseller)
+        old = dict(row._mapping)
+        changes = {k: [old[k], v] for k, v in values.items() if old[k] != v}
+        if changes:
+            conn.execute(sa.update(table).where(table.c.id == old["id"])
+                         .values({k: new for k, (_, new) in changes.items()}))
+    record = _record(what, {**old, **values}, reseller)
+    record["changes"] = changes
+    if dry_run:
+        record["dry_run"] = True
+    return record
+
+
+def delete_entry(engine: Engine, what: str, name: str, reseller: str | None,
+                 dry_run: bool = False) -> dict:
+    """Remove a rate group or tax that no account uses (soft-deleted accounts too, which
+    still point at it until purged); exit 4 naming the accounts that do, nothing changed."""
+    from acctctl.service.changes import transaction
+
+    table = TABLES[what]
+    with transaction(engine, dry_run) as conn:
+        row = _entry(conn, what, name, reseller)
+        users = _users(conn, what, row.id)
+        if users:
+            raise Conflict(f"cannot delete {what} {row.name!r} of {_label(reseller)}: "
+                           f"{users}; nothing was changed",
+                           hint=_users_hint(what))
+        try:
+            conn.execute(sa.delete(table).where(table.c.id == row.id))
+        except sa.exc.IntegrityError:  # an account took it up after the check
+            raise Conflict(f"cannot delete {what} {row.name!r} of {_label(reseller)}: "
+                           "an account uses it; nothing was changed",
+                           hint=_users_hint(what)) from None
+    record = {"name": row.name, "reseller": reseller, "action": "deleted"}
+    if dry_run:
+        record["dry_run"] = True
+    return record
+
+
+def _users(conn, what: str, entry_id: int) -> str:
+    """"N accounts use it: 1001, 1002 (deleted) …", or "" when none does."""
+    A = Account.__table__
+    if what == "rate group":
+        source, where = A, A.c.rate_group_id == entry_id
+    else:
+        AT = AccountTax.__table__
+        source, where = A.join(AT, AT.c.account_id == A.c.id), AT.c.tax_id == entry_id
+    count = conn.execute(sa.select(sa.func.count()).select_from(source).where(where)).scalar()
+    if not count:
+        return ""
+    first = conn.execute(sa.select(A.c.number, A.c.deleted_at).select_from(source).where(where)
+                         .order_by(A.c.number).limit(10))
+    shown = ", ".join(n + (" (deleted)" if d is not None else "") for n, d in first)
+    more = f" and {count - 10} more" if count > 10 else ""
+    return (f"{count} account{'s' if count != 1 else ''} use{'' if count != 1 else 's'} it: "
+            f"{shown}{more}")
+
+
+def _users_hint(what: str) -> str:
+    change = ("--rate-group OTHER" if what == "rate group"
+              else "--tax OTHER, or --tax '' for none")
+    return (f"give those accounts another {what} (acctctl account update NUMBER {change}) or "
+            "purge them (acctctl account delete NUMBER --purge, acctctl batch undo ID); "
+            "a soft-deleted account keeps its "
+            f"{what} until it is purged")
+
+
+def catalog_hint(conn, reseller_ids: list[int]) -> str | None:
+    """For a reseller that cannot be deleted or undone because it owns rate groups or
+    taxes: the commands that remove them."""
+    if not reseller_ids:
+        return None
+    import shlex
+
+    A = Account.__table__
+    commands = []
+    for what, command in (("tax", "tax"), ("rate group", "rategroup")):
+        table = TABLES[what]
+        rows = conn.execute(sa.select(table.c.name, A.c.number)
+                            .select_from(table.join(A, A.c.id == table.c.reseller_id))
+                            .where(table.c.reseller_id.in_(reseller_ids))
+                            .order_by(A.c.number, table.c.name))
+        commands += [f"acctctl {command} delete {shlex.quote(name)} --reseller {number} --yes"
+                     for name, number in rows]
+    if not commands:
+        return None
+    shown = "; ".join(commands[:5]) + (f"; and {len(commands) - 5} more"
+                                       if len(commands) > 5 else "")
+    return f"once no account uses them, remove the rate groups and taxes it owns: {shown}"
 
 
 def create_role(engine: Engine, name: str, scope: str, description: str) -> dict:
@@ -114,7 +312,8 @@ def _owned_list(engine: Engine, table, columns, reseller: str | None,
                  .select_from(table.outerjoin(A, A.c.id == table.c.reseller_id))
                  .order_by(table.c.name))
         if reseller:
-            query = query.where(table.c.reseller_id == _owner(conn, reseller))
+            query = query.where(table.c.reseller_id == _owner(conn, reseller,
+                                                                active_only=False))
         elif owned_by:
             query = query.where(table.c.reseller_id.is_(None))
         return [dict(r._mapping) for r in conn.execute(query)]

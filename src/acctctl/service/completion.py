@@ -22,12 +22,17 @@ COLUMNS = {
 
 
 def candidates(engine: Engine, source: str, prefix: str, kind: str | None = None,
-               limit: int = 200) -> list[str]:
-    """Values of `source` starting with `prefix`; roles only those of `kind`'s scope."""
+               limit: int = 200, owner: str | None = None) -> list[str]:
+    """Values of `source` starting with `prefix`; roles only those of `kind`'s scope; rate
+    groups and taxes only those of reseller `owner` when one is given (else every owner's)."""
     column = COLUMNS.get(source)
     if column is None:
         return []
     query = sa.select(column).distinct().where(column.startswith(prefix, autoescape=True))
+    if owner and source in ("rate_groups", "taxes"):
+        A = Account.__table__
+        owners = sa.select(A.c.id).where(A.c.number == owner, A.c.kind == "reseller")
+        query = query.where(column.table.c.reseller_id.in_(owners.scalar_subquery()))
     if source == "resellers":
         query = query.where(Account.__table__.c.kind == "reseller")
     if source == "roles" and kind in ROLE_SCOPE:

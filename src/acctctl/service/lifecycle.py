@@ -58,7 +58,7 @@ def delete_accounts(engine: Engine, numbers: list[str], purge: bool,
         if dependants:
             raise Conflict(
                 "cannot delete: " + "; ".join(dependants) + "; nothing was changed",
-                hint="delete or move what depends on the reseller first",
+                hint=owner_hint(conn, ids),
             )
         if purge:
             audit(conn, options, "purge", [(None, r["number"], None) for r in found.values()])
@@ -104,6 +104,14 @@ def owned_by(conn: Connection, ids: list[int], include_deleted: bool,
             found.append(f"{what}{plural if len(names) != 1 else ''} owned: "
                          + ", ".join(repr(n) for n in names))
     return found
+
+
+def owner_hint(conn: Connection, ids: list[int]) -> str:
+    """What to do about what a reseller owns: the rate groups and taxes by the commands that
+    remove them (rategroup|tax delete), else the general advice."""
+    from acctctl.service.catalog import catalog_hint
+
+    return catalog_hint(conn, ids) or "delete or move what depends on the reseller first"
 
 
 def purge_accounts(conn: Connection, ids: list[int]) -> None:

@@ -288,12 +288,3 @@ def test_tab_completes_the_new_commands_and_catalog_names(cli, cli_env):
     assert _complete(cli_env, "acctctl tax delete --reseller ") == [reseller]
     assert _complete(cli_env, "acctctl tax create VAT --if-exists ") == ["fail", "skip"]
 
-
-def test_new_commands_are_not_opened_on_the_astpp_target():
-    from acctctl.cli.state import State
-    from acctctl.targets import allowed_on_astpp
-
-    for words in (["rategroup", "update", "gold", "--inactive"], ["rategroup", "delete", "g"],
-                  ["tax", "update", "VAT", "--rate", "1"], ["tax", "delete", "VAT"],
-                  ["rategroup", "create", "g", "--if-exists", "skip"]):
-        assert not allowed_on_astpp(State(argv=["acctctl", *words]).command_path()), words

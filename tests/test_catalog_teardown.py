@@ -288,3 +288,42 @@ def test_tab_completes_the_new_commands_and_catalog_names(cli, cli_env):
     assert _complete(cli_env, "acctctl tax delete --reseller ") == [reseller]
     assert _complete(cli_env, "acctctl tax create VAT --if-exists ") == ["fail", "skip"]
 
+
+
+# --- a delete racing a create -------------------------------------------------------------
+
+
+def test_a_create_racing_a_rategroup_delete_reads_that_it_is_gone(cli, cli_env, db_url, engine):
+    """PostgreSQL: a create that looks the rate group up while `rategroup delete` holds it
+    waits, and then says the rate group does not exist (exit 3), instead of failing its
+    insert on the foreign key. (SQLite writers queue with BEGIN IMMEDIATE: no race.)"""
+    import time
+
+    import sqlalchemy as sa
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE)")
+    ok(cli("rategroup", "create", "gold"))
+    where = "name = 'gold' AND reseller_id IS NULL"
+    with engine.connect() as conn:
+        tx = conn.begin()
+        conn.execute(sa.text(f"SELECT id FROM rate_groups WHERE {where} FOR UPDATE"))
+        create = subprocess.Popen(
+            [sys.executable, "-m", "acctctl", "create", "customer", "--first-name", "A",
+             "--rate-group", "gold", "-o", "json"],
+            env={**os.environ, **cli_env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        with engine.connect() as watch:  # until the create waits for the lock
+            for _ in range(600):
+                waiting = watch.execute(sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
+                watch.rollback()
+                if waiting or create.poll() is not None:
+                    break
+                time.sleep(0.1)
+        conn.execute(sa.text(f"DELETE FROM rate_groups WHERE {where}"))
+        tx.commit()
+    out, err = create.communicate(timeout=120)
+    assert create.returncode == 3, (create.returncode, out, err)
+    assert "no rate group named 'gold'" in err
+    assert cli.json("account", "list") == []

@@ -57,9 +57,13 @@ class Lookups:
             owned = table.c.reseller_id.is_(None) if owner_id is None else (
                 table.c.reseller_id == owner_id
             )
-            row = self.conn.execute(
-                sa.select(table.c.id, table.c.status).where(table.c.name == name, owned)
-            ).first()
+            query = sa.select(table.c.id, table.c.status).where(table.c.name == name, owned)
+            if self.conn.dialect.name == "postgresql":
+                # FOR KEY SHARE, held to the end of the transaction: a concurrent `rategroup|
+                # tax delete` (FOR UPDATE) either waits for this create to commit, and then
+                # sees its accounts, or has deleted the entry, and this reads that it is gone
+                query = query.with_for_update(read=True, key_share=True)
+            row = self.conn.execute(query).first()
             if row is None:
                 cache[key] = (None, f"no {what} named {name!r} is owned by {owner}")
             elif row.status != "active":

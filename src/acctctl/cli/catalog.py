@@ -36,9 +36,6 @@ Rate = Annotated[str, typer.Option("--rate", metavar="PERCENT",
                                    help="Percentage from 0 to 100, e.g. 18 or 7.5")]
 Amount = Annotated[str | None, typer.Option("--amount", metavar="FIXED",
                                             help="Fixed amount added (default 0)")]
-Priority = Annotated[int | None, typer.Option("--priority", metavar="N",
-                                              help="Order of application, 0 or more "
-                                                   "(default 0)")]
 
 
 def _show(records: list[dict] | dict, output: str, title: str) -> None:
@@ -210,13 +207,14 @@ def _delete(ctx: typer.Context, what: str, name: str, reseller: str | None, yes:
     say(f"dry run: would delete {label}; nothing was written" if dry_run
         else f"deleted {label}", "yellow" if dry_run else "green")
     defaults = state.settings.defaults
-    if record["name"] == defaults.rate_group if what == "rate group" \
-            else record["name"] in defaults.taxes:
-        key = "defaults.rate_group" if what == "rate group" else "defaults.taxes"
+    if what == "rate group":
+        key, flag, named = "defaults.rate_group", "--rate-group", [defaults.rate_group]
+    else:
+        key, flag, named = "defaults.taxes", "--tax", defaults.taxes
+    if record["name"] in named:  # what create gives an account unless told otherwise
         warn(f"{key} names {record['name']!r}: accounts created for "
-             f"{'reseller ' + reseller if reseller else 'the admin'} without "
-             f"{'--rate-group' if what == 'rate group' else '--tax'} are refused until "
-             f"there is one again")
+             f"{'reseller ' + reseller if reseller else 'the admin'} without {flag} are "
+             "refused until there is one again")
 
 
 @role_app.command("create")

@@ -105,19 +105,17 @@ def check_sort(sort: str) -> None:
 
 
 def parse_since(value: str | None, flag: str):
-    """An ISO 8601 date (midnight UTC) or date-time (no offset = UTC); exit 2 otherwise."""
-    from datetime import UTC, datetime
-
+    """An ISO 8601 date (midnight UTC) or date-time (no offset = UTC); exit 2 otherwise.
+    The date rule of --expiry (models/rules.py parse_moment), with the flag named."""
     from acctctl.errors import UsageError
+    from acctctl.models.rules import parse_moment
 
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{flag} must be an ISO 8601 date or date-time such as 2026-11-25 "
-                         f"or 2026-11-25T08:00:00Z, got {value!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return parse_moment(value)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {exc}") from None
 
 
 @app.command("show")

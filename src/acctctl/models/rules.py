@@ -344,7 +344,13 @@ def check_money(value: Any) -> Decimal:
 Money = Annotated[Decimal, BeforeValidator(check_money)]
 
 
-def check_expiry(value: Any, info: ValidationInfo) -> datetime:
+def parse_moment(value: Any) -> datetime:
+    """An ISO 8601 date (midnight) or date-time, no offset = UTC, as an aware UTC datetime.
+
+    The one date rule of --expiry, --created-after and --since. ValueError (its message
+    starts with the rule, without the field) for text that is not a date and for a moment UTC
+    cannot hold: 0001-01-01T00:00:00+14:00 is before the first one, 9999-12-31T23:59:59-12:00
+    after the last."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -361,9 +367,16 @@ def check_expiry(value: Any, info: ValidationInfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the last representable moment
-        raise ValueError(f"is out of range (got {shown(value)})") from None
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"is out of range: {shown(value)} in UTC is outside 0001-01-01T00:00:00Z .. "
+            "9999-12-31T23:59:59Z"
+        ) from None
+
+
+def check_expiry(value: Any, info: ValidationInfo) -> datetime:
+    moment = parse_moment(value)
     if moment <= rule_context(info).now:
         raise ValueError(f"must be in the future (got {moment.isoformat()})")
     return moment

@@ -297,6 +297,9 @@ def _json_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
     while True:
         first = skip_space()
         if first == "]":
+            pos += 1
+            if skip_space():  # the array must end the file: refuse what follows, never ignore
+                raise not_json(f"extra data after the array (after element {number})")
             return
         if number:  # after an element: a comma, then the next element
             if first != ",":

@@ -219,6 +219,8 @@ def check_email(value: Any) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     value = str(value).strip()
+    if not value:  # not "must have an @-sign": there is nothing to judge
+        raise ValueError("is empty: give an address, or leave it out for none")
     try:
         address = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -226,7 +228,15 @@ def check_email(value: Any) -> str:
     return check_free_text(address)  # legal, yet a spreadsheet would run "=x@y.z"
 
 
+def check_required_email(value: Any) -> str:
+    """The email of a kind that must have one (admin, subadmin): empty is "is required"."""
+    if not str(value).strip():
+        raise ValueError("is required")
+    return check_email(value)
+
+
 Email = Annotated[str, BeforeValidator(check_email)]
+RequiredEmail = Annotated[str, BeforeValidator(check_required_email)]
 
 
 _TELEPHONE_RE = re.compile(r"[0-9 +()./-]{1,40}")

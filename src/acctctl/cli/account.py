@@ -84,9 +84,24 @@ def list_filters(kind, reseller, status, search, batch, created_after, include_d
     if status is not None and status not in ("active", "inactive"):
         raise UsageError(f"--status must be active or inactive, got {status!r}")
     check_sort(sort)
+    for flag, value in (("--reseller", reseller), ("--search", search), ("--batch", batch),
+                        ("--created-after", created_after)):
+        filter_text(value, flag)
     return {"kind": kind, "reseller": reseller, "status": status, "search": search,
             "batch_id": batch, "include_deleted": include_deleted, "sort": sort,
             "created_after": parse_since(created_after, "--created-after")}
+
+
+def filter_text(value: str | None, flag: str) -> str | None:
+    """A filter flag's text: at most the value limit of docs/input-rules.md (10,000
+    characters), so every backend answers it alike; exit 2 naming the flag otherwise."""
+    from acctctl.errors import UsageError
+    from acctctl.service.rows import MAX_CELL
+
+    if value is not None and len(value) > MAX_CELL:
+        raise UsageError(f"{flag} is {len(value):,} characters long: a value is at most "
+                         f"{MAX_CELL:,} characters")
+    return value
 
 
 def native_catalog():

@@ -330,15 +330,10 @@ def load_settings(
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:  # permissions, a directory, a vanished file
-        raise ConfigError(f"cannot read config file {path}: {_reason(exc)}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        reason = f"not valid UTF-8 (byte {exc.start}); TOML must be UTF-8"
-        raise ConfigError(f"{path}: {reason}") from exc
+    from acctctl.bounded import CONFIG_MAX, read_text
+
+    # bounded: ACCTCTL_CONFIG=/dev/zero ends at once, with the file and the limit named
+    return read_text(path, what=f"config file {path}", limit=CONFIG_MAX, error=ConfigError)
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -569,11 +564,10 @@ def _read_password_file(
     if not pw_path.is_absolute():
         pw_path = (config.parent if config is not None else cwd) / pw_path
     warnings.extend(_readable_by_others(pw_path))
-    try:
-        password = pw_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = _reason(exc) if isinstance(exc, OSError) else "not valid UTF-8"
-        raise ConfigError(f"cannot read database.password_file {pw_path}: {reason}") from exc
+    from acctctl.bounded import SECRET_FILE_MAX, read_text
+
+    password = read_text(pw_path, what=f"database.password_file {pw_path}",
+                         limit=SECRET_FILE_MAX, error=ConfigError)
     password = password.rstrip("\r\n")
     if not password:
         raise ConfigError(f"database.password_file {pw_path} is empty")

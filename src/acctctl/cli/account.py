@@ -84,9 +84,24 @@ def list_filters(kind, reseller, status, search, batch, created_after, include_d
     if status is not None and status not in ("active", "inactive"):
         raise UsageError(f"--status must be active or inactive, got {status!r}")
     check_sort(sort)
+    for flag, value in (("--reseller", reseller), ("--search", search), ("--batch", batch),
+                        ("--created-after", created_after)):
+        filter_text(value, flag)
     return {"kind": kind, "reseller": reseller, "status": status, "search": search,
             "batch_id": batch, "include_deleted": include_deleted, "sort": sort,
             "created_after": parse_since(created_after, "--created-after")}
+
+
+def filter_text(value: str | None, flag: str) -> str | None:
+    """A filter flag's text: at most the value limit of docs/input-rules.md (10,000
+    characters), so every backend answers it alike; exit 2 naming the flag otherwise."""
+    from acctctl.errors import UsageError
+    from acctctl.service.rows import MAX_CELL
+
+    if value is not None and len(value) > MAX_CELL:
+        raise UsageError(f"{flag} is {len(value):,} characters long: a value is at most "
+                         f"{MAX_CELL:,} characters")
+    return value
 
 
 def native_catalog():
@@ -105,19 +120,17 @@ def check_sort(sort: str) -> None:
 
 
 def parse_since(value: str | None, flag: str):
-    """An ISO 8601 date (midnight UTC) or date-time (no offset = UTC); exit 2 otherwise."""
-    from datetime import UTC, datetime
-
+    """An ISO 8601 date (midnight UTC) or date-time (no offset = UTC); exit 2 otherwise.
+    The date rule of --expiry (models/rules.py parse_moment), with the flag named."""
     from acctctl.errors import UsageError
+    from acctctl.models.rules import parse_moment
 
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{flag} must be an ISO 8601 date or date-time such as 2026-11-25 "
-                         f"or 2026-11-25T08:00:00Z, got {value!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return parse_moment(value)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {exc}") from None
 
 
 @app.command("show")

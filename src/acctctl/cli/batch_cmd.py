@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from acctctl.cli.account import Batch, Limit, Output, check_format, parse_since
+from acctctl.cli.account import Batch, Limit, Output, check_format, filter_text, parse_since
 from acctctl.cli.console import say
 from acctctl.cli.day_two import DryRun, Yes, _options, _render, confirm
 from acctctl.cli.state import state_of
@@ -76,6 +76,8 @@ def audit_list(
     from acctctl.service.batches import list_audit
 
     check_format(output)
+    for flag, value in (("--account", account), ("--batch", batch), ("--since", since)):
+        filter_text(value, flag)
     records = list_audit(state_of(ctx).engine(), account, batch,
                          parse_since(since, "--since"), limit or None)
     _render(records, output, "audit")

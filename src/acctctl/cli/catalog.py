@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from acctctl.cli.account import Output, check_format
+from acctctl.cli.account import Output, check_format, filter_text
 from acctctl.cli.complete import choices, from_database
 from acctctl.cli.console import say, warn
 from acctctl.cli.day_two import DryRun, Yes
@@ -250,6 +250,7 @@ def _reference(what: str):
                                                            help="Case-insensitive filter")] = None,
                 output: Output = "table") -> None:
         check_format(output)
+        filter_text(search, "--search")
         engine = state_of(ctx).engine()
         _show(catalog_for(engine).reference(engine, what, search), output, what)
 

@@ -104,15 +104,19 @@ def _read_password(mode: dict, bulk: bool) -> str | None:
         return None
     if bulk:
         raise UsageError("one password cannot serve many accounts: put `password` in the rows")
-    if mode["password_file"]:
-        try:
-            with open(mode["password_file"], encoding="utf-8") as handle:
-                return handle.readline().rstrip("\r\n")
-        except OSError as exc:
-            raise UsageError(
-                f"cannot read --password-file {mode['password_file']}: {exc.strerror}"
-            ) from None
-    return sys.stdin.readline().rstrip("\r\n")
+    from acctctl.bounded import PASSWORD_LINE_MAX, STDIN, read_line
+    from acctctl.errors import FieldError
+
+    def invalid(message: str) -> ValidationFailed:  # the password's content: exit 3
+        return ValidationFailed([FieldError("password", f"{message}; a password is one line "
+                                            "of UTF-8 text")], message="nothing was written")
+
+    path = mode["password_file"] or STDIN
+    what = (f"--password-file {path}" if mode["password_file"]
+            else "standard input (--password-stdin)")
+    # one line, at most PASSWORD_LINE_MAX bytes: /dev/zero or an endless pipe ends at once
+    return read_line(path, what=what, limit=PASSWORD_LINE_MAX, error=UsageError,
+                     invalid=invalid).rstrip("\r\n")
 
 
 def _open_secrets_file(path: str | None):

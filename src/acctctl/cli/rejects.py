@@ -111,14 +111,16 @@ class Rejects:
 def _csv_header(source: str) -> tuple[list[str] | None, str]:
     """The input's own columns in order, and its delimiter (stdin cannot be read twice:
     then the keys seen, comma-separated)."""
+    from acctctl.bounded import open_text
+    from acctctl.errors import UsageError
     from acctctl.service.rows import MAX_ROW, sniff_delimiter
 
     if source == "-":
         return None, ","
     try:
-        with open(source, encoding="utf-8-sig", newline="") as handle:
+        with open_text(source, what=source, error=UsageError) as handle:
             first = handle.readline(MAX_ROW)  # bounded: the reader refuses a longer header
-    except (OSError, UnicodeDecodeError):
+    except (UsageError, UnicodeDecodeError):
         return None, ","
     delimiter = sniff_delimiter(first)
     row = next(csv.reader([first], delimiter=delimiter), [])

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
+from acctctl.db.search import SQLITE_FOLD, fold
 from acctctl.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -112,6 +113,8 @@ def _sqlite_like_postgres(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        # lower() as PostgreSQL's, beyond A-Z: search answers alike on both (db/search.py)
+        dbapi_connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")

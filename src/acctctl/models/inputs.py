@@ -275,7 +275,7 @@ class ResellerInput(BillingInput):
 class AdminInput(AccountInput):
     kind: ClassVar[str] = "admin"
 
-    email: rules.Email = field(
+    email: rules.RequiredEmail = field(
         label="Email", group="profile", order=130, required=True, essential=True,
         help="Login email (required), unique among accounts",
     )

@@ -219,6 +219,8 @@ def check_email(value: Any) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     value = str(value).strip()
+    if not value:  # not "must have an @-sign": there is nothing to judge
+        raise ValueError("is empty: give an address, or leave it out for none")
     try:
         address = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -226,7 +228,15 @@ def check_email(value: Any) -> str:
     return check_free_text(address)  # legal, yet a spreadsheet would run "=x@y.z"
 
 
+def check_required_email(value: Any) -> str:
+    """The email of a kind that must have one (admin, subadmin): empty is "is required"."""
+    if not str(value).strip():
+        raise ValueError("is required")
+    return check_email(value)
+
+
 Email = Annotated[str, BeforeValidator(check_email)]
+RequiredEmail = Annotated[str, BeforeValidator(check_required_email)]
 
 
 _TELEPHONE_RE = re.compile(r"[0-9 +()./-]{1,40}")
@@ -359,7 +369,13 @@ TaxAmount = Money
 TaxPriority = whole(0)
 
 
-def check_expiry(value: Any, info: ValidationInfo) -> datetime:
+def parse_moment(value: Any) -> datetime:
+    """An ISO 8601 date (midnight) or date-time, no offset = UTC, as an aware UTC datetime.
+
+    The one date rule of --expiry, --created-after and --since. ValueError (its message
+    starts with the rule, without the field) for text that is not a date and for a moment UTC
+    cannot hold: 0001-01-01T00:00:00+14:00 is before the first one, 9999-12-31T23:59:59-12:00
+    after the last."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -376,9 +392,16 @@ def check_expiry(value: Any, info: ValidationInfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the last representable moment
-        raise ValueError(f"is out of range (got {shown(value)})") from None
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"is out of range: {shown(value)} in UTC is outside 0001-01-01T00:00:00Z .. "
+            "9999-12-31T23:59:59Z"
+        ) from None
+
+
+def check_expiry(value: Any, info: ValidationInfo) -> datetime:
+    moment = parse_moment(value)
     if moment <= rule_context(info).now:
         raise ValueError(f"must be in the future (got {moment.isoformat()})")
     return moment

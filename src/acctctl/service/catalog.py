@@ -351,10 +351,10 @@ def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
 
         if control_problem(search):
             raise UsageError(f"--search {control_problem(search)}")
-        # literal text: % and _ match themselves, not any characters (autoescape)
-        query = query.where(sa.or_(*(
-            sa.func.lower(table.c[c]).contains(search.lower(), autoescape=True)
-            for c in columns)))
+        from acctctl.db.search import contains_text
+
+        # literal text: % and _ match themselves, not any characters
+        query = query.where(sa.or_(*(contains_text(table.c[c], search) for c in columns)))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 

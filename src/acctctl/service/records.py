@@ -11,6 +11,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from acctctl.db.search import contains_text
 from acctctl.models.inputs import KINDS, field_specs
 from acctctl.models.rules import control_problem
 from acctctl.models.tables import Account, AccountTax, RateGroup, Role, SipDevice, Tax
@@ -71,12 +72,6 @@ class AccountFilter:
 SEARCH_KEYS = ("number", "first_name", "last_name", "company", "email")
 
 
-def like_literal(text: str) -> str:
-    """A LIKE pattern matching `text` literally as a substring (escape character '\\')."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _account_query(f: AccountFilter):
     A = Account.__table__
     owner = A.alias("owner")
@@ -118,11 +113,10 @@ def _account_query(f: AccountFilter):
     if f.created_after is not None:
         query = query.where(A.c.created_at >= f.created_after)
     if f.search:
-        pattern = like_literal(f.search.lower())
-        query = query.where(sa.or_(*(
-            sa.func.lower(sa.func.coalesce(A.c[key], "")).like(pattern, escape="\\")
-            for key in SEARCH_KEYS
-        )))
+        # literal and case-insensitive, any length up to the value limit, alike on SQLite
+        # and PostgreSQL (no LIKE pattern: db/search.py)
+        query = query.where(sa.or_(*(contains_text(A.c[key], f.search)
+                                     for key in SEARCH_KEYS)))
     return query, {"reseller": owner.c.number, "rate_group": RG.c.name, "role": RL.c.name}
 
 

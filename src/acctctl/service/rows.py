@@ -8,7 +8,6 @@ memory flat. A row that breaks a bound is yielded as a RowError in place of its 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -77,13 +76,10 @@ def read_rows(
     """Stream rows; UTF-8 with or without a BOM; an empty CSV cell means "not given"."""
     if fmt not in ("csv", "json", "jsonl"):
         raise UsageError(f"unknown format {fmt!r}: use csv, json or jsonl")
-    if path == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-    else:
-        try:
-            stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    from acctctl.bounded import open_text
+
+    # every read below is bounded (readline(MAX_ROW + 1), read(_CHUNK)): never the whole file
+    stream = open_text(path, what=path, error=UsageError)
     warned = False
     parse = {"csv": _csv_rows, "jsonl": _jsonl_rows, "json": _json_rows}[fmt]
     try:
@@ -301,6 +297,9 @@ def _json_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
     while True:
         first = skip_space()
         if first == "]":
+            pos += 1
+            if skip_space():  # the array must end the file: refuse what follows, never ignore
+                raise not_json(f"extra data after the array (after element {number})")
             return
         if number:  # after an element: a comma, then the next element
             if first != ",":

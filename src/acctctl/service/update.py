@@ -25,6 +25,7 @@ from acctctl.plain import plain
 from acctctl.service.changes import ChangeOptions, audit, set_device_status
 from acctctl.service.lookups import Lookups, owner_label
 from acctctl.service.records import AccountFilter, load_accounts
+from acctctl.service.rows import RowError
 
 A = Account.__table__
 AT = AccountTax.__table__
@@ -61,7 +62,8 @@ def editable_values(record: dict) -> dict:
             and record.get(key) is not None}
 
 
-def update_accounts(engine: Engine, settings: Any, rows: Iterable[tuple[int, dict]],
+def update_accounts(engine: Engine, settings: Any,
+                    rows: Iterable[tuple[int, dict | RowError]],
                     options: ChangeOptions, chunk_size: int = 500) -> UpdateResult:
     """Rows of {"number": ..., field: value}; all in one transaction (see §3 bulk rules)."""
     run = _UpdateRun(settings, options)
@@ -70,7 +72,7 @@ def update_accounts(engine: Engine, settings: Any, rows: Iterable[tuple[int, dic
         try:
             run.conn = conn
             run.lookups = Lookups(conn)
-            pending: list[tuple[int, dict]] = []
+            pending: list[tuple[int, dict | RowError]] = []
             for row, raw in rows:
                 pending.append((row, raw))
                 if len(pending) >= chunk_size:
@@ -104,19 +106,20 @@ class _UpdateRun:
         self.result.errors.append(
             FieldError(field=name, message=message, conflict=conflict, row=row, key=key))
 
-    def chunk(self, pending: list[tuple[int, dict]]) -> None:
+    def chunk(self, pending: list[tuple[int, dict | RowError]]) -> None:
         if not pending:
             return
-        numbers = [str(raw.get("number", "")).strip() for _, raw in pending]
+        numbers = ["" if isinstance(raw, RowError) else str(raw.get("number", "")).strip()
+                   for _, raw in pending]
         stored = {r["number"]: r for r in load_accounts(
             self.conn, where=AccountFilter(numbers=[n for n in numbers if n], sort=""),
             with_ids=True)}
         for (row, raw), number in zip(pending, numbers, strict=True):
             self._one(row, raw, number, stored.get(number))
 
-    def _one(self, row: int, raw: dict, number: str, record: dict | None) -> None:
-        if "__error__" in raw:
-            self._error(row, None, "row", raw["__error__"].message)
+    def _one(self, row: int, raw: dict | RowError, number: str, record: dict | None) -> None:
+        if isinstance(raw, RowError):  # the reader could not make an object of this row
+            self._error(row, None, raw.field, raw.message)
             return
         key = number or None
         if not number:

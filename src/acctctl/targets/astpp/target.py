@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,12 +63,12 @@ def _int(value: Any, default: int = 0) -> int:
 
 def read_private_key(path: str) -> str:
     """PRIVATE_KEY from ASTPP's astpp-config.conf (an INI file without sections)."""
-    try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not readable as UTF-8 text"
-        raise ConfigError(f"cannot read astpp.config_file {path}: {reason}",
-                          hint="it is ASTPP's own /var/lib/astpp/astpp-config.conf") from None
+    from acctctl.bounded import CONFIG_MAX, read_text
+
+    def error(message: str) -> ConfigError:
+        return ConfigError(message, hint="it is ASTPP's own /var/lib/astpp/astpp-config.conf")
+
+    text = read_text(path, what=f"astpp.config_file {path}", limit=CONFIG_MAX, error=error)
     for line in text.splitlines():
         name, sep, value = line.partition("=")
         if sep and name.strip() == "PRIVATE_KEY":

@@ -22,7 +22,7 @@ from acctctl.models.rules import RuleContext
 from acctctl.models.tables import Account, AccountTax
 from acctctl.models.validate import validate_account
 from acctctl.plain import plain
-from acctctl.service.changes import ChangeOptions, audit, set_device_status
+from acctctl.service.changes import ChangeOptions, audit, lock_live, set_device_status
 from acctctl.service.lookups import Lookups, owner_label
 from acctctl.service.records import AccountFilter, load_accounts
 
@@ -108,6 +108,9 @@ class _UpdateRun:
         if not pending:
             return
         numbers = [str(raw.get("number", "")).strip() for _, raw in pending]
+        # lock first, then read: an account deleted (or undone) meanwhile is then not found
+        # (exit 3) instead of being updated and audited after its deletion
+        lock_live(self.conn, numbers)
         stored = {r["number"]: r for r in load_accounts(
             self.conn, where=AccountFilter(numbers=[n for n in numbers if n], sort=""),
             with_ids=True)}

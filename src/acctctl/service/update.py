@@ -38,6 +38,15 @@ ELSEWHERE = {
     "sip_password": "is not changed by update: use acctctl account rotate-sip-secret",
     "sip_device": "cannot be changed by update (the SIP device is made at creation)",
 }
+#: A given value meaning "no value": the field becomes what create gives it when it is not
+#: given (empty, or its default: 0 for a credit limit, the day of today for a billing day).
+#: Only the wizard hands it in (its `-` answer); a file's empty cell stays "not given".
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
 #: A given key -> the stored keys it replaces and that are recomputed with it.
 FOLLOWS = {"valid_days": ("expiry",), "expiry": ("valid_days",),
            "billing_schedule": ("billing_day",)}
@@ -191,6 +200,8 @@ class _UpdateRun:
                 if follower not in given:
                     merged.pop(follower, None)
         merged.update(given)
+        for name in [k for k, v in given.items() if v is UNSET]:
+            merged.pop(name)  # as if never given: the model's default or derived value
         return merged
 
     def _validate(self, row: int, key: str, record: dict, given: dict):

@@ -153,3 +153,13 @@ def test_yes_writes_the_cleared_field_without_asking(cli, account, monkeypatch,
     assert result.exit_code == 0, result.stderr
     assert "Update this customer?" not in fake.asked and summaries == []
     assert _audit_changes(engine) == [{"last_name": ["Byron", ""]}]
+
+
+def test_a_prepaid_account_is_walked_without_a_word_about_its_credit_limit(cli, monkeypatch,
+                                                                          summaries, engine):
+    cli.json("create", "customer", "--number", "1002", "--first-name", "Bo")  # prepaid
+    result, fake = _update(cli, monkeypatch, {})
+    assert result.exit_code == 0, result.stderr
+    assert "Credit limit" not in fake.asked and "dropped" not in result.stderr
+    assert "customer 1002: nothing changed; nothing was written" in result.stderr
+    assert _audit_changes(engine) == []

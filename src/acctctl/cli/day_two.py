@@ -235,8 +235,8 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
                                   replace(options, dry_run=True))
         _raise_update_errors(state, number, preview)
         if preview.unchanged:
-            say(f"{confirm_for['kind']} {number}: nothing changed (the values are already "
-                "so); nothing was written", "yellow")
+            say(f"{confirm_for['kind']} {number}: nothing changed; nothing was written",
+                "yellow")
             raise typer.Exit(0)
         from acctctl.cli.console import err_console
         from acctctl.interactive.wizard import Declined, confirm_changes

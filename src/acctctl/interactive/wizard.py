@@ -243,12 +243,20 @@ class Wizard:
         reason = not_applicable(key, values)
         if reason is None:
             return True
-        if self.answers.get(key) not in (None, ""):
+        if self.answers.get(key) not in (None, "") and not self._is_default(key):
             label = self.specs[key]["label"]
             self._say(f"{label} {self.answers[key]} dropped: it {reason}", "dim")
         self.answers.pop(key, None)
         self.clean.pop(key, None)
         return False
+
+    def _is_default(self, key: str) -> bool:
+        """The answer is what the field is anyway (an update's stored credit limit of 0 on a
+        prepaid account): dropping it loses nothing, so nothing is said."""
+        from acctctl.models.inputs import field_default
+
+        ok, clean = self._check(key, self.answers.get(key))
+        return ok and clean == field_default(self.model, key, self.settings)
 
     def _ask_text(self, key: str) -> None:
         spec = self.specs[key]

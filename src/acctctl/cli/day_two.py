@@ -202,8 +202,7 @@ def _wizard_changes(ctx: typer.Context, number: str) -> tuple[dict, dict]:
     answers = run_wizard(record["kind"], dict(current), state.settings, engine,
                          ask="essentials", confirm=False, console=err_console(),
                          exclude=NOT_ASKED, action="Update", own=current)
-    changed: dict = {k: v for k, v in answers.items()
-                     if k not in NOT_ASKED and current.get(k) != v}
+    changed: dict = {k: v for k, v in answers.items() if k != "password" and current.get(k) != v}
     changed.update({k: UNSET for k in current if k not in answers and k not in NOT_ASKED})
     if not changed:
         say(f"{record['kind']} {number}: nothing changed; nothing was written", "yellow")

@@ -193,7 +193,7 @@ def test_update_wizard_at_a_terminal_prefills_the_current_values(cli, monkeypatc
     monkeypatch.setattr(console, "current",
                         lambda: console.Streams(stdin_tty=True, stdout_tty=True))
     monkeypatch.setattr(wizard, "run_wizard", fake_wizard)
-    out = cli.json("account", "update", "1001")
+    out = cli.json("account", "update", "1001", "--yes")  # the summary is asked after the wizard
     assert seen["kind"] == "customer" and seen["ask"] == "essentials"
     assert "account_type" in seen["exclude"] and "number" in seen["exclude"]
     assert seen["given"]["last_name"] == "Byron" and seen["given"]["number"] == "1001"

@@ -324,11 +324,11 @@ def test_questionary_select_and_checkbox():
     assert drive(DOWN + SPACE + ENTER, lambda p: p.checkbox("Taxes", boxes)) == ["a", "b"]
 
 
-def test_questionary_confirm_needs_enter_and_defaults_to_no():
+def test_questionary_confirm_answers_on_the_key_and_defaults_to_no():
+    # issue 16: y/n answer at once (keys typed ahead are dropped: test_wizard_keys.py)
     assert drive(ENTER, lambda p: p.confirm("Create?")) is False
-    assert drive("y" + ENTER, lambda p: p.confirm("Create?")) is True
-    with pytest.raises(AssertionError, match="still waiting"):
-        drive("y", lambda p: p.confirm("Create?"), timeout=1.5)  # no auto-accept
+    assert drive("y", lambda p: p.confirm("Create?")) is True
+    assert drive("n", lambda p: p.confirm("Create?", default=True)) is False
 
 
 def test_questionary_ctrl_c_raises_keyboard_interrupt():

@@ -161,9 +161,9 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
         return
     if number is None:
         raise UsageError("missing NUMBER: the account to update (or --from-file PATH)")
-    run_mode = "flags"
+    run_mode, account = "flags", None
     if not given and streams(no_input=mode["no_input"]).can_prompt():
-        given = _wizard_changes(ctx, number, mode["yes"])
+        account, given = _wizard_changes(ctx, number)
         run_mode = "interactive"
     elif not given:
         raise UsageError("nothing to change: give at least one field flag "
@@ -174,53 +174,80 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
         failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
         failure.kind = _kind_of(state_of(ctx), number)
         raise failure
-    _update_single(ctx, number, given, mode, run_mode)
+    _update_single(ctx, number, given, mode, run_mode,
+                   confirm_for=account if account is not None and not mode["yes"] else None)
 
 
-def _wizard_changes(ctx: typer.Context, number: str, yes: bool) -> dict:
-    """The create wizard, pre-filled with the account's values; what the answers change."""
+#: What the update wizard never asks: fixed at creation, or changed by reset-password.
+NOT_ASKED = ("number", "account_type", "reseller", "password")
+
+
+def _wizard_changes(ctx: typer.Context, number: str) -> tuple[dict, dict]:
+    """The create wizard, pre-filled with the account's values: (the account, what the
+    answers change). A field answered `-` (no value) is handed on as UNSET: it becomes what
+    create gives an account that lacks it (empty, or the field's default)."""
     from acctctl.cli.console import err_console
-    from acctctl.interactive.wizard import Declined, run_wizard
+    from acctctl.interactive.wizard import run_wizard
     from acctctl.output import cell
     from acctctl.service.catalog import find_account
-    from acctctl.service.update import editable_values
+    from acctctl.service.update import UNSET, editable_values
 
     state = state_of(ctx)
     engine = state.engine()
     record = find_account(engine, number)
     current = {k: (v if isinstance(v, list | bool) else cell(v))
                for k, v in editable_values(record).items()}
-    try:  # essentials first, then "Change other settings?"; what cannot change is not asked
-        answers = run_wizard(record["kind"], dict(current), state.settings, engine,
-                             ask="essentials", confirm=not yes, console=err_console(),
-                             exclude=("number", "account_type", "reseller", "password"),
-                             action="Update")
-    except Declined:
-        say("not confirmed: nothing was written", "yellow")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    changed = {k: v for k, v in answers.items() if k != "password" and current.get(k) != v}
+    # essentials first, then "Change other settings?"; what cannot change is not asked. The
+    # summary comes after, from what the update would really write (_update_single).
+    answers = run_wizard(record["kind"], dict(current), state.settings, engine,
+                         ask="essentials", confirm=False, console=err_console(),
+                         exclude=NOT_ASKED, action="Update", own=current)
+    changed: dict = {k: v for k, v in answers.items() if k != "password" and current.get(k) != v}
+    changed.update({k: UNSET for k in current if k not in answers and k not in NOT_ASKED})
     if not changed:
-        say("nothing changed: nothing was written", "yellow")
+        say(f"{record['kind']} {number}: nothing changed; nothing was written", "yellow")
         raise typer.Exit(0)
-    return changed
+    return record, changed
 
 
-def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str) -> None:
+def _account_title(record: dict) -> str:
+    """"Update customer 1002 (Ada Byron)": the kind, number and name of the account."""
+    name = " ".join(str(p) for p in (record.get("first_name"), record.get("last_name")) if p)
+    name = name or record.get("company") or record.get("email") or ""
+    return f"Update {record['kind']} {record['number']}" + (f" ({name})" if name else "")
+
+
+def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
+                   confirm_for: dict | None = None) -> None:
+    """Update one account. confirm_for (the account, from the wizard): first run the update
+    as a dry run, show its old -> new and ask; then write the same changes, at the same
+    moment (a --valid-days expiry is the one shown)."""
+    from dataclasses import replace
+
     from acctctl.service.update import update_accounts
 
     state = state_of(ctx)
-    result = update_accounts(state.engine(), state.settings, [(1, {**given, "number": number})],
-                             _options(ctx, run_mode, dry_run=mode["dry_run"]))
-    if result.errors:
-        from acctctl.errors import NotFound
+    options = _options(ctx, run_mode, dry_run=mode["dry_run"])
+    rows = [(1, {**given, "number": number})]
+    if confirm_for is not None and not mode["dry_run"]:
+        preview = update_accounts(state.engine(), state.settings, rows,
+                                  replace(options, dry_run=True))
+        _raise_update_errors(state, number, preview)
+        if preview.unchanged:
+            say(f"{confirm_for['kind']} {number}: nothing changed; nothing was written",
+                "yellow")
+            raise typer.Exit(0)
+        from acctctl.cli.console import err_console
+        from acctctl.interactive.wizard import Declined, confirm_changes
 
-        missing = [e for e in result.errors if e.message.startswith("no account has number")]
-        if missing:
-            raise NotFound(missing[0].message)
-        failure = ValidationFailed([e.__class__(field=e.field, message=e.message,
-                                                conflict=e.conflict) for e in result.errors])
-        failure.kind = _kind_of(state, number)
-        raise failure
+        try:
+            confirm_changes(confirm_for["kind"], _account_title(confirm_for),
+                            preview.updated[0]["changes"], console=err_console())
+        except Declined:
+            say("not confirmed: nothing was written", "yellow")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    result = update_accounts(state.engine(), state.settings, rows, options)
+    _raise_update_errors(state, number, result)
     if result.unchanged:
         record = result.unchanged[0]
         from acctctl.service.catalog import find_account
@@ -239,6 +266,20 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str) -> 
     verb = "dry run: would update" if result.dry_run else "updated"
     say(f"{verb} {record['kind']} {number}" + ("; nothing was written" if result.dry_run
                                                else ""), "yellow" if result.dry_run else "green")
+
+
+def _raise_update_errors(state, number: str, result) -> None:
+    if not result.errors:
+        return
+    from acctctl.errors import NotFound
+
+    missing = [e for e in result.errors if e.message.startswith("no account has number")]
+    if missing:
+        raise NotFound(missing[0].message)
+    failure = ValidationFailed([e.__class__(field=e.field, message=e.message,
+                                            conflict=e.conflict) for e in result.errors])
+    failure.kind = _kind_of(state, number)
+    raise failure
 
 
 def _shown(value) -> str:

@@ -135,9 +135,11 @@ class QuestionaryPrompter:
         choices = [questionary.Choice(o.title, value=o.value) for o in options]
         values = [o.value for o in options]
         pick = default if default is not None and default in values else None
+        question = questionary.select(message, choices=choices, default=pick,
+                                      instruction=self._list_hint(len(choices)), **self._io)
+        self._bounded(question)
         # questionary returns the title for a None value; map titles back explicitly.
-        answer = questionary.select(message, choices=choices, default=pick,
-                                    **self._io).unsafe_ask()
+        answer = question.unsafe_ask()
         if answer is not None and answer not in values:
             answer = next((o.value for o in options if o.title == answer), answer)
         return answer
@@ -147,7 +149,43 @@ class QuestionaryPrompter:
 
         choices = [questionary.Choice(o.title, value=o.value, checked=o.checked)
                    for o in options]
-        return list(questionary.checkbox(message, choices=choices, **self._io).unsafe_ask())
+        question = questionary.checkbox(message, choices=choices, **self._io)
+        self._bounded(question)
+        return list(question.unsafe_ask())
+
+    #: At most this many entries of a list are shown at once (as Inquirer.js and survey, the
+    #: prompt libraries of npm and gh, page long lists); fewer on a short terminal.
+    PAGE = 10
+
+    def _page(self) -> int:
+        """Entries shown at once: the question line and a line to spare stay on screen, so
+        the prompt is never taller than the terminal (24 lines: 10 entries)."""
+        rows = 24
+        try:
+            output = self._io.get("output")
+            if output is None:
+                from prompt_toolkit.application.current import get_app_session
+
+                output = get_app_session().output
+            rows = output.get_size().rows or rows
+        except Exception:  # noqa: BLE001 - no size known: assume a classic 24-line terminal
+            pass
+        return max(3, min(self.PAGE, rows - 3))
+
+    def _list_hint(self, count: int) -> str | None:
+        if count <= self._page():
+            return None  # questionary's own "(Use arrow keys)"
+        return f"(Use arrow keys: {count} entries, {self._page()} shown at a time)"
+
+    def _bounded(self, question: Any) -> None:
+        """Show a long list through a window of _page() lines that scrolls with the pointer,
+        instead of a prompt taller than the terminal."""
+        from prompt_toolkit.layout.dimension import Dimension
+        from questionary.prompts.common import InquirerControl
+
+        for window in question.application.layout.find_all_windows():
+            if isinstance(window.content, InquirerControl):
+                window.height = Dimension(max=self._page())
 
     def autocomplete(self, message, words, *, default="", meta=None, validate=None):
         import questionary
@@ -169,6 +207,33 @@ class QuestionaryPrompter:
     def confirm(self, message, *, default=False):
         import questionary
 
-        # auto_enter=False: a single stray "y" does not answer (Q5); Enter is needed.
-        return bool(questionary.confirm(message, default=default, auto_enter=False,
+        # A y/N question answers on the key: y or n (shown as Yes / No) ends it, Enter takes
+        # the default (No for the final "Create this ...?"). The pitfall of answering on a
+        # key press (cli-conventions Q5: a stray "y" answers) is met by taking only keys
+        # pressed once the question is shown: whatever was typed ahead is dropped first.
+        self._drop_typeahead()
+        return bool(questionary.confirm(message, default=default, auto_enter=True,
                                         **self._io).unsafe_ask())
+
+    def _drop_typeahead(self) -> None:
+        """Forget keys typed before the question appeared: those still in the terminal's
+        buffer and those prompt_toolkit read ahead for the next prompt. Only on the real
+        terminal (a test's pipe input carries the answers on purpose)."""
+        if "input" in self._io:
+            return
+        import sys
+
+        try:
+            import termios
+
+            if sys.stdin.isatty():
+                termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+        except (ImportError, OSError, ValueError):  # no termios (Windows), or no terminal
+            pass
+        try:
+            from prompt_toolkit.application.current import get_app_session
+            from prompt_toolkit.input.typeahead import clear_typeahead
+
+            clear_typeahead(get_app_session().input)
+        except Exception:  # noqa: BLE001 - nothing typed ahead is nothing to drop
+            pass

@@ -33,7 +33,8 @@ def make_prompter() -> Prompter:
 
 def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str = "missing",
                confirm: bool = True, prompter: Prompter | None = None, console: Any = None,
-               exclude: Collection[str] = (), action: str = "Create") -> dict:
+               exclude: Collection[str] = (), action: str = "Create",
+               own: dict | None = None) -> dict:
     """Ask for the fields of ``kind`` and return the raw answers (flag-shaped dict).
 
     given: values already known (flags; for an update, the account's current values): they
@@ -43,10 +44,11 @@ def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str =
     form order; "all" walks every field in form order.
     exclude: keys never asked (kept as given). console: a rich Console for messages (stderr).
     action: the verb of the confirmation ("Create this customer?", "Update this customer?").
+    own: for an update, the account's stored values: keeping its own email or PIN is no clash.
     Declining the summary raises Declined; Ctrl-C / end of input propagate.
     """
     wizard = Wizard(kind, given, settings, engine, prompter or make_prompter(), console,
-                    exclude=exclude)
+                    exclude=exclude, own=own)
     answers = wizard.run(ask=ask)
     if confirm:
         wizard.show_summary(f"New {kind}" if action == "Create" else f"{action} {kind}")
@@ -55,9 +57,49 @@ def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str =
     return answers
 
 
+def confirm_changes(kind: str, title: str, changes: dict, *, prompter: Prompter | None = None,
+                    console: Any = None) -> None:
+    """The summary of an update: under a title naming the account, each changed field with
+    its old and new value (what will be written, nothing else); then "Update this KIND?".
+    changes: {key: (old, new)}. Declining raises Declined."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from acctctl.models.inputs import KINDS, field_specs
+
+    specs = field_specs(KINDS[kind])
+    console = console or Console(stderr=True, highlight=False)
+    # the title on a line of its own: as a table title it would wrap to the table's width
+    console.print(Text(title, style="bold"))
+    table = Table(show_header=True)
+    table.add_column("Field")
+    table.add_column("Old")
+    table.add_column("New")
+    for key, (old, new) in changes.items():
+        label = specs[key]["label"] if key in specs else key
+        table.add_row(Text(label), Text(_show_change(old)), Text(_show_change(new)))
+    console.print(table)
+    if not (prompter or make_prompter()).confirm(f"Update this {kind}?", default=False):
+        raise Declined()
+
+
+def _show_change(value: Any) -> str:
+    """A value as the summary shows it: amounts without trailing zeros (500, not 500.00000),
+    empty as "(none)", control characters as escapes."""
+    from decimal import Decimal
+
+    from acctctl.output import visible
+
+    if isinstance(value, Decimal):
+        value = format(value.normalize(), "f")
+    text = _show(value)
+    return visible(text) if text else "(none)"
+
+
 class Wizard:
     def __init__(self, kind: str, given: dict, settings: Any, engine: Any, prompter: Prompter,
-                 console: Any = None, exclude: Collection[str] = ()):
+                 console: Any = None, exclude: Collection[str] = (), own: dict | None = None):
         from acctctl.models.inputs import KINDS, field_specs
 
         self.kind = kind
@@ -65,6 +107,7 @@ class Wizard:
         self.specs = {k: s for k, s in field_specs(self.model).items()
                       if not s["file_only"] and k not in exclude}
         self.console = console
+        self.own = dict(own or {})  # the updated account's values: not taken by "another"
         self.answers: dict = dict(given)  # raw values, the shape the flags produce
         self.clean: dict = {}  # validated values of answers, for rules that read other fields
         self.settings = settings
@@ -200,12 +243,20 @@ class Wizard:
         reason = not_applicable(key, values)
         if reason is None:
             return True
-        if self.answers.get(key) not in (None, ""):
+        if self.answers.get(key) not in (None, "") and not self._is_default(key):
             label = self.specs[key]["label"]
             self._say(f"{label} {self.answers[key]} dropped: it {reason}", "dim")
         self.answers.pop(key, None)
         self.clean.pop(key, None)
         return False
+
+    def _is_default(self, key: str) -> bool:
+        """The answer is what the field is anyway (an update's stored credit limit of 0 on a
+        prepaid account): dropping it loses nothing, so nothing is said."""
+        from acctctl.models.inputs import field_default
+
+        ok, clean = self._check(key, self.answers.get(key))
+        return ok and clean == field_default(self.model, key, self.settings)
 
     def _ask_text(self, key: str) -> None:
         spec = self.specs[key]
@@ -314,6 +365,9 @@ class Wizard:
 
         if value is None:
             return None
+        mine = self.own.get(key)
+        if mine is not None and str(mine).casefold() == str(value).casefold():
+            return None  # the account being updated holds it
         probe = {"number": {"numbers": [value]}, "email": {"email_keys": [value.casefold()]},
                  "pin": {"pins": [value]}}[key]
         with self.engine.connect() as conn:

@@ -73,17 +73,17 @@ def find_live(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = F
     found: dict[str, dict] = {}
     # no number holds a control character, and PostgreSQL refuses NUL in a query
     for chunk in _chunks([n for n in wanted if not control_problem(n)]):
-        query = sa.select(A).where(A.c.number.in_(chunk), A.c.deleted_at.is_(None))
-        if lock and conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        found.update((r.number, dict(r._mapping)) for r in conn.execute(query))
+        query = sa.select(A).where(A.c.number.in_(chunk), A.c.deleted_at.is_(None)) \
+            .order_by(A.c.id)
+        found.update((r.number, dict(r._mapping)) for r in conn.execute(_locked(conn, query,
+                                                                               lock)))
     missing = [n for n in wanted if n not in found]
     if deleted_too and missing:
-        rows = conn.execute(
-            sa.select(A).where(A.c.number.in_([n for n in missing if not control_problem(n)]),
-                               A.c.deleted_at.is_not(None))
-            .order_by(A.c.deleted_at)
-        )
+        query = (sa.select(A).where(A.c.number.in_([n for n in missing
+                                                     if not control_problem(n)]),
+                                    A.c.deleted_at.is_not(None))
+                 .order_by(A.c.deleted_at))
+        rows = conn.execute(_locked(conn, query, lock))
         found.update((r.number, dict(r._mapping)) for r in rows)  # the newest wins
         missing = [n for n in wanted if n not in found]
     if missing:
@@ -91,6 +91,28 @@ def find_live(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = F
                        if len(missing) < 20 else
                        f"{len(missing)} numbers match no account, e.g. {missing[0]}")
     return {number: found[number] for number in wanted}  # in the order given
+
+
+def lock_live(conn: Connection, numbers: Iterable[str]) -> None:
+    """Lock the live accounts with these numbers until the transaction ends, so that what is
+    read next is what is changed: a concurrent delete, purge or undo either finishes first
+    (and the account is then found gone) or waits for this transaction. PostgreSQL: SELECT
+    ... FOR UPDATE, whose WHERE is checked again once a concurrent writer commits; SQLite:
+    nothing to do, every transaction begins with BEGIN IMMEDIATE (db/engine.py), which
+    serialises the writers."""
+    if conn.dialect.name != "postgresql":
+        return
+    for chunk in _chunks([n for n in dict.fromkeys(numbers) if n and not control_problem(n)]):
+        conn.execute(_locked(conn, sa.select(A.c.id).where(
+            A.c.number.in_(chunk), A.c.deleted_at.is_(None)).order_by(A.c.id)))
+
+
+def _locked(conn: Connection, query, lock: bool = True):
+    """The query with FOR UPDATE on PostgreSQL (the rows read are locked in the order read:
+    by id, so two commands locking the same accounts do not deadlock)."""
+    if lock and conn.dialect.name == "postgresql":
+        return query.with_for_update(of=A)
+    return query
 
 
 def audit(conn: Connection, options: ChangeOptions, action: str,

@@ -22,7 +22,7 @@ from acctctl.models.rules import RuleContext
 from acctctl.models.tables import Account, AccountTax
 from acctctl.models.validate import validate_account
 from acctctl.plain import plain
-from acctctl.service.changes import ChangeOptions, audit, set_device_status
+from acctctl.service.changes import ChangeOptions, audit, lock_live, set_device_status
 from acctctl.service.lookups import Lookups, owner_label
 from acctctl.service.records import AccountFilter, load_accounts
 from acctctl.service.rows import RowError
@@ -39,6 +39,15 @@ ELSEWHERE = {
     "sip_password": "is not changed by update: use acctctl account rotate-sip-secret",
     "sip_device": "cannot be changed by update (the SIP device is made at creation)",
 }
+#: A given value meaning "no value": the field becomes what create gives it when it is not
+#: given (empty, or its default: 0 for a credit limit, the day of today for a billing day).
+#: Only the wizard hands it in (its `-` answer); a file's empty cell stays "not given".
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
 #: A given key -> the stored keys it replaces and that are recomputed with it.
 FOLLOWS = {"valid_days": ("expiry",), "expiry": ("valid_days",),
            "billing_schedule": ("billing_day",)}
@@ -111,6 +120,9 @@ class _UpdateRun:
             return
         numbers = ["" if isinstance(raw, RowError) else str(raw.get("number", "")).strip()
                    for _, raw in pending]
+        # lock first, then read: an account deleted (or undone) meanwhile is then not found
+        # (exit 3) instead of being updated and audited after its deletion
+        lock_live(self.conn, [n for n in numbers if n])
         stored = {r["number"]: r for r in load_accounts(
             self.conn, where=AccountFilter(numbers=[n for n in numbers if n], sort=""),
             with_ids=True)}
@@ -191,6 +203,8 @@ class _UpdateRun:
                 if follower not in given:
                     merged.pop(follower, None)
         merged.update(given)
+        for name in [k for k, v in given.items() if v is UNSET]:
+            merged.pop(name)  # as if never given: the model's default or derived value
         return merged
 
     def _validate(self, row: int, key: str, record: dict, given: dict):

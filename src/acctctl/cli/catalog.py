@@ -25,7 +25,8 @@ Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
 
 
 def _show(records: list[dict] | dict, output: str, title: str) -> None:
-    """A list for `list` commands; a single object for `create` (json prints it bare)."""
+    """A list for `list` commands; a single object for `create` (json prints it bare). An
+    empty list: "no <title>" on stderr instead of a table."""
     from acctctl.output import write_json, write_records
 
     if output == "json":
@@ -33,7 +34,7 @@ def _show(records: list[dict] | dict, output: str, title: str) -> None:
     elif isinstance(records, dict):
         write_records([records], output, title=title)
     else:
-        write_records(records, output, title=title)
+        write_records(records, output, title=title, empty=f"no {title}")
 
 
 @rategroup_app.command("create")

@@ -114,6 +114,15 @@ def test_a_table_too_wide_for_the_terminal_becomes_one_block_per_record(cli):
     assert max(len(line) for line in table.splitlines()) <= 70
 
 
+def test_a_terminal_narrower_than_the_keys_still_shows_every_value_whole(cli):
+    created = seed(cli)
+    for args in (("account", "list"), ("audit", "list"), ("account", "show", created["number"])):
+        text, _ = terminal(cli, *args, width=8)
+        assert_whole(text, [created["number"], EMAIL])
+    _, err = terminal(cli, "account", "list", "--search", "nobody", width=2)
+    assert err.strip() == "no accounts match"
+
+
 def test_audit_list_at_80_columns_is_short_and_never_a_ribbon(cli):
     seed(cli)
     text, _ = terminal(cli, "audit", "list", "--limit", "3", width=80)

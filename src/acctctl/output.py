@@ -305,7 +305,7 @@ def message_lines(text: str, width: int | None, indent: str = "") -> list[str]:
     every line after the first. No width: one line."""
     import textwrap
 
-    if width is None or cell_len(text) <= width:
+    if width is None or cell_len(text) <= width or width <= len(indent) + 1:
         return [text]
     return textwrap.wrap(text, width, subsequent_indent=indent, break_long_words=False,
                          break_on_hyphens=False) or [text]

@@ -142,19 +142,24 @@ LONG = {"number": "390677060812345678", "kind": "customer", "first_name": "Barth
         "created_at": "2026-11-26T07:42:18.231060+00:00"}
 
 
-def test_a_list_at_80_columns_drops_columns_and_never_splits_a_value(monkeypatch, capsys):
+def test_a_list_drops_only_minor_columns_and_never_splits_a_value(monkeypatch, capsys):
     from acctctl.cli.account import LIST_COLUMNS, LIST_DROP_ORDER
     from acctctl.output import Fit
 
     fit = Fit(drop=LIST_DROP_ORDER, hint="--wide shows every column")
-    text = _table_at(80, monkeypatch, [LONG], LIST_COLUMNS, fit)
-    assert max(len(line) for line in text.splitlines()) <= 80, text
+    text = _table_at(120, monkeypatch, [LONG], LIST_COLUMNS, fit)
+    assert max(len(line) for line in text.splitlines()) <= 120, text
     for value in ("390677060812345678", "customer", "bartholomew.longlastname@example.com"):
         assert value in text, text  # whole, on one line
-    assert "created_at" not in text
-    assert "left out to fit 80 columns: reseller, created_at" in capsys.readouterr().err
+    assert "4123456789" not in text and "2026-11-26" in text and "07:42" not in text
+    assert "left out to fit 120 columns: reseller" in capsys.readouterr().err
+    # at 80 the columns that matter cannot fit: one block per record, every column in it
+    narrow = _table_at(80, monkeypatch, [LONG], LIST_COLUMNS, fit)
+    assert narrow.startswith("-[ RECORD 1 ]-") and "reseller   | 4123456789" in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80, narrow
+    assert capsys.readouterr().err == ""
     roomy = _table_at(200, monkeypatch, [LONG], LIST_COLUMNS, fit)
-    assert "2026-11-26 " in roomy and "07:42" not in roomy  # a short date
+    assert "2026-11-26" in roomy and "07:42" not in roomy  # a short date
     assert capsys.readouterr().err == ""
     wide = _table_at(80, monkeypatch, [LONG], LIST_COLUMNS, Fit(drop=LIST_DROP_ORDER, wide=True))
     assert "2026-11-26T07:42:18.231060+00:00" in wide and "Longlastnameington" in wide

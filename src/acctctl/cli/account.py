@@ -33,8 +33,18 @@ Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl 
                                      autocompletion=choices(OUTPUT_FORMATS))]
 LIST_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "status", "reseller",
                 "created_at"]
-#: What a narrow terminal loses first: number, kind and email stay.
-LIST_DROP_ORDER = ("reseller", "created_at", "status", "last_name", "first_name")
+#: What a narrow terminal may leave out of the table (said on stderr; --wide keeps them).
+#: The other columns matter: when they cannot fit, every account is a block of its own.
+LIST_DROP_ORDER = ("reseller", "created_at")
+#: A filter that fixes a column's value makes the column say nothing: the table leaves it out.
+FIXED_BY = {"kind": "kind", "reseller": "reseller", "status": "status"}
+
+
+def table_columns(columns: list[str], filters: dict) -> list[str]:
+    """The table's columns without those whose value a filter fixes (--kind customer: every
+    row's kind is customer)."""
+    fixed = {column for key, column in FIXED_BY.items() if filters.get(key) is not None}
+    return [c for c in columns if c not in fixed]
 
 
 def check_format(fmt: str) -> None:
@@ -173,7 +183,8 @@ def list_(
     offset: Offset = 0,
     output: Output = "table",
     wide: Annotated[bool, typer.Option("--wide", help="Table: every column and full "
-                                       "timestamps, however wide the terminal")] = False,
+                                       "timestamps (one block per account when they do not "
+                                       "fit the terminal)")] = False,
 ) -> None:
     """List accounts: acctctl account list --kind customer --search ada -o csv
 
@@ -203,12 +214,15 @@ def list_(
         if day_two:
             raise UsageError(f"{', '.join(day_two)}: not supported on the astpp target")
         records, total = catalog.list_accounts(engine, kind, reseller, limit or None), None
-    if output in ("table",):
+    if output == "table":
         from acctctl.output import Fit
 
-        columns = LIST_COLUMNS + (["deleted_at"] if include_deleted else [])
+        columns = table_columns(LIST_COLUMNS + (["deleted_at"] if include_deleted else []),
+                                filters)
+        filtered = any(v for k, v in filters.items() if k != "sort") or offset
         write_records(records, output, columns=columns, title="accounts",
-                      fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"))
+                      fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"),
+                      empty="no accounts match" if filtered else "no accounts")
     elif output == "csv":
         from acctctl.service.records import output_keys
 

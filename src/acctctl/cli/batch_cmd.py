@@ -15,28 +15,36 @@ batch_app = typer.Typer(help="What each create command wrote, and undoing it.",
                         no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail of every change.", no_args_is_help=True)
 
+#: The keys of a batch and of an audit record (contract §7): the table's columns and the csv
+#: header, which an empty list keeps.
+BATCH_COLUMNS = ["batch_id", "at", "actor", "mode", "command", "created", "live"]
+AUDIT_COLUMNS = ["at", "actor", "action", "account", "batch_id", "command", "changes"]
+
 
 @batch_app.command("list")
 def batch_list(ctx: typer.Context, limit: Limit = None, output: Output = "table") -> None:
     """List batches, newest first: acctctl batch list -o json"""
+    from acctctl.output import write_records
     from acctctl.service.batches import list_batches
 
     check_format(output)
-    _render(list_batches(state_of(ctx).engine(), limit or None), output, "batches")
+    write_records(list_batches(state_of(ctx).engine(), limit or None), output,
+                  columns=BATCH_COLUMNS, title="batches", empty="no batches")
 
 
 @batch_app.command("show")
 def batch_show(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metavar="ID")],
                output: Output = "table") -> None:
     """Show the accounts a batch created: acctctl batch show ID"""
-    from acctctl.cli.account import LIST_COLUMNS
-    from acctctl.output import write_records
+    from acctctl.cli.account import LIST_COLUMNS, LIST_DROP_ORDER
+    from acctctl.output import Fit, write_records
     from acctctl.service.batches import show_batch
 
     check_format(output)
     records = show_batch(state_of(ctx).engine(), batch_id)
     if output == "table":
-        write_records(records, output, columns=[*LIST_COLUMNS, "deleted_at"], title=batch_id)
+        write_records(records, output, columns=[*LIST_COLUMNS, "deleted_at"], title=batch_id,
+                      fit=Fit(drop=LIST_DROP_ORDER), empty=f"batch {batch_id} has no accounts")
     else:
         write_records(records, output)
 
@@ -73,6 +81,7 @@ def audit_list(
     output: Output = "table",
 ) -> None:
     """Audit records, newest first: acctctl audit list --account 4123456789 -o json"""
+    from acctctl.output import write_records
     from acctctl.service.batches import list_audit
 
     check_format(output)
@@ -80,4 +89,6 @@ def audit_list(
         filter_text(value, flag)
     records = list_audit(state_of(ctx).engine(), account, batch,
                          parse_since(since, "--since"), limit or None)
-    _render(records, output, "audit")
+    write_records(records, output, columns=AUDIT_COLUMNS, title="audit",
+                  empty="no audit records match" if account or batch or since
+                  else "no audit records")

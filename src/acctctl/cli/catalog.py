@@ -39,7 +39,8 @@ Amount = Annotated[str | None, typer.Option("--amount", metavar="FIXED",
 
 
 def _show(records: list[dict] | dict, output: str, title: str) -> None:
-    """A list for `list` commands; a single object for `create` (json prints it bare)."""
+    """A list for `list` commands; a single object for `create` (json prints it bare). An
+    empty list: "no <title>" on stderr instead of a table."""
     from acctctl.output import write_json, write_records
 
     if output == "json":
@@ -47,7 +48,7 @@ def _show(records: list[dict] | dict, output: str, title: str) -> None:
     elif isinstance(records, dict):
         write_records([records], output, title=title)
     else:
-        write_records(records, output, title=title)
+        write_records(records, output, title=title, empty=f"no {title}")
 
 
 def _owner_label(name: str, reseller: str | None) -> str:

@@ -55,11 +55,15 @@ def err_console():
 def say(message: str, style: str | None = None) -> None:
     from rich.text import Text
 
-    from acctctl.output import visible
+    from acctctl.output import message_lines, visible
 
-    # soft_wrap: a message is one line however narrow the terminal, so logs and greps keep it;
-    # visible: a value quoted in a message never reaches the terminal as a control character
-    err_console().print(Text(visible(message), style=style or ""), soft_wrap=True)
+    # visible: a value quoted in a message never reaches the terminal as a control character.
+    # At a terminal the message wraps between words (a word, path or URL is never split; the
+    # lines after the first are indented); elsewhere it is one line, so logs and greps keep it
+    console = err_console()
+    width = console.width if console.is_terminal else None
+    for line in message_lines(visible(message), width, indent="  "):
+        console.print(Text(line, style=style or ""), soft_wrap=True)
 
 
 def warn(message: str) -> None:

@@ -500,9 +500,8 @@ def export(
                            include_deleted, sort)
     keys, rows = export_accounts(state_of(ctx).engine(), with_secrets=with_secrets,
                                  limit=limit or None, offset=offset, **filters)
-    if output == "csv":
-        write_records(rows, output, columns=keys)
-    else:
-        write_records(({k: v for k, v in r.items() if v is not None} for r in rows), output)
+    # every key of the kind on every row (§7: a stable shape); an empty field is null in
+    # json/jsonl and an empty cell in csv, which create --from-file reads alike: not given
+    write_records(rows, output, columns=keys)
     say(f"exported {len(rows)} {kind} account{'s' if len(rows) != 1 else ''}"
         + ("; the file holds SIP secrets: keep it private" if with_secrets else ""))

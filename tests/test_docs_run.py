@@ -7,9 +7,10 @@ fresh PostgreSQL database (ACCTCTL_DATABASE_URL): the blocks run in order, in on
 by line. README's runs right after the acctctl command of its set-up line, as a reader runs
 them. Each line must exit 0, unless it ends with a comment `# exit N` (then it must exit N).
 A line ending with a backslash continues on the next one. Blocks marked plain `sh` are
-examples, not run. After the last line the reader's next ordinary command must still work
-(`acctctl account list` exits 0), except after docs/astpp.md, which points acctctl at an
-ASTPP server on purpose.
+examples, not run; `sh runnable-astpp` blocks (docs/astpp.md) need an ASTPP database and
+run in tests/astpp/test_astpp_docs.py. After the last line the reader's next ordinary
+command must still work (`acctctl account list` exits 0), except after docs/astpp.md,
+which points acctctl at an ASTPP server on purpose.
 """
 
 from __future__ import annotations
@@ -25,15 +26,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^[ \t]*```sh runnable[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
-                   re.MULTILINE | re.DOTALL)  # indented too (a block inside a list)
+
+
+def fence(info: str) -> re.Pattern:
+    """Fenced blocks whose info string is exactly ``info``, indented too (in a list)."""
+    return re.compile(rf"^[ \t]*```{re.escape(info)}[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
+                      re.MULTILINE | re.DOTALL)
+
+
+FENCE = fence("sh runnable")
 EXPECT = re.compile(r"#\s*exit\s+(\d+)\s*$")
 
 
-def runnable_lines(text: str) -> list[tuple[int, str, int]]:
+def runnable_lines(text: str, blocks: re.Pattern = FENCE) -> list[tuple[int, str, int]]:
     """(line number in the file, command, expected exit code) of every runnable line."""
     found = []
-    for block in FENCE.finditer(text):
+    for block in blocks.finditer(text):
         first = text.count("\n", 0, block.start(1)) + 1
         pending, start = "", 0
         for offset, line in enumerate(block.group(1).splitlines()):

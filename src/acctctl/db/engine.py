@@ -20,6 +20,12 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def mask(url: str) -> str:
+    from acctctl.config import mask_url
+
+    return mask_url(url)
+
+
+def display(url: str) -> str:
     """``url`` for a message: as the user would have written it (no driver name acctctl
     added), password masked."""
     from acctctl.config import shown_url
@@ -31,7 +37,7 @@ def label(engine: Engine) -> tuple[str, str]:
     """(URL to show, where it came from) of an engine, for messages."""
     shown = getattr(engine, "acctctl_shown", None)
     if shown is None:
-        shown = mask(engine.url.render_as_string(hide_password=False))
+        shown = display(engine.url.render_as_string(hide_password=False))
     return shown, getattr(engine, "acctctl_source", None) or ""
 
 
@@ -43,7 +49,7 @@ def make_engine(url: str, shown: str | None = None, source: str | None = None) -
     """An engine for ``url``. shown: the URL as the user wrote it (masked) and source: where
     it was set (config file and key, the environment), both for messages; the engine
     carries them for check_connection and the other messages that name the database."""
-    shown = shown or mask(url)
+    shown = shown or display(url)
     where = _from(source)
     try:
         parsed = make_url(url)

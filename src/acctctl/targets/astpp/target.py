@@ -86,12 +86,12 @@ def make_engine(url: str, shown: str | None = None, source: str | None = None) -
     messages name (never the driver URL with acctctl's charset)."""
     from sqlalchemy.engine import make_url
 
-    from acctctl.db.engine import labelled, mask
+    from acctctl.db.engine import display, labelled
 
     parsed = make_url(url).update_query_dict({"charset": "utf8mb4"})
     engine = sa.create_engine(parsed, hide_parameters=True, isolation_level="READ COMMITTED",
                               connect_args={"connect_timeout": 10})
-    labelled(engine, shown or mask(url), source)
+    labelled(engine, shown or display(url), source)
 
     @sa.event.listens_for(engine, "connect")
     def _session(dbapi_connection, _record):

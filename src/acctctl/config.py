@@ -307,7 +307,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     cwd = Path.cwd() if cwd is None else cwd
-    profile_via = "--profile" if profile else f"${ENV_PROFILE}"
+    profile_via = "--profile" if profile else f"${ENV_PROFILE}"  # for messages
     profile = profile or env.get(ENV_PROFILE) or None
 
     path = _find_config(config_path, env, cwd)
@@ -540,11 +540,11 @@ def _url_source(doc: Mapping[str, Any], env: Mapping[str, str], path: Path | Non
     if env.get(ENV_DATABASE_URL):
         return f"${ENV_DATABASE_URL}"
     if profile is not None and _dig(doc, "profiles", profile, "database", "url"):
-        return f"profiles.{profile}.database.url in {path} ({profile_via} {profile})"
+        return f"profiles.{profile}.database.url in {path}, selected by {profile_via}"
     if _dig(doc, "database", "url"):
         return f"database.url in {path}"
-    return "the built-in default (no database.url in " + (
-        f"{path}" if path is not None else "any config file") + f", no ${ENV_DATABASE_URL})"
+    where = str(path) if path is not None else "any config file"
+    return f"the built-in default: no database.url in {where}, no ${ENV_DATABASE_URL}"
 
 
 def _effective_database_url(

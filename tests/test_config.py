@@ -441,7 +441,7 @@ def test_effective_settings_dict_masks_password_and_is_toml_serialisable(tmp_pat
 
     assert shown["config_file"] == str(path)
     assert shown["profile"] == "(none)"
-    assert shown["database"]["url"] == "postgresql+psycopg://app:***@db/acct"
+    assert shown["database"]["url"] == "postgresql://app:***@db/acct"  # as written, masked
     assert shown["defaults"]["low_balance_alert"] == "2.5"
     assert "profiles" not in shown
     assert "hunter2" not in tomli_w.dumps(shown)

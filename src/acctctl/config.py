@@ -55,6 +55,7 @@ __all__ = [
     "effective_settings_dict",
     "load_settings",
     "mask_url",
+    "shown_url",
     "user_config_path",
     "write_config",
 ]
@@ -229,6 +230,11 @@ class LoadedSettings:
     profile: str | None
     database_url: str  # effective URL (env override, driver, password_file applied)
     warnings: list[str] = field(default_factory=list)  # for the caller to print to stderr
+    # the URL as the user wrote it (or the built-in default), password masked: what messages
+    # and `config show` print, never the driver URL above
+    shown_url: str = ""
+    # where the URL came from, e.g. "database.url in /home/u/.config/acctctl/config.toml"
+    url_source: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,6 +307,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     cwd = Path.cwd() if cwd is None else cwd
+    profile_via = "--profile" if profile else f"${ENV_PROFILE}"  # for messages
     profile = profile or env.get(ENV_PROFILE) or None
 
     path = _find_config(config_path, env, cwd)
@@ -317,7 +324,8 @@ def load_settings(
         settings = _apply_profile(doc, settings, profile, path, locator)
 
     warnings: list[str] = []
-    database_url = _effective_database_url(settings, env, path, cwd, warnings)
+    source = _url_source(doc, env, path, profile, profile_via)
+    database_url, shown = _effective_database_url(settings, env, path, cwd, warnings, source)
     if path is not None:
         warnings.extend(_permission_warnings(doc, path))
     return LoadedSettings(
@@ -326,6 +334,8 @@ def load_settings(
         profile=profile,
         database_url=database_url,
         warnings=warnings,
+        shown_url=shown,
+        url_source=source,
     )
 
 
@@ -518,10 +528,26 @@ _POSTGRES_SCHEME = re.compile(r"^(?:postgres|postgresql)://", re.IGNORECASE)
 _MYSQL_SCHEME = re.compile(r"^(?:mysql|mariadb)://", re.IGNORECASE)  # PyMySQL: pure Python
 
 
+def _url_source(doc: Mapping[str, Any], env: Mapping[str, str], path: Path | None,
+                profile: str | None, profile_via: str) -> str:
+    """Where the database URL comes from, for messages: an unreachable database is fixed
+    where its URL was set (the file and key, the environment), so the message names it."""
+    if env.get(ENV_DATABASE_URL):
+        return f"${ENV_DATABASE_URL}"
+    if profile is not None and _dig(doc, "profiles", profile, "database", "url"):
+        return f"profiles.{profile}.database.url in {path}, selected by {profile_via}"
+    if _dig(doc, "database", "url"):
+        return f"database.url in {path}"
+    where = str(path) if path is not None else "any config file"
+    return f"the built-in default: no database.url in {where}, no ${ENV_DATABASE_URL}"
+
+
 def _effective_database_url(
-    settings: Settings, env: Mapping[str, str], path: Path | None, cwd: Path, warnings: list[str]
-) -> str:
-    """Env override > config > SQLite default; psycopg driver; password_file applied.
+    settings: Settings, env: Mapping[str, str], path: Path | None, cwd: Path,
+    warnings: list[str], source: str,
+) -> tuple[str, str]:
+    """(the URL to connect with, the URL to show): env override > config > SQLite default;
+    psycopg/PyMySQL driver; password_file applied to the first, never to the second.
 
     ``password_file`` wins over a password already in the URL (from the file or from
     ``$ACCTCTL_DATABASE_URL``): it is the explicit, file-permission-protected way to give one.
@@ -534,27 +560,48 @@ def _effective_database_url(
     url = from_env or settings.database.url
     if not url:
         url = default_database_url()
+    shown = mask_url(url)  # as written: no driver name the user never typed
     url = _POSTGRES_SCHEME.sub("postgresql+psycopg://", url, count=1)
     url = _MYSQL_SCHEME.sub("mysql+pymysql://", url, count=1)
 
-    source = f"${ENV_DATABASE_URL}" if from_env else "database.url"
+    key = f"${ENV_DATABASE_URL}" if from_env else "database.url"
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:
-        raise ConfigError(f"{source} is not a valid database URL: {mask_url(url)}") from exc
+        raise ConfigError(f"{key} is not a valid database URL: {shown} (from {source})"
+                          ) from exc
     if settings.is_astpp and parsed.get_backend_name() != "mysql":
         raise ConfigError(
-            f'database.target = "astpp" needs a mysql:// or mariadb:// URL, got {mask_url(url)}'
+            f'database.target = "astpp" needs a mysql:// or mariadb:// URL, got {shown} '
+            f"(from {source})"
         )
 
     password_file = settings.database.password_file
     if not password_file:
-        return url
+        return url, shown
     if parsed.get_backend_name() == "sqlite":
         warnings.append("warning: database.password_file is ignored for a SQLite database")
-        return url
+        return url, shown
     password = _read_password_file(password_file, path, cwd, warnings)
-    return parsed.set(password=password).render_as_string(hide_password=False)
+    return parsed.set(password=password).render_as_string(hide_password=False), shown
+
+
+def shown_url(url: str) -> str:
+    """A URL acctctl made (driver added) as the user would have written it, password
+    masked: for messages that have only an engine's URL at hand."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return mask_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "mysql") and parsed.drivername != backend:
+        parsed = parsed.set(drivername=backend)
+    if backend == "mysql" and parsed.query.get("charset") == "utf8mb4":
+        parsed = parsed.difference_update_query(["charset"])  # acctctl's own addition
+    return mask_url(parsed.render_as_string(hide_password=False))
 
 
 def _read_password_file(
@@ -675,7 +722,9 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
     ``profile`` is ``"(none)"`` rather than None so the result stays TOML-serialisable.
     """
     sections = _sections(loaded.settings)
-    sections["database"]["url"] = mask_url(loaded.database_url)
+    sections["database"]["url"] = loaded.shown_url or shown_url(loaded.database_url)
+    if not loaded.settings.is_astpp:
+        sections.pop("astpp")  # [astpp] means nothing to acctctl's own schema
     return {
         "config_file": str(loaded.path) if loaded.path is not None else BUILTIN_DEFAULTS,
         "profile": loaded.profile if loaded.profile is not None else NO_PROFILE,

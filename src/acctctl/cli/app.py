@@ -40,12 +40,10 @@ class AcctctlGroup(TyperGroup):
         except AcctctlError as exc:
             from acctctl.cli.report import report_error
 
-            report_error(exc)
+            report_error(exc, read_only=_read_only(ctx))
             raise typer.Exit(exc.exit_code) from None
         except (KeyboardInterrupt, EOFError):
-            from acctctl.cli.console import say
-
-            say("interrupted: nothing was written", "yellow")
+            _say_interrupted(ctx)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
@@ -58,15 +56,13 @@ class AcctctlGroup(TyperGroup):
             if _is_click_exception(exc):
                 raise
             if _interrupted(exc):  # Ctrl-C surfaced as a driver error (psycopg's pipeline)
-                from acctctl.cli.console import say
-
-                say("interrupted: nothing was written", "yellow")
+                _say_interrupted(ctx)
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             error = _database_problem(exc)
             if error is not None:  # the database went away, refused, or is damaged: exit 5
                 from acctctl.cli.report import report_error
 
-                report_error(error)
+                report_error(error, read_only=_read_only(ctx))
                 raise typer.Exit(error.exit_code) from None
             from acctctl.cli.console import say
 
@@ -107,6 +103,20 @@ def hoist_global_options(args: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return front + rest
+
+
+def _read_only(ctx) -> bool:
+    """Whether this run's command never writes (its failures then do not say
+    "nothing was written")."""
+    from acctctl.cli.report import is_read_only
+
+    return is_read_only(ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
+
+
+def _say_interrupted(ctx) -> None:
+    from acctctl.cli.console import say
+
+    say("interrupted" if _read_only(ctx) else "interrupted: nothing was written", "yellow")
 
 
 def _silence_stdout() -> None:

@@ -105,7 +105,7 @@ EXAMPLES: dict[str, list[str]] = {
     "config path": ["acctctl config path"],
     "completion": [
         "echo 'source <(acctctl completion bash)' >> ~/.bashrc",
-        "acctctl completion zsh > \"${fpath[1]}/_acctctl\"",
+        "mkdir -p ~/.zfunc && acctctl completion zsh > ~/.zfunc/_acctctl",
         "acctctl completion fish > ~/.config/fish/completions/acctctl.fish",
     ],
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from acctctl.cli.console import say
@@ -22,11 +23,36 @@ def flag_name(field: str, kind: str | None) -> str:
     return CATALOG_FLAGS.get(field, field)
 
 
-def report_error(exc: AcctctlError, kind: str | None = None) -> None:
+#: Commands that never write (a first use's set-up of an empty database aside): when one
+#: fails there was nothing to write, so "nothing was written" would only puzzle the reader.
+READ_ONLY_COMMANDS = ("account list", "account show", "account export", "batch list",
+                      "batch show", "audit list", "config show", "config path", "db current",
+                      "db check", "reference", "rategroup list", "tax list", "role list",
+                      "completion")
+
+_NOTHING_WRITTEN = re.compile(r"(?:\s*[;:,]\s*|^)nothing was written\b\.?", re.IGNORECASE)
+
+
+def is_read_only(argv: list[str]) -> bool:
+    """argv: the command line as given (``["acctctl", "account", "list", ...]``)."""
+    from acctctl.cli.state import State
+
+    words = State(argv=argv).command_path().split()[1:]
+    return any(words[: len(c.split())] == c.split() for c in READ_ONLY_COMMANDS)
+
+
+def without_write_note(message: str) -> str:
+    """The message without its "nothing was written" (for a read-only command)."""
+    return _NOTHING_WRITTEN.sub("", message).strip() or message
+
+
+def report_error(exc: AcctctlError, kind: str | None = None, read_only: bool = False) -> None:
+    """read_only: the command writes nothing, so its message does not say so."""
     if isinstance(exc, ValidationFailed):
         kind = kind or getattr(exc, "kind", None)
         report_field_errors(exc.errors, kind)
-    say(f"error: {exc.message}", "red")
+    message = without_write_note(exc.message) if read_only else exc.message
+    say(f"error: {message}", "red")
     if exc.hint:
         say(f"hint: {exc.hint}")
 
@@ -54,6 +80,4 @@ def report_field_errors(errors: list[FieldError], kind: str | None, group_after:
 
 
 def _shape(message: str) -> str:
-    import re
-
     return re.sub(r"'[^']*'|\d+", "#", message)

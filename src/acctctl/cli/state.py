@@ -41,11 +41,15 @@ class State:
             from acctctl.db.dryrun import scratch_engine_if_uninitialised
 
             # an empty database is not initialised by a dry run: it works on a scratch copy
-            self._engine = scratch_engine_if_uninitialised(self.loaded().database_url)
+            loaded = self.loaded()
+            self._engine = scratch_engine_if_uninitialised(
+                loaded.database_url, loaded.shown_url, loaded.url_source)
         if self._engine is None:
             from acctctl.db.engine import check_connection, make_engine
 
-            self._engine = make_engine(self.loaded().database_url)
+            loaded = self.loaded()
+            self._engine = make_engine(loaded.database_url, loaded.shown_url,
+                                       loaded.url_source)
             check_connection(self._engine)
         if ensure_schema:
             from acctctl.db.migrate import ensure_schema as ensure

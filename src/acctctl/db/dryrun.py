@@ -21,27 +21,29 @@ from pathlib import Path
 from sqlalchemy.engine import Engine, make_url
 
 
-def scratch_engine_if_uninitialised(url: str) -> Engine | None:
+def scratch_engine_if_uninitialised(url: str, shown: str | None = None,
+                                    source: str | None = None) -> Engine | None:
     """An engine for a dry run when the database at `url` has not been initialised yet;
-    None when it has (or is not empty: the normal checks then say what is wrong)."""
+    None when it has (or is not empty: the normal checks then say what is wrong).
+    shown, source: the URL as written and where it was set, for messages."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or "").expanduser()
-        if path.exists() and path.stat().st_size > 0 and not _is_empty(url):
+        if path.exists() and path.stat().st_size > 0 and not _is_empty(url, shown, source):
             return None
         return _migrated(_sqlite_memory())
-    if not _is_empty(url):
+    if not _is_empty(url, shown, source):
         return None
     return _migrated(_never_committing(url))
 
 
-def _is_empty(url: str) -> bool:
+def _is_empty(url: str, shown: str | None = None, source: str | None = None) -> bool:
     import sqlalchemy as sa
 
     from acctctl.db.engine import check_connection, make_engine
     from acctctl.db.migrate import current_revision
 
-    engine = make_engine(url)
+    engine = make_engine(url, shown, source)
     try:
         check_connection(engine)
         with engine.connect() as conn:

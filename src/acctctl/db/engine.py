@@ -26,17 +26,43 @@ def mask(url: str) -> str:
     return mask_url(url)
 
 
-def make_engine(url: str) -> Engine:
+def display(url: str) -> str:
+    """``url`` for a message: as the user would have written it (no driver name acctctl
+    added), password masked."""
+    from acctctl.config import shown_url
+
+    return shown_url(url)
+
+
+def label(engine: Engine) -> tuple[str, str]:
+    """(URL to show, where it came from) of an engine, for messages."""
+    shown = getattr(engine, "acctctl_shown", None)
+    if shown is None:
+        shown = display(engine.url.render_as_string(hide_password=False))
+    return shown, getattr(engine, "acctctl_source", None) or ""
+
+
+def _from(source: str | None) -> str:
+    return f" (from {source})" if source else ""
+
+
+def make_engine(url: str, shown: str | None = None, source: str | None = None) -> Engine:
+    """An engine for ``url``. shown: the URL as the user wrote it (masked) and source: where
+    it was set (config file and key, the environment), both for messages; the engine
+    carries them for check_connection and the other messages that name the database."""
+    shown = shown or display(url)
+    where = _from(source)
     try:
         parsed = make_url(url)
     except Exception:
-        raise DatabaseError(f"cannot use database URL {mask(url)!r}: not a valid URL") from None
+        raise DatabaseError(f"cannot use database URL {shown!r}{where}: not a valid URL"
+                            ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if keeps_nothing(parsed):
             raise DatabaseError(
-                f"database URL {mask(url)!r} is an in-memory SQLite database: it would keep "
-                "nothing (accounts, and the passwords shown once, lost at exit)",
+                f"database URL {shown!r}{where} is an in-memory SQLite database: it would "
+                "keep nothing (accounts, and the passwords shown once, lost at exit)",
                 hint="name a file, e.g. sqlite:///acctctl.db",
             )
         if parsed.database:
@@ -44,14 +70,14 @@ def make_engine(url: str) -> Engine:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(
-                    f"cannot connect to {mask(url)}: cannot create its directory: "
+                    f"cannot connect to {shown}{where}: cannot create its directory: "
                     f"{exc.strerror or exc}"
                 ) from None
         # hide_parameters: an error message must never carry a row's values (hashes, PINs)
         engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
                                   hide_parameters=True)
         _sqlite_like_postgres(engine)
-        return engine
+        return labelled(engine, shown, source)
     if backend == "postgresql":
         # psycopg logs "error ignored terminating <Pipeline>" when a statement fails inside
         # a pipeline (a lost race, Ctrl-C); acctctl reports the error itself, once
@@ -60,11 +86,25 @@ def make_engine(url: str) -> Engine:
         logging.getLogger("psycopg").setLevel(logging.CRITICAL)
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, connect_args={"connect_timeout": 10},
-                                hide_parameters=True)
+        return labelled(sa.create_engine(parsed, connect_args={"connect_timeout": 10},
+                                         hide_parameters=True), shown, source)
+    if backend == "mysql":
+        raise DatabaseError(
+            f"{shown}{where} is a MySQL/MariaDB database: acctctl keeps its own accounts in "
+            "SQLite or PostgreSQL",
+            hint='MySQL/MariaDB is supported only as an existing ASTPP 6 database: set '
+            'target = "astpp" under [database] (acctctl config init --target astpp '
+            '--database-url mysql://...); see docs/astpp.md',
+        )
     raise DatabaseError(
-        f"unsupported database {mask(url)!r}: use sqlite:///PATH or postgresql://…"
+        f"unsupported database {shown!r}{where}: use sqlite:///PATH or postgresql://…"
     )
+
+
+def labelled(engine: Engine, shown: str, source: str | None) -> Engine:
+    engine.acctctl_shown = shown  # type: ignore[attr-defined]
+    engine.acctctl_source = source  # type: ignore[attr-defined]
+    return engine
 
 
 def keeps_nothing(parsed) -> bool:
@@ -131,8 +171,9 @@ def check_connection(engine: Engine) -> None:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        url = mask(engine.url.render_as_string(hide_password=False))
-        raise DatabaseError(f"cannot connect to {url}: {_scrub(reason, engine)}") from None
+        shown, source = label(engine)
+        raise DatabaseError(f"cannot connect to {shown}{_from(source)}: "
+                            f"{_scrub(reason, engine)}") from None
 
 
 def _scrub(text: str, engine: Engine) -> str:

@@ -80,12 +80,17 @@ def read_private_key(path: str) -> str:
     raise ConfigError(f"astpp.config_file {path} has no PRIVATE_KEY")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, shown: str | None = None, source: str | None = None) -> Engine:
+    """shown, source: the URL as the user wrote it (masked) and where it was set, which
+    messages name (never the driver URL with acctctl's charset)."""
     from sqlalchemy.engine import make_url
+
+    from acctctl.db.engine import display, labelled
 
     parsed = make_url(url).update_query_dict({"charset": "utf8mb4"})
     engine = sa.create_engine(parsed, hide_parameters=True, isolation_level="READ COMMITTED",
                               connect_args={"connect_timeout": 10})
+    labelled(engine, shown or display(url), source)
 
     @sa.event.listens_for(engine, "connect")
     def _session(dbapi_connection, _record):
@@ -106,7 +111,7 @@ def open_target(loaded: Any, warn) -> Engine:
     if settings.passwords.generated_length > encoding.MAX_PASSWORD_BYTES:
         raise ConfigError(f"passwords.generated_length must be at most "
                           f"{encoding.MAX_PASSWORD_BYTES} on the astpp target")
-    engine = make_engine(loaded.database_url)
+    engine = make_engine(loaded.database_url, loaded.shown_url, loaded.url_source)
     check_connection(engine)
     target = AstppTarget(engine, settings, key)
     with engine.connect() as conn:
@@ -138,7 +143,9 @@ class AstppTarget:
     # --- before anything: is this ASTPP 6.0.x, and is the key its key? -------------------
 
     def fingerprint(self, conn: Connection, key_file: str) -> None:
-        url = self.engine.url.render_as_string(hide_password=True)
+        from acctctl.db.engine import label
+
+        url = label(self.engine)[0]
         try:
             tables = set(conn.execute(sa.text(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"

@@ -205,15 +205,26 @@ def _widen_to(console, renderable, need: int | None = None) -> None:
 
 def _data_console(out):
     """On a terminal, its width; into a pipe or file, as wide as the data needs."""
+    is_tty = getattr(out, "isatty", lambda: False)()
+    return pipe_console(file=out, soft_wrap=True, width=None if is_tty else 4096)
+
+
+def pipe_console(**options):
+    """A rich Console whose closed pipe is a BrokenPipeError, as for any other write: rich's
+    own answer is SystemExit(1), an exit 1 that is no bug, before the caller can tell whether
+    anything was committed (a closed stdout: create rolls back, list exits 0)."""
     from rich.console import Console
 
-    is_tty = getattr(out, "isatty", lambda: False)()
-    return Console(file=out, soft_wrap=True, width=None if is_tty else 4096)
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more to a reader that has gone
+            raise BrokenPipeError(32, "the reader closed the pipe")
+
+    return PipeConsole(**options)
 
 
 def write_account_card(record: dict, out=None) -> None:
     """One account as a readable key/value card; generated secrets marked as shown once."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -226,7 +237,7 @@ def write_account_card(record: dict, out=None) -> None:
             continue
         # values stay whole on one line (an email, a date), free text may wrap
         table.add_row(key, Text(visible(cell(value)), no_wrap=key not in WRAPPABLE))
-    console = Console(file=out, soft_wrap=False)
+    console = pipe_console(file=out, soft_wrap=False)
     _widen_to(console, table)
     console.print(table)
     generated = record.get("generated") or {}

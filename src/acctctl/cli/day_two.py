@@ -353,6 +353,9 @@ def delete(
         confirm(f"{'Purge' if purge else 'Delete'} {n} account{'s' if n != 1 else ''} "
                 f"({what})?", yes)
     results = delete_accounts(engine, numbers, purge, _options(ctx, dry_run=dry_run))
+    if dry_run:  # as batch undo --dry-run: what would happen, marked
+        results = [{**r, "action": f"would {'purge' if purge else 'delete'}", "dry_run": True}
+                   for r in results]
     _render(results, output, "accounts")
     verb = "purged" if purge else "deleted"
     say(f"{'dry run: would have ' if dry_run else ''}{verb} {len(results)} "

@@ -13,8 +13,11 @@ target is never overwritten: it is created by link(), which fails when the name 
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
+import sys
+from contextlib import contextmanager
 
 from acctctl.errors import UsageError
 
@@ -34,6 +37,63 @@ def fsync_directory(folder: str) -> None:
         os.close(fd)
 
 
+def write_fully(fd: int, data: bytes) -> None:
+    """os.write until every byte is out: a short write is retried, so a reader that closes
+    a pipe mid-write (or a disk that fills) is an error here. Python's own buffered writer
+    reports a short write as a count that TextIOWrapper drops, silently losing the rest."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class FullWriter(io.RawIOBase):
+    """A raw stream over a file descriptor that writes every byte or raises."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        write_fully(self.fd, bytes(data))
+        return len(data)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+
+@contextmanager
+def stdout_written_in_full():
+    """sys.stdout, within the block, writes every byte or raises BrokenPipeError (a closed
+    stdout); flushed at the end. A stdout with no file descriptor (a test's) is kept."""
+    original = sys.stdout
+    try:
+        fd = original.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        original.flush()
+        return
+    original.flush()
+    checked = io.TextIOWrapper(io.BufferedWriter(FullWriter(fd)),
+                               encoding=original.encoding, errors=original.errors,
+                               line_buffering=False)
+    sys.stdout = checked
+    try:
+        yield
+        checked.flush()
+    finally:
+        sys.stdout = original
+        try:
+            checked.detach()  # never closes the descriptor
+        except (OSError, ValueError):
+            pass
+
+
 class PendingSecretsFile:
     def __init__(self, path: str):
         self.path = path
@@ -42,44 +102,59 @@ class PendingSecretsFile:
         self.folder, name = os.path.split(os.path.abspath(path))
         self.temp = os.path.join(self.folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self.fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as exc:
             raise UsageError(f"cannot create --secrets-file {path}: {exc.strerror}") from None
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.size = 0  # bytes written so far
+        self.pending: list[bytes] = []
         self.sealed = False
+        self.closed = False
         self.settled = False  # published, discarded or kept: nothing more to do
 
-    # the file-like surface the writers use
+    # the file-like surface the writers use (csv.writer)
     def write(self, text: str) -> int:
-        return self.handle.write(text)
+        data = text.encode("utf-8")
+        self.pending.append(data)
+        self.size += len(data)
+        if len(self.pending) >= 1024:
+            self.flush()
+        return len(text)
 
     def tell(self) -> int:
-        return self.handle.tell()
+        return self.size
 
     def flush(self) -> None:
-        self.handle.flush()
+        data, self.pending = b"".join(self.pending), []
+        write_fully(self.fd, data)
 
     def restart(self) -> None:
         """Empty the file (a batch replayed after a deadlock writes its secrets afresh)."""
-        self.handle.seek(0)
-        self.handle.truncate()
+        self.pending = []
+        os.ftruncate(self.fd, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        self.size = 0
         self.sealed = False
 
     def seal(self) -> None:
         """Before the commit: every secret written is on disk, the file's name too. An error
         here (a full disk) propagates, and the batch is not committed."""
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
+        self.flush()
+        os.fsync(self.fd)
         fsync_directory(self.folder)
         self.sealed = True
+
+    def _close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
 
     def publish(self) -> str | None:
         """After the commit: put the sealed file in place (nothing written: remove it).
         Returns a warning when the secrets could not be put at the path asked for."""
-        written = self.handle.tell() > 0
+        written = self.size > 0
         if written and not self.sealed:
             self.seal()
-        self.handle.close()
+        self._close()
         self.settled = True
         if not written:
             os.unlink(self.temp)
@@ -105,8 +180,7 @@ class PendingSecretsFile:
         if self.settled:
             return
         self.settled = True
-        if not self.handle.closed:
-            self.handle.close()
+        self._close()
         try:
             os.unlink(self.temp)
         except FileNotFoundError:
@@ -115,8 +189,7 @@ class PendingSecretsFile:
     def keep(self) -> str:
         """The commit failed with its outcome unknown: keep the sealed file, say where."""
         self.settled = True
-        if not self.handle.closed:
-            self.handle.close()
+        self._close()
         return (f"the database commit failed, so the accounts were probably not written; if "
                 f"they were, their secrets are in {self.temp} (delete it otherwise)")
 
@@ -159,16 +232,20 @@ class Delivery:
 
     def before_commit(self, records, has_secrets: bool, render) -> None:
         """Called by the service inside the transaction, just before the commit."""
-        import sys
-
         if self.file is not None:
-            self.file.restart()
-            write_secrets(self.file, records)
-            self.file.seal()
+            try:
+                self.file.restart()
+                write_secrets(self.file, records)
+                self.file.seal()
+            except OSError as exc:  # a full disk, a file-size limit: the batch rolls back
+                from acctctl.errors import ConfigError
+
+                raise ConfigError(f"cannot write --secrets-file {self.file.path}: "
+                                  f"{exc.strerror or exc}; nothing was written") from None
         elif has_secrets:
             self.delivering = True
-            render()
-            sys.stdout.flush()  # a closed stdout fails here at the latest: not committed
+            with stdout_written_in_full():  # a closed stdout fails here: not committed
+                render()
             self.on_stdout = True
         self.done = True
 

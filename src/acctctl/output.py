@@ -151,13 +151,11 @@ class _Renderer:
     """Renders records chunk by chunk with one decision of columns and layout."""
 
     def __init__(self, out, columns: list[str], title: str | None, fit: Fit):
-        from rich.console import Console
-
         out = out or sys.stdout
-        console = Console(file=out, soft_wrap=True)
+        console = pipe_console(file=out, soft_wrap=True)
         self.terminal = console.is_terminal
         if not self.terminal:  # as wide as the data needs, below
-            console = Console(file=out, soft_wrap=True, width=4096)
+            console = pipe_console(file=out, soft_wrap=True, width=4096)
         self.console, self.columns, self.title, self.fit = console, list(columns), title, fit
         self.all_columns = list(columns)
         self.shown = 0  # records rendered so far
@@ -314,10 +312,9 @@ def message_lines(text: str, width: int | None, indent: str = "") -> list[str]:
 def note(message: str) -> None:
     """A note about the data (what a table left out, that a list is empty) on stderr; at a
     terminal wrapped between words."""
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(stderr=True, highlight=False)
+    console = pipe_console(stderr=True, highlight=False)
     width = console.width if console.is_terminal else None
     for line in message_lines(visible(message), width, indent="  "):
         console.print(Text(line), soft_wrap=True)
@@ -339,15 +336,28 @@ def _table_cell(value: Any, column: str, wide: bool) -> str:
     return text
 
 
+def pipe_console(**options):
+    """A rich Console whose closed pipe is a BrokenPipeError, as for any other write: rich's
+    own answer is SystemExit(1), an exit 1 that is no bug, before the caller can tell whether
+    anything was committed (a closed stdout: create rolls back, list exits 0)."""
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more to a reader that has gone
+            raise BrokenPipeError(32, "the reader closed the pipe")
+
+    return PipeConsole(**options)
+
+
 def write_account_card(record: dict, out=None) -> None:
     """One account as a readable key/value card; generated secrets marked as shown once.
     At a terminal no line is wider than it: a value that cannot stand beside its key goes
     whole onto a line of its own."""
-    from rich.console import Console
     from rich.text import Text
 
     out = out or sys.stdout
-    console = Console(file=out, soft_wrap=True)
+    console = pipe_console(file=out, soft_wrap=True)
     width = console.width if console.is_terminal else None
     pairs = [(key, visible(cell(value))) for key, value in record.items() if key != "generated"]
     for line in key_value_lines(pairs, width, "  "):

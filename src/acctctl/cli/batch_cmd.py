@@ -61,12 +61,15 @@ def batch_undo(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
     if not dry_run:
         confirm(f"Purge every account batch {batch_id} created?", yes)
     results = undo_batch(engine, batch_id, _options(ctx, dry_run=dry_run))
+    if dry_run:  # marked as create's dry run marks it: a script must not mistake it
+        results = [{**r, "action": "would purge", "dry_run": True} for r in results]
     _render(results, output, "accounts")
     if not results:
         say(f"batch {batch_id} has no accounts left: nothing to undo", "yellow")
     else:
-        say(f"{'dry run: would have purged' if dry_run else 'purged'} {len(results)} "
-            f"account{'s' if len(results) != 1 else ''} of batch {batch_id}", "green")
+        n = f"{len(results)} account{'s' if len(results) != 1 else ''} of batch {batch_id}"
+        say(f"dry run: would purge {n}; nothing was written" if dry_run else f"purged {n}",
+            "yellow" if dry_run else "green")
 
 
 @audit_app.command("list")

@@ -47,9 +47,9 @@ def streams(no_input: bool = False) -> Streams:
 
 def err_console():
     """Messages go to stderr, built lazily so its width is read when used (not at import)."""
-    from rich.console import Console
+    from acctctl.output import pipe_console
 
-    return Console(stderr=True, highlight=False)
+    return pipe_console(stderr=True, highlight=False)
 
 
 def say(message: str, style: str | None = None) -> None:

@@ -36,10 +36,9 @@ def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any])
         else:
             _run_single(state, kind, given, mode, secrets_file)
     finally:
-        # secrets are written only for committed accounts: the file appears only then
-        problem = secrets_file.finish() if secrets_file is not None else None
-        if problem:
-            warn(problem)
+        # the file is put in place only once its batch committed; otherwise it goes
+        if secrets_file is not None:
+            secrets_file.discard()
 
 
 # --- flags that go together, or not --------------------------------------------------------
@@ -192,8 +191,25 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             "(no terminal to ask on, or prompting is off)"
         )
     engine = state.engine()
-    result = create_accounts(engine, settings, kind, [(1, given)],
-                             _options(state, mode, run_mode))
+    from acctctl.cli.secrets_file import Delivery
+
+    delivery = Delivery(secrets_file)
+    shown: dict = {}
+
+    def before_commit(result) -> None:
+        delivery.batch = result
+        record = shown["record"] = _single_record(result)
+        if record is not None:
+            delivery.before_commit([record], bool(record.get("generated")),
+                                   lambda: _render_single(record, mode["output"]))
+
+    options = _options(state, mode, run_mode)
+    options.before_commit = before_commit
+    try:
+        result = create_accounts(engine, settings, kind, [(1, given)], options)
+    except BaseException as exc:
+        delivery.failed(exc)
+        raise
     try:
         if result.errors:
             failure = ValidationFailed(
@@ -205,19 +221,28 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
         if result.skipped:
             _report_skipped_single(engine, kind, given, result, mode["output"])
             return
-        record = next(iter(result.created()))
-        record.pop("_row", None)
         if mode["dry_run"]:
+            record = _single_record(result)
             record.pop("generated", None)
+            record["batch_id"] = None  # nothing was written: no batch knows this account
             record["dry_run"] = True  # as bulk output says it: a script must not mistake it
             say("dry run: every check passed; nothing was written", "yellow")
-        elif secrets_file is not None:
-            _write_secrets(secrets_file, [record])
-        _render_single(record, mode["output"])
+        else:
+            delivery.committed()
+            record = shown["record"]
+        if not delivery.on_stdout:
+            _render_single(record, mode["output"])
         if not mode["dry_run"]:
             say(f"created {kind} {record['number']} (batch {result.batch_id})", "green")
     finally:
         result.close()
+
+
+def _single_record(result) -> dict | None:
+    record = next(iter(result.created()), None)
+    if record is not None:
+        record.pop("_row", None)
+    return record
 
 
 def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
@@ -252,20 +277,6 @@ def _flatten(record: dict) -> dict:
     for key, value in (record.get("generated") or {}).items():
         flat[key] = value
     return flat
-
-
-def _write_secrets(handle, records) -> None:
-    import csv
-
-    writer = csv.writer(handle, lineterminator="\n")
-    if handle.tell() == 0:
-        writer.writerow(["number", "password", "sip_password"])
-    for record in records:
-        generated = record.pop("generated", None)
-        if generated:
-            writer.writerow([record["number"], generated.get("password", ""),
-                             generated.get("sip_password", "")])
-    handle.flush()
 
 
 # --- many accounts -------------------------------------------------------------------------
@@ -324,52 +335,107 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     options = _options(state, mode, run_mode, defaults=given)
     if not mode["dry_run"]:  # a dry run hashes nothing
         _estimate_hashing(engine, settings, chosen, generated)
+    from acctctl.cli.secrets_file import Delivery
+
+    delivery = Delivery(secrets_file)
+    bar = _progress(total)
+
+    def before_commit(result) -> None:
+        bar.stop()  # the data may go to stdout now: no live display in its way
+        delivery.batch = result
+        delivery.before_commit(
+            _bulk_records(result, mode, keep_secrets=True), result.secrets_generated > 0,
+            lambda: _write_bulk_output(kind, result, mode, _bulk_records(result, mode, True)))
+
+    options.before_commit = before_commit
     try:
-        with _progress(total) as advance:
+        with bar as advance:
             result = create_accounts(engine, settings, kind, rows, options, progress=advance)
-    except BaseException:
+    except BaseException as exc:
         if rejects is not None:
             rejects.discard()
+        delivery.failed(exc)
         raise
     try:
-        _report_bulk(kind, result, mode, secrets_file, rejects)
+        if _written(result, mode):
+            delivery.committed()
+        _report_bulk(kind, result, mode, delivery, rejects)
     finally:
         result.close()
         if rejects is not None:
             rejects.discard()  # when reporting failed before it was written
 
 
-def _report_bulk(kind: str, result, mode: dict, secrets_file, rejects=None) -> None:
+def _written(result, mode: dict) -> bool:
+    """Whether the batch committed accounts: only then has it a batch id that `batch show`
+    and `batch undo` know (nothing written, e.g. every row skipped: batch_id null)."""
+    refused = bool(result.errors) and not mode["continue_on_error"]
+    return not (result.dry_run or refused) and result.created_count > 0
+
+
+def _bulk_records(result, mode: dict, keep_secrets: bool):
+    """The created (or, in a dry run, would-be) accounts, streamed back from the spool."""
+    if result.errors and not mode["continue_on_error"]:
+        return
+    for record in result.created():
+        record.pop("_row", None)
+        if result.dry_run:
+            record.pop("generated", None)
+            record["batch_id"] = None  # nothing was written: no batch knows these accounts
+        elif not keep_secrets:
+            record.pop("generated", None)
+        yield record
+
+
+def _report_bulk(kind: str, result, mode: dict, delivery, rejects=None) -> None:
     from acctctl.cli.report import report_field_errors
+
+    failed = rejects.write(result.errors) if rejects is not None else 0  # before stdout
+    if not delivery.on_stdout:  # no secret on it, or the secrets file has them
+        _write_bulk_output(kind, result, mode,
+                           _bulk_records(result, mode, keep_secrets=delivery.file is None))
+    if result.errors:
+        # rows of a file are keyed by field keys; --count rows come from flags
+        report_field_errors(result.errors, kind, use_keys=mode["from_file"] is not None)
+    verb = "would create" if result.dry_run else "created"
+    summary = _bulk_summary(result, mode)
+    would = result.created_count if result.dry_run else summary["created"]
+    # a batch id is shown only when the batch wrote something: one `batch show` knows
+    batch = (f"batch {result.batch_id}" if _written(result, mode)
+             else "no batch: nothing was written")
+    say(f"{verb} {would}, skipped {summary['skipped']}, failed {summary['failed']}; {batch}",
+        "yellow" if result.errors else "green")
+    if failed:
+        say(f"wrote the {failed} failed row{'s' if failed != 1 else ''} to "
+            f"{rejects.path}: fix them and run it again", "yellow")
+    if result.errors:
+        if mode["continue_on_error"]:
+            raise typer.Exit(EXIT_PARTIAL)
+        failure = ValidationFailed(result.errors, message="nothing was written")
+        raise typer.Exit(failure.exit_code)
+
+
+def _bulk_summary(result, mode: dict) -> dict:
+    refused = bool(result.errors) and not mode["continue_on_error"]
+    # a dry run reports what it would create, matching its "created" list ("dry_run": true)
+    created = result.created_count if result.dry_run else 0 if refused else result.created_count
+    return {"created": created, "skipped": len(result.skipped),
+            "failed": len({e.row for e in result.errors})}
+
+
+def _write_bulk_output(kind: str, result, mode: dict, created) -> None:
+    """The data on stdout in the chosen format; `created` streams the accounts."""
     from acctctl.output import write_records, write_table_stream
     from acctctl.service.records import output_keys
 
     fmt = mode["output"]
-    failed_rows = len({e.row for e in result.errors})
-    nothing_written = result.dry_run or (result.errors and not mode["continue_on_error"])
-    created = [] if (result.errors and not mode["continue_on_error"]) else result.created()
-
-    def strip(records):
-        for record in records:
-            record.pop("_row", None)
-            if result.dry_run:
-                record.pop("generated", None)
-            elif secrets_file is not None:
-                _write_secrets(secrets_file, [record])
-            yield record
-
-    created = strip(created)
-    created_n = 0 if nothing_written and not result.dry_run else result.created_count
-    # a dry run reports what it would create, matching its "created" list ("dry_run": true)
-    summary = {"created": result.created_count if result.dry_run else created_n,
-               "skipped": len(result.skipped), "failed": failed_rows}
     if fmt == "json":
         document = {
-            "batch_id": result.batch_id,
+            "batch_id": result.batch_id if _written(result, mode) else None,
             "created": [],
             "skipped": result.skipped,
             "errors": [e.as_dict() for e in result.errors],
-            "summary": summary,
+            "summary": _bulk_summary(result, mode),
         }
         if result.dry_run:
             document["dry_run"] = True
@@ -389,24 +455,6 @@ def _report_bulk(kind: str, result, mode: dict, secrets_file, rejects=None) -> N
     else:
         secrets = ["password"] + (["sip_password"] if "sip_device" in output_keys(kind) else [])
         write_records((_flatten(r) for r in created), fmt, columns=output_keys(kind) + secrets)
-    if result.errors:
-        # rows of a file are keyed by field keys; --count rows come from flags
-        report_field_errors(result.errors, kind, use_keys=mode["from_file"] is not None)
-    verb = "would create" if result.dry_run else "created"
-    would = result.created_count if result.dry_run else summary["created"]
-    say(f"{verb} {would}, skipped {summary['skipped']}, failed {summary['failed']}; "
-        f"batch {result.batch_id}" + ("; nothing was written" if nothing_written else ""),
-        "yellow" if result.errors else "green")
-    if rejects is not None:
-        failed = rejects.write(result.errors)
-        if failed:
-            say(f"wrote the {failed} failed row{'s' if failed != 1 else ''} to "
-                f"{rejects.path}: fix them and run it again", "yellow")
-    if result.errors:
-        if mode["continue_on_error"]:
-            raise typer.Exit(EXIT_PARTIAL)
-        failure = ValidationFailed(result.errors, message="nothing was written")
-        raise typer.Exit(failure.exit_code)
 
 
 def _write_bulk_json(document: dict, created) -> None:
@@ -502,12 +550,20 @@ class _progress:
         shown = {"phase": "validating"}
 
         def update(phase: str, done: int) -> None:
+            if self.bar is None:  # stopped: the output is being written
+                return
             changed, shown["phase"] = phase != shown["phase"], phase  # a new phase shows now
             self.bar.update(task, completed=done, description=phase, refresh=changed)
 
         return update
 
-    def __exit__(self, *exc):
+    def stop(self) -> None:
+        """Take the bar off the terminal (before the data goes to stdout: a live display
+        would otherwise take stdout over while it runs)."""
         if self.bar is not None:
-            self.bar.stop()
+            bar, self.bar = self.bar, None
+            bar.stop()
+
+    def __exit__(self, *exc):
+        self.stop()
         return False

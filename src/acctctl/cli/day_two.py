@@ -394,6 +394,9 @@ def delete(
         confirm(f"{'Purge' if purge else 'Delete'} {n} account{'s' if n != 1 else ''} "
                 f"({what})?", yes)
     results = delete_accounts(engine, numbers, purge, _options(ctx, dry_run=dry_run))
+    if dry_run:  # as batch undo --dry-run: what would happen, marked
+        results = [{**r, "action": f"would {'purge' if purge else 'delete'}", "dry_run": True}
+                   for r in results]
     _render(results, output, "accounts")
     verb = "purged" if purge else "deleted"
     say(f"{'dry run: would have ' if dry_run else ''}{verb} {len(results)} "
@@ -404,22 +407,35 @@ def delete(
 
 
 def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
-    """Run the change; show the generated secret once: on stdout, or only in the new 0600
-    file (create's --secrets-file, which appears only once the change has committed)."""
-    from acctctl.cli.console import warn
-    from acctctl.cli.create_run import _open_secrets_file, _write_secrets
+    """Run the change; the generated secret is delivered before it commits: into the new
+    0600 file (create's --secrets-file, sealed before the commit and put in place after it),
+    or on stdout, written before the commit, so a closed stdout writes nothing (exit 130)."""
+    from acctctl.cli.create_run import _open_secrets_file
+    from acctctl.cli.secrets_file import Delivery
 
     pending = _open_secrets_file(path)  # exit 2 now if the file exists
+    delivery = Delivery(pending)
+
+    def before_commit(result: dict) -> None:
+        generated = bool(result.get("generated"))
+        delivery.before_commit([result] if generated else [], generated,
+                               lambda: _render_one(result, output))
+
     try:
-        result = run()
-        if pending is not None and result.get("generated"):
-            _write_secrets(pending, [result])  # takes "generated" out of the result
+        try:
+            result = run(before_commit)
+        except BaseException as exc:
+            delivery.failed(exc)
+            raise
+        wrote = pending is not None and pending.tell() > 0
+        delivery.committed()
+        if wrote:
             say(f"the new secret is in {path} (mode 0600)", "green")
-        _render_one(result, output)
+        if not delivery.on_stdout:
+            _render_one(result, output)
     finally:
-        problem = pending.finish() if pending is not None else None
-        if problem:
-            warn(problem)
+        if pending is not None:
+            pending.discard()  # a no-op once it is in place
     return result
 
 
@@ -445,8 +461,8 @@ def reset_password(
     password = _read_password({"password_file": password_file,
                                "password_stdin": password_stdin}, bulk=False)
     state = state_of(ctx)
-    result = _run_with_secrets_file(secrets_file, output, lambda: reset(
-        state.engine(), state.settings, number, password, _options(ctx)))
+    result = _run_with_secrets_file(secrets_file, output, lambda before_commit: reset(
+        state.engine(), state.settings, number, password, _options(ctx), before_commit))
     say(f"new password set for {result['kind']} {number}", "green")
 
 
@@ -462,8 +478,8 @@ def rotate_sip_secret(
     from acctctl.service.lifecycle import rotate_sip_secret as rotate
 
     check_format(output)
-    result = _run_with_secrets_file(secrets_file, output, lambda: rotate(
-        state_of(ctx).engine(), number, _options(ctx)))
+    result = _run_with_secrets_file(secrets_file, output, lambda before_commit: rotate(
+        state_of(ctx).engine(), number, _options(ctx), before_commit))
     say(f"new SIP secret set for {result['kind']} {number}", "green")
 
 

@@ -71,6 +71,11 @@ class BatchOptions:
     number_length: int | None = None  # --length, else numbers.length
     first_name_from_number: bool = False  # --count: first name defaults to the number
     chunk_size: int = 500
+    #: Called with the BatchResult inside the transaction, after every row is written and
+    #: just before the commit (never in a dry run or a refused batch): the caller delivers
+    #: the generated secrets there (a secrets file made durable, or stdout). If it raises,
+    #: the batch is rolled back: no account is committed whose secret was not delivered.
+    before_commit: Callable[[BatchResult], None] | None = None
 
 
 @dataclass
@@ -79,6 +84,11 @@ class BatchResult:
     dry_run: bool
     written: bool = False
     created_count: int = 0
+    #: created accounts with a generated secret (password or SIP secret) in their record
+    secrets_generated: int = 0
+    #: set just before the database commit starts: an error after it leaves the outcome of
+    #: the commit unknown (the secrets delivered before it are then kept)
+    committing: bool = False
     skipped: list[dict] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
     _spool: Any = None
@@ -177,6 +187,9 @@ def create_accounts(
             else:
                 interrupts.check()  # a Ctrl-C Python swallowed still means "write nothing"
                 run.enter("committing")
+                run.deliver()
+                interrupts.check()
+                run.result.committing = True
                 transaction.commit()
                 run.result.written = run.result.created_count > 0
         except BaseException:
@@ -235,6 +248,11 @@ class _BatchRun:
                 self.enter("validating")
         self._flush(pending)
         self.result.errors.sort(key=lambda e: (e.row or 0))
+
+    def deliver(self) -> None:
+        """The caller's before_commit: every generated secret delivered before the commit."""
+        if self.options.before_commit is not None:
+            self.options.before_commit(self.result)
 
     # --- progress -------------------------------------------------------------------------
 
@@ -597,6 +615,7 @@ class _BatchRun:
             generated = {k: v for k, v in p.generated.items() if k != "number"}
             if generated:
                 record["generated"] = generated
+                self.result.secrets_generated += 1
             record["_row"] = p.row
             spool.write(json.dumps(record, default=json_default) + "\n")
             self.result.created_count += 1

@@ -6,6 +6,7 @@ per account changed. Knows nothing of Typer, questionary or rich.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,9 @@ from acctctl.service.changes import (
 
 A = Account.__table__
 SD = SipDevice.__table__
+
+#: before_commit of reset_password / rotate_sip_secret: delivers the result's generated secret
+Deliver = Callable[[dict], None]
 
 
 def set_status(engine: Engine, numbers: list[str], status: str,
@@ -127,8 +131,10 @@ def purge_accounts(conn: Connection, ids: list[int]) -> None:
 
 
 def reset_password(engine: Engine, settings: Any, number: str, password: str | None,
-                   options: ChangeOptions) -> dict:
-    """A new portal password (generated when None), stored as an argon2id hash only."""
+                   options: ChangeOptions, before_commit: Deliver | None = None) -> dict:
+    """A new portal password (generated when None), stored as an argon2id hash only.
+    before_commit(result) runs inside the transaction, just before the commit: where the
+    caller delivers a generated password; if it raises, nothing is changed."""
     from acctctl.models.rules import RuleContext, password_clash
     from acctctl.models.validate import validate_field
 
@@ -149,14 +155,18 @@ def reset_password(engine: Engine, settings: Any, number: str, password: str | N
             conn.execute(sa.update(A).where(A.c.id == row["id"]).values(
                 password_hash=secrets_.hash_password(password, profile), updated_at=options.now))
         audit(conn, options, "reset-password", [(row["id"], row["number"], None)])
-    result = {"number": row["number"], "kind": row["kind"]}
-    if generated:
-        result["generated"] = {"password": password}
+        result = {"number": row["number"], "kind": row["kind"]}
+        if generated:
+            result["generated"] = {"password": password}
+        if before_commit is not None and not options.dry_run:
+            before_commit(result)
     return result
 
 
-def rotate_sip_secret(engine: Engine, number: str, options: ChangeOptions) -> dict:
-    """A new generated secret for the account's SIP device (acctctl makes at most one)."""
+def rotate_sip_secret(engine: Engine, number: str, options: ChangeOptions,
+                      before_commit: Deliver | None = None) -> dict:
+    """A new generated secret for the account's SIP device (acctctl makes at most one).
+    before_commit(result) as for reset_password: the secret is delivered before the commit."""
     with transaction(engine, options.dry_run) as conn:
         row = find_live(conn, [number])[number]
         devices = list(conn.execute(sa.select(SD.c.id, SD.c.username).where(
@@ -168,6 +178,9 @@ def rotate_sip_secret(engine: Engine, number: str, options: ChangeOptions) -> di
                      .values(secret=secret))
         conn.execute(sa.update(A).where(A.c.id == row["id"]).values(updated_at=options.now))
         audit(conn, options, "rotate-sip-secret", [(row["id"], row["number"], None)])
-    return {"number": row["number"], "kind": row["kind"],
-            "sip_devices": [d.username for d in devices],
-            "generated": {"sip_password": secret}}
+        result = {"number": row["number"], "kind": row["kind"],
+                  "sip_devices": [d.username for d in devices],
+                  "generated": {"sip_password": secret}}
+        if before_commit is not None and not options.dry_run:
+            before_commit(result)
+    return result

@@ -461,13 +461,17 @@ class AstppTarget:
                                                not options.continue_on_error):
                             transaction.rollback()
                         else:
+                            run.deliver()  # every generated secret, before the commit
+                            run.result.committing = True
                             transaction.commit()
                             run.result.written = run.result.created_count > 0
                         return run.result
                     except sa.exc.OperationalError as exc:
                         transaction.rollback()
                         run.result.close()
-                        if _errno(exc) != DEADLOCK or attempt == MAX_DEADLOCK_RETRIES:
+                        # a failed commit is not replayed: its secrets were delivered once
+                        if (_errno(exc) != DEADLOCK or attempt == MAX_DEADLOCK_RETRIES
+                                or run.result.committing):
                             raise
                     except sa.exc.DBAPIError as exc:  # e.g. a value out of a column's range
                         transaction.rollback()

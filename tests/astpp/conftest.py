@@ -70,6 +70,7 @@ def astpp_config(astpp_db, tmp_path) -> Path:
     name, _ = astpp_db
     keyfile = tmp_path / "astpp-config.conf"
     keyfile.write_text(f'dbhost = "127.0.0.1"\nPRIVATE_KEY = "{PUBLIC_KEY}"\n')
+    keyfile.chmod(0o600)  # as docs/astpp.md says: others reading it get a warning
     params, _ = _server()
     auth = params["user"] + (f":{params['password']}" if params["password"] else "")
     path = tmp_path / "acctctl.toml"

@@ -46,7 +46,7 @@ def test_other_version_or_missing_column_exits_5(astpp, db):
 def test_public_default_key_warns(astpp):
     result = astpp("create", "customer", "--first-name", "Ada")
     assert result.exit_code == 0, result.stderr
-    assert "PRIVATE_KEY it ships publicly" in result.stderr
+    assert "PRIVATE_KEY is its public default" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "field"), [

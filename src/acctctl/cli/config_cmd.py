@@ -61,13 +61,11 @@ def init(
         from acctctl.config import AstppSettings
 
         values["astpp"] = {"config_file": astpp_config or AstppSettings().config_file}
-        # ASTPP's own system settings supply these defaults (contract §8) unless set here
-        for key in ("country", "timezone", "currency", "valid_days", "max_channels",
-                    "low_balance_alert", "create_sip_device"):
-            if ("defaults", key) not in chosen or chosen[("defaults", key)] is None:
-                values["defaults"].pop(key, None)
-        for key in ("length", "generate_pin", "pin_length"):
-            values["numbers"].pop(key, None)
+        # ASTPP's own settings rule (contract §8): a [numbers] or [defaults] key written here
+        # would override them (prefix = "" its starting digit), so only the flags given go in
+        for section in ("numbers", "defaults"):
+            values[section] = {key: value for (where, key), value in chosen.items()
+                               if where == section and value is not None}
     write_config(target, values, force=force)
     say(f"wrote {target}", "green")
 

@@ -423,10 +423,14 @@ class Wizard:
         country's time zone and currency; the days an account of this kind is valid by default;
         the seeded role), else the field's default."""
         from acctctl.models.inputs import DEFAULT_ROLE, field_default, suggestion
+        from acctctl.targets import target_of
 
         if self.answers.get(key) is not None:
             return self.answers[key]
         suggested = suggestion(self.model, key, self.clean, self.settings)
+        target = target_of(self.engine)
+        if target is not None:  # from the target's own lists (ASTPP's zones and currencies)
+            suggested = target.suggestion(self.kind, key, self.clean, suggested)
         if suggested is not None:
             return suggested
         if key == "valid_days" and self.model.expires_by_default and "expiry" not in self.answers:

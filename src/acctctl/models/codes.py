@@ -94,6 +94,11 @@ def _zones_by_country() -> dict[str, list[str]]:
     return zones
 
 
+def country_timezones(alpha2: str) -> list[str]:
+    """The country's IANA zones, the most populous first (empty when tzdata lists none)."""
+    return list(_zones_by_country().get(str(alpha2).upper(), ()))
+
+
 def country_timezone(alpha2: str) -> str | None:
     """The country's first (most populous) IANA zone, or None when tzdata lists none."""
     found = _zones_by_country().get(str(alpha2).upper())

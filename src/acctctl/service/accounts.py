@@ -288,6 +288,9 @@ class _BatchRun:
         # Readers already drop empty cells ("not given"); an empty value that gets here was
         # given on purpose (e.g. an empty --password-file) and its rule judges it.
         data.update({k: v for k, v in raw.items() if v is not None})
+        prefill = getattr(self.storage, "prefill", None)  # a target's defaults that depend
+        if prefill is not None:  # on the row's own fields (ASTPP's email alerts)
+            prefill(self.kind, data)
         found = natural_key(data.get("number"), data.get("email"))
         key = str(found[1]) if found else None
         if self.options.first_name_from_number and "first_name" not in data:

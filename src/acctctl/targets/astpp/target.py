@@ -108,6 +108,8 @@ def open_target(loaded: Any, warn) -> Engine:
 
     settings = loaded.settings
     key = read_private_key(settings.astpp.config_file)
+    for message in _loose_key_file(settings.astpp.config_file):
+        warn(message)
     if settings.passwords.generated_length > encoding.MAX_PASSWORD_BYTES:
         raise ConfigError(f"passwords.generated_length must be at most "
                           f"{encoding.MAX_PASSWORD_BYTES} on the astpp target")
@@ -117,12 +119,32 @@ def open_target(loaded: Any, warn) -> Engine:
     with engine.connect() as conn:
         target.fingerprint(conn, settings.astpp.config_file)
         target.load(conn)
-    if key == encoding.PUBLIC_DEFAULT_KEY:
-        warn("warning: this ASTPP encodes passwords with the PRIVATE_KEY it ships publicly; "
-             "anyone with a copy of its database can read every portal password "
-             "(see docs/astpp.md)")
+    # the public key matters to the commands that store passwords: they warn (once), reads don't
+    target.warn = warn
     engine.acctctl_target = target
     return engine
+
+
+#: One line, said by the commands that store passwords (docs/astpp.md, "The public key")
+PUBLIC_KEY_WARNING = "warning: ASTPP's PRIVATE_KEY is its public default (docs/astpp.md)"
+
+
+def _loose_key_file(path: str) -> list[str]:
+    """The warning for a key file that group or others can read (as for a password_file)."""
+    import os
+    import stat
+    from pathlib import Path
+
+    if os.name == "nt":
+        return []
+    try:
+        mode = stat.S_IMODE(Path(path).expanduser().stat().st_mode)
+    except OSError:
+        return []
+    if mode & 0o077:
+        return [f"warning: {path} holds ASTPP's PRIVATE_KEY and is readable by group or "
+                f"others; run: chmod 600 {path}"]
+    return []
 
 
 class AstppTarget:
@@ -139,6 +161,18 @@ class AstppTarget:
         self.settings = settings
         self.catalog = catalog.Catalog(self)
         self.cfg: dict[str, str] = {}
+        self.warn = None  # the CLI's warn(), for the public-key warning
+        self.warned_public_key = False
+        # ASTPP's form turns low-balance mails on (system notify_flag 0), unless the profile
+        # sets [defaults] email_alerts: then for an account that has an address to send to
+        self.email_alerts_on = False
+
+    def warn_public_key(self, options: Any) -> None:
+        """Once, when a command stored passwords encoded with ASTPP's public key."""
+        if (self.key == encoding.PUBLIC_DEFAULT_KEY and self.warn is not None
+                and not self.warned_public_key and not options.dry_run):
+            self.warned_public_key = True
+            self.warn(PUBLIC_KEY_WARNING)
 
     # --- before anything: is this ASTPP 6.0.x, and is the key its key? -------------------
 
@@ -253,6 +287,8 @@ class AstppTarget:
         found["max_channels"] = max(_int(cfg.get("maxchannels")), 0)
         found["low_balance_alert"] = cfg.get("notify_credit_limit") or "0"
         found["create_sip_device"] = cfg.get("create_sipdevice", "0").strip() == "0"
+        self.email_alerts_on = ("email_alerts" not in own
+                                and cfg.get("notify_flag", "0").strip() == "0")
         values = settings.defaults.model_dump()
         values.update({k: v for k, v in found.items() if k not in own})
         try:
@@ -260,6 +296,9 @@ class AstppTarget:
         except Exception as exc:  # e.g. an ASTPP zone name that is not an IANA name
             raise ConfigError(f"ASTPP's default settings do not fit acctctl's rules: {exc}",
                               hint="set the key in the profile's [defaults]") from None
+        # only the profile's own keys count as set: ASTPP's are defaults, which the wizard's
+        # country may move (its time zone and currency), as on acctctl's own schema
+        object.__setattr__(defaults, "__pydantic_fields_set__", set(own))
         numbers = settings.numbers.model_dump()
         own_numbers = settings.numbers.model_fields_set
         if "length" not in own_numbers:
@@ -278,6 +317,37 @@ class AstppTarget:
             raise ConfigError(f"ASTPP's number settings do not fit the profile's [numbers]: "
                               f"{exc}", hint="set numbers.length in the profile") from None
         return settings.model_copy(update={"defaults": defaults, "numbers": numbers_settings})
+
+    # --- what the wizard and the pipeline fill in as ASTPP's form would ------------------
+
+    def suggestion(self, kind: str, key: str, values: dict, suggested: Any) -> Any:
+        """The wizard's offer for `key` given the answers so far: a country's time zone and
+        currency from ASTPP's own lists (None when ASTPP has neither), email alerts on once
+        there is an address (ASTPP's form)."""
+        from acctctl.models import codes
+
+        if key == "email_alerts":
+            if self.email_alerts_on and (values.get("email") or values.get("notify_email")):
+                return True
+            return suggested
+        if suggested is None or key not in ("timezone", "currency"):
+            return suggested
+        if key == "currency":
+            return suggested if suggested in self.currencies else None
+        for zone in codes.country_timezones(str(values.get("country") or "")):
+            if zone.casefold() in self.zones:
+                return self.zone_name[self.zones[zone.casefold()]]
+        return None
+
+    def prefill(self, kind: str, data: dict) -> None:
+        """A row's defaults that depend on its other fields: ASTPP's form turns email alerts
+        on, for an account with an address to send them to (off without one)."""
+        from acctctl.models.inputs import KINDS
+
+        if (self.email_alerts_on and data.get("email_alerts") is None
+                and "email_alerts" in KINDS[kind].model_fields
+                and (data.get("email") or data.get("notify_email"))):
+            data["email_alerts"] = True
 
     # --- the storage interface the create pipeline calls ---------------------------------
 
@@ -465,6 +535,8 @@ class AstppTarget:
                             run.result.committing = True
                             transaction.commit()
                             run.result.written = run.result.created_count > 0
+                            if run.result.written:  # passwords were stored under the key
+                                self.warn_public_key(options)
                         return run.result
                     except sa.exc.OperationalError as exc:
                         transaction.rollback()

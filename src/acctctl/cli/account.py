@@ -152,10 +152,7 @@ def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
     check_format(output)
     engine = state_of(ctx).engine()
     catalog = catalog_for(engine)
-    if catalog is native_catalog():
-        record = catalog.find_account(engine, number, with_devices=True)
-    else:  # the astpp target reads accounts in the same shape, without their devices
-        record = catalog.find_account(engine, number)
+    record = catalog.find_account(engine, number, with_devices=True)  # either target
     if output in ("table", "csv") and "sip_devices" in record:
         # one cell: "username (status)", never a secret
         record["sip_devices"] = [f"{d['username']} ({d['status']})"

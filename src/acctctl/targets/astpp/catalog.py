@@ -57,7 +57,14 @@ class AstppLookups:
         def find():
             row = self.conn.execute(sa.text(sql), {"name": name, "owner": owner_id or 0}).first()
             if row is None:
-                return None, f"no {what} named {name!r} is owned by {owner}"
+                why = f"no {what} named {name!r} is owned by {owner}"
+                if what == "rate group":  # ASTPP has them; acctctl makes none on this target
+                    listing = "acctctl rategroup list" + (
+                        f" --reseller {owner.removeprefix('reseller ')}" if owner_id else "")
+                    why += (f" (rate groups are made in ASTPP: log in as {owner}, add one under"
+                            " Tariff > Rate group, then give its name with --rate-group NAME;"
+                            f" {listing} lists them)")
+                return None, why
             if row.status != 0:
                 return None, f"{what} {name!r} of {owner} is inactive"
             return row.id, None
@@ -183,8 +190,10 @@ class Catalog:
 
     # --- accounts ------------------------------------------------------------------------
 
-    def find_account(self, engine, number: str | None = None, email: str | None = None):
-        found = self._accounts(number=number, email=email, limit=1)
+    def find_account(self, engine, number: str | None = None, email: str | None = None,
+                     with_devices: bool = False):
+        found = self._accounts(number=number, email=email, limit=1,
+                               with_devices=with_devices)
         if not found:
             raise NotFound(f"no account has number {number}" if number is not None
                            else f"no account has email {email}")
@@ -201,7 +210,8 @@ class Catalog:
                 raise NotFound(f"no reseller has number {reseller}")
         return self._accounts(kind=kind, reseller_id=owner, limit=limit)
 
-    def _accounts(self, number=None, email=None, kind=None, reseller_id=None, limit=None):
+    def _accounts(self, number=None, email=None, kind=None, reseller_id=None, limit=None,
+                  with_devices=False):
         from acctctl.service.records import account_record
 
         where, params = ["a.deleted = 0", "a.type IN (-1, 0, 1, 2, 3, 4)"], {}
@@ -235,13 +245,23 @@ class Catalog:
                     "JOIN taxes t ON t.id = l.taxes_id WHERE l.accountid IN :ids "
                     "ORDER BY t.taxes_priority, t.taxes_description", ids=None), {"ids": ids}):
                 taxes.setdefault(account_id, []).append(name)
-            devices = set(conn.execute(_in(
-                "SELECT accountid FROM sip_devices WHERE accountid IN :ids", ids=None),
-                {"ids": ids}).scalars())
-        return [account_record(self._fields(row), {
-            "rate_group": row["_rate_group"], "taxes": taxes.get(row["id"], []),
-            "reseller": row["_reseller"], "role": row["_role"],
-            "sip_device": row["id"] in devices}) for row in rows]
+            # username and status only: dir_params holds the secret, never read here
+            devices: dict[int, list[dict]] = {}
+            for account_id, username, status in conn.execute(_in(
+                    "SELECT accountid, username, status FROM sip_devices "
+                    "WHERE accountid IN :ids ORDER BY id", ids=None), {"ids": ids}):
+                devices.setdefault(account_id, []).append(
+                    {"username": username, "status": "active" if status == 0 else "inactive"})
+        records = []
+        for row in rows:
+            record = account_record(self._fields(row), {
+                "rate_group": row["_rate_group"], "taxes": taxes.get(row["id"], []),
+                "reseller": row["_reseller"], "role": row["_role"],
+                "sip_device": row["id"] in devices})
+            if with_devices:
+                record["sip_devices"] = devices.get(row["id"], [])
+            records.append(record)
+        return records
 
     def _fields(self, row: dict) -> dict:
         """An ASTPP accounts row as acctctl's field keys."""

@@ -122,7 +122,7 @@ class _Session:
         self.pq = pq
         self.conn = pq.PGconn.connect(conninfo.encode())
         if self.conn.status != pq.ConnStatus.OK:
-            raise ConnectionError(self.conn.get_error_message())
+            raise ConnectionError(self.conn.error_message.decode(errors="replace"))
         self.busy = False
 
     def run(self, sql: str, *params: str) -> None:
@@ -155,7 +155,7 @@ class _Session:
     def _check(self, results) -> None:
         for result in results:
             if result.status == self.pq.ExecStatus.FATAL_ERROR:
-                raise RuntimeError(result.get_error_message())
+                raise RuntimeError(result.error_message.decode(errors="replace"))
 
     def close(self) -> None:
         try:

@@ -3,6 +3,12 @@
 PostgreSQL comes from ACCTCTL_TEST_POSTGRES_URL (a server URL; each test gets a database of
 its own, cloned from a migrated template). Without it the PostgreSQL half is skipped, unless
 ACCTCTL_REQUIRE_POSTGRES=1 (CI), where a missing server fails the run instead.
+
+The suite runs in parallel (pytest-xdist, `-n auto`). Every worker has its own sealed
+template and databases, named with the worker id and a random part (other runs may use the
+same servers); it clones each test's database while the test before it runs and drops it
+while the next one runs (see _PgServer). Nothing a test writes is shared: files go to its
+tmp_path, HOME and the XDG directories are its own.
 """
 
 from __future__ import annotations
@@ -51,6 +57,27 @@ _HALVES = (
 _LEFT_OUT = pytest.StashKey[list]()
 
 
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path_factory, monkeypatch):
+    """Each test its own HOME and XDG directories: acctctl's default database and config
+    live there, and tests run side by side (never the developer's own)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for key, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                     ("XDG_CACHE_HOME", ".cache"), ("XDG_STATE_HOME", ".local/state")):
+        monkeypatch.setenv(key, str(home / sub))
+
+
+def _worker() -> str:
+    """The xdist worker id (gw0, gw1, ...), or "main" in a run without workers."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def unique_name(prefix: str, length: int = 12) -> str:
+    """A database name no other test, worker or concurrent run uses."""
+    return f"{prefix}_{_worker()}_{uuid.uuid4().hex[:length]}"
+
+
 def pytest_collection_modifyitems(config, items):
     said = []
     for name, uses, absent, how in _HALVES:
@@ -63,50 +90,205 @@ def pytest_collection_modifyitems(config, items):
             items[:] = [item for item in items if item not in gone]
             said.append(f"{name} not run ({len(left)} tests): {how}")
     config.stash[_LEFT_OUT] = said
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller says it, once
+        config.workeroutput["acctctl_left_out"] = said
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: every worker collects the same tests, so the first one to finish
+    tells what was left out."""
+    said = getattr(node, "workeroutput", {}).get("acctctl_left_out")
+    if said is not None and _LEFT_OUT not in node.config.stash:
+        node.config.stash[_LEFT_OUT] = said
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    if hasattr(config, "workerinput"):
+        return
     for line in config.stash.get(_LEFT_OUT, []):
         terminalreporter.write_line(line)
 
 
-def _pg_admin_engine():
-    import sqlalchemy as sa
+class _Session:
+    """One libpq connection to the server's maintenance database that runs a statement
+    either now or in the background (libpq's asynchronous interface: no thread, as the
+    tests fork pseudo-terminals). A background statement's error is raised when the
+    connection is next used."""
 
-    from acctctl.db.engine import make_engine
+    def __init__(self, conninfo: str):
+        from psycopg import pq
 
-    engine = make_engine(PG_URL)
-    return engine.execution_options(isolation_level="AUTOCOMMIT"), sa
+        self.pq = pq
+        self.conn = pq.PGconn.connect(conninfo.encode())
+        if self.conn.status != pq.ConnStatus.OK:
+            raise ConnectionError(self.conn.error_message.decode(errors="replace"))
+        self.busy = False
+
+    def run(self, sql: str, *params: str) -> None:
+        self.wait()
+        self._check([self.conn.exec_params(sql.encode(), [p.encode() for p in params])])
+
+    def send(self, sql: str) -> None:
+        self.wait()
+        self.conn.send_query(sql.encode())
+        self.busy = True
+
+    def ready(self) -> bool:
+        """Idle, or its background statement has finished (without waiting)."""
+        if self.busy:
+            self.conn.consume_input()
+            if self.conn.is_busy():
+                return False
+            self.wait()
+        return True
+
+    def wait(self) -> None:
+        if not self.busy:
+            return
+        self.busy = False
+        results = []
+        while (result := self.conn.get_result()) is not None:
+            results.append(result)
+        self._check(results)
+
+    def _check(self, results) -> None:
+        for result in results:
+            if result.status == self.pq.ExecStatus.FATAL_ERROR:
+                raise RuntimeError(result.error_message.decode(errors="replace"))
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.conn.finish()
+
+
+class _PgServer:
+    """This worker's databases on the test server. A test's database is cloned from the
+    sealed template while the test before it runs, and dropped while the tests after it
+    run: a test waits for neither. DROP DATABASE forces a checkpoint (a second or more on a
+    busy machine): drops run on several connections at once, and share checkpoints. Clones
+    of a template are taken one at a time, under an advisory lock named after it."""
+
+    DROPPERS = 4
+
+    def __init__(self, url: str):
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url)
+        self.conninfo = self.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self.cloner = _Session(self.conninfo)
+        self.droppers: list[_Session] = []  # oldest statement first
+        self.spare: tuple[str, str] | None = None  # (template, database being cloned)
+
+    def _dropper(self) -> _Session:
+        """An idle connection: a finished one, a new one, or the oldest once it finishes."""
+        for session in self.droppers:
+            if session.ready():
+                break
+        else:
+            if len(self.droppers) < self.DROPPERS:
+                session = _Session(self.conninfo)
+            else:
+                session = self.droppers[0]
+                session.wait()
+        if session in self.droppers:
+            self.droppers.remove(session)
+        self.droppers.append(session)
+        return session
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _lock(self, template: str, take: bool) -> None:
+        what = "lock" if take else "unlock"
+        self.cloner.run(f"SELECT pg_advisory_{what}(hashtext($1))",
+                        f"acctctl tests: clone {template}")
+
+    def _start_clone(self, template: str) -> None:
+        name = unique_name("acctctl_t")
+        self._lock(template, True)
+        self.cloner.send(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.spare = (template, name)
+
+    def _finish_clone(self) -> str:
+        template, name = self.spare
+        self.spare = None
+        try:
+            self.cloner.wait()
+        finally:
+            self._lock(template, False)
+        return name
+
+    def clone(self, template: str) -> str:
+        """A fresh clone of the template, and the next one started."""
+        if self.spare is None or self.spare[0] != template:
+            if self.spare is not None:
+                self.drop(self._finish_clone())
+            self._start_clone(template)
+        name = self._finish_clone()
+        self._start_clone(template)
+        return name
+
+    def create_empty(self) -> str:
+        name = unique_name("acctctl_t")
+        self._dropper().run(f'CREATE DATABASE "{name}"')
+        return name
+
+    def run(self, sql: str) -> None:
+        self._dropper().run(sql)
+
+    def drop(self, name: str) -> None:
+        """Dropped in the background; connections a test left open are ended."""
+        self._dropper().send(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def retire_spare(self) -> None:
+        if self.spare is not None:
+            self.drop(self._finish_clone())
+
+    def close(self) -> None:
+        try:
+            self.retire_spare()
+        finally:
+            for session in [self.cloner, *self.droppers]:
+                session.close()  # waits for its last statement
 
 
 @pytest.fixture(scope="session")
-def pg_template():
-    """A migrated PostgreSQL database that per-test databases are cloned from."""
+def pg_server():
+    """This worker's connections to ACCTCTL_TEST_POSTGRES_URL (skipped without it, unless
+    ACCTCTL_REQUIRE_POSTGRES=1)."""
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("ACCTCTL_REQUIRE_POSTGRES=1 but ACCTCTL_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL tests need ACCTCTL_TEST_POSTGRES_URL")
-    from sqlalchemy.engine import make_url
-
-    from acctctl.db.engine import make_engine
-    from acctctl.db.migrate import upgrade
-
     try:
-        admin, _ = _pg_admin_engine()
-        name = f"acctctl_tmpl_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        server = _PgServer(PG_URL)
     except Exception as exc:  # server down
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
+    yield server
+    server.close()  # waits for the last drops
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server):
+    """A migrated PostgreSQL database that per-test databases are cloned from; sealed (no
+    connections allowed), as a clone fails while any session is connected to its template."""
+    from acctctl.db.engine import make_engine
+    from acctctl.db.migrate import upgrade
+
+    name = pg_server.create_empty()
+    engine = make_engine(pg_server.url_of(name))
     upgrade(engine)
     engine.dispose()
+    pg_server.run(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
     yield name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_server.retire_spare()  # no clone of it is left in progress
+    pg_server.drop(name)
 
 
 @pytest.fixture(scope="session")
@@ -129,43 +311,35 @@ def db_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("pg_template")
-    yield from _pg_database(f'TEMPLATE "{template}"')
+    server = request.getfixturevalue("pg_server")
+    yield from _pg_database(server, request.getfixturevalue("pg_template"))
 
 
 @pytest.fixture
 def empty_db_url(request, tmp_path):
     """An empty database (no schema) of each backend, for migration tests."""
-    yield from _empty(request.param if hasattr(request, "param") else "sqlite", tmp_path)
+    yield from _empty(request.param if hasattr(request, "param") else "sqlite", request,
+                      tmp_path)
 
 
-def _empty(backend, tmp_path):
+def _empty(backend, request, tmp_path):
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("ACCTCTL_REQUIRE_POSTGRES=1 but ACCTCTL_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL tests need ACCTCTL_TEST_POSTGRES_URL")
-    yield from _pg_database("")
+    yield from _pg_database(request.getfixturevalue("pg_server"), None)
 
 
-def _pg_database(options: str):
-    """A PostgreSQL database of its own for one test, dropped afterwards."""
-    from sqlalchemy.engine import make_url
-
-    admin, _ = _pg_admin_engine()
-    name = f"acctctl_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" {options}')
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def _pg_database(server: _PgServer, template: str | None):
+    """A PostgreSQL database of its own for one test (a clone of `template`, or empty),
+    dropped afterwards."""
+    name = server.clone(template) if template else server.create_empty()
+    yield server.url_of(name)
+    server.drop(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def blank_db_url(request, tmp_path):
-    yield from _empty(request.param, tmp_path)
+    yield from _empty(request.param, request, tmp_path)
 
 
 @pytest.fixture

@@ -35,6 +35,37 @@ def count_accounts(url: str) -> int:
         engine.dispose()
 
 
+def wait_for_a_write(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Return once another session has started writing to the database (its batch is open,
+    not committed): a loaded machine may take many seconds to get there, a quiet one well
+    under one. SQLite: the rollback journal exists; PostgreSQL: a backend holds a
+    transaction id."""
+    from sqlalchemy.engine import make_url
+
+    from acctctl.db.engine import make_engine
+
+    deadline = time.monotonic() + timeout
+    if url.startswith("sqlite"):
+        journal = make_url(url).database + "-journal"
+        while not os.path.exists(journal):
+            assert proc.poll() is None, "the run ended before it wrote"
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.02)
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            while not conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")).scalar_one():
+                conn.rollback()
+                assert proc.poll() is None, "the run ended before it wrote"
+                assert time.monotonic() < deadline, "the run never started writing"
+                time.sleep(0.02)
+    finally:
+        engine.dispose()
+
+
 # --- initialisation, schema versions -------------------------------------------------------
 
 
@@ -176,7 +207,7 @@ def test_ctrl_c_mid_batch_exits_130_quietly_and_writes_nothing(cli_env, db_url, 
         stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         # a shell without job control starts background jobs with SIGINT ignored
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(4)
+    wait_for_a_write(db_url, proc)  # mid-batch: 5,000 rows are written in chunks of 500
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     if proc.returncode == 0:
@@ -196,7 +227,12 @@ def test_a_killed_run_leaves_no_secrets_file_and_can_be_run_again(cli_env, db_ur
                             cwd=tmp_path)
     proc.stdin.write(row)
     proc.stdin.flush()
-    time.sleep(4)  # started, connected, reading rows: the batch is open, not committed
+    # started, connected, reading rows (stdin stays open): the batch is open, not committed
+    deadline = time.monotonic() + 120
+    while not [p for p in tmp_path.iterdir() if p.name.startswith(".secrets.csv.")]:
+        assert proc.poll() is None and time.monotonic() < deadline, "the run never started"
+        time.sleep(0.02)
+    time.sleep(0.5)
     proc.kill()
     proc.wait()
     assert not secrets.exists()

@@ -20,7 +20,9 @@ pexpect = pytest.importorskip("pexpect")
 ENTER = "\r"
 CTRL_C = "\x03"
 CTRL_U = "\x15"
-TIMEOUT = 10
+# per expected output, the first including start-up: generous, as the suite runs in parallel
+# on busy machines; a passing test never waits it out
+TIMEOUT = 60
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def spawn(env, *args):
 
 def run(env, *args, input=""):
     return subprocess.run([sys.executable, "-m", "acctctl", *args], env=env, input=input,
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=120)
 
 
 def answer(child, question: str, keys: str = ENTER):

@@ -21,7 +21,7 @@ RESELLERS = 10
 
 
 @pytest.fixture
-def two_databases(tmp_path, sqlite_template, pg_template, monkeypatch):
+def two_databases(tmp_path, sqlite_template, pg_server, pg_template, monkeypatch):
     source = tmp_path / "source.db"
     shutil.copy(sqlite_template, source)
     config = tmp_path / "acctctl.toml"
@@ -30,7 +30,7 @@ def two_databases(tmp_path, sqlite_template, pg_template, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for key in ("ACCTCTL_PROFILE", "ACCTCTL_NO_INPUT"):
         monkeypatch.delenv(key, raising=False)
-    target = _pg_database(f'TEMPLATE "{pg_template}"')
+    target = _pg_database(pg_server, pg_template)
     env = {"ACCTCTL_CONFIG": str(config), "COLUMNS": "200", "NO_COLOR": "1"}
     yield (Cli({**env, "ACCTCTL_DATABASE_URL": f"sqlite:///{source}"}),
            Cli({**env, "ACCTCTL_DATABASE_URL": next(target)}))

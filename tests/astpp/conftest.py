@@ -7,12 +7,11 @@ these tests are skipped, unless ACCTCTL_REQUIRE_MYSQL=1 (CI), where that fails t
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, unique_name
 
 MYSQL_URL = os.environ.get("ACCTCTL_TEST_MYSQL_URL", "")
 REQUIRE_MYSQL = os.environ.get("ACCTCTL_REQUIRE_MYSQL", "") == "1"
@@ -42,7 +41,7 @@ def astpp_db():
             pytest.fail("ACCTCTL_REQUIRE_MYSQL=1 but ACCTCTL_TEST_MYSQL_URL is not set")
         pytest.skip("ASTPP tests need ACCTCTL_TEST_MYSQL_URL (a MariaDB/MySQL server)")
     params, pymysql = _server()
-    name = f"acctctl_astpp_{uuid.uuid4().hex[:12]}"
+    name = unique_name("acctctl_astpp")
     try:
         admin = pymysql.connect(**params)
     except pymysql.err.MySQLError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from astpp.astpp_helpers import rows
 
@@ -42,8 +43,16 @@ def test_writers_wait_for_the_named_lock(astpp_config, astpp_db, db, tmp_path):
     run = subprocess.Popen([sys.executable, "-m", "acctctl", "create", "customer",
                             "--first-name", "Ada"], env=env, cwd=tmp_path,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # wait until its session is blocked in GET_LOCK (however long a loaded machine takes to
+    # start it), then give it a moment in which it must not write
+    deadline = time.monotonic() + 120
+    while not rows(db, "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE "
+                   "DB = %s AND INFO LIKE 'SELECT GET_LOCK%%'", name)[0]["n"]:
+        assert run.poll() is None, run.stderr.read()
+        assert time.monotonic() < deadline, "acctctl never asked for the lock"
+        time.sleep(0.05)
     try:
-        run.wait(timeout=8)
+        run.wait(timeout=1)
     except subprocess.TimeoutExpired:
         pass
     assert run.poll() is None  # still waiting for the lock

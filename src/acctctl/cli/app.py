@@ -1,20 +1,66 @@
-"""The root command: global options, sub-command groups, and the one place errors become
-exit codes (contract §4). Heavy modules are imported inside commands, so --help is quick."""
+"""The root command: global options, the registry of sub-command groups, and the one place
+errors become exit codes (contract §4).
+
+The one lazy boundary: COMMANDS maps each group to the module that defines it, imported
+only when that group runs, shows its help or completes a word (as pip's commands_dict).
+`acctctl --help` lists the groups from the registry and imports none of them; the modules
+below the boundary import what they need at their top."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
-from typer.core import TyperGroup
+from typer.main import TyperInfo, get_group_from_info
 
 from acctctl import __version__
+from acctctl.cli import console
+from acctctl.cli.help import polish_help
+from acctctl.cli.lazy import LazyGroup
+from acctctl.cli.report import is_read_only, report_error
+from acctctl.cli.state import State
 from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
 
 
-class AcctctlGroup(TyperGroup):
+class Entry(NamedTuple):
+    target: str  # "module:attribute", a typer.Typer
+    help: str  # the group's help: `acctctl --help` shows it without importing the group
+
+
+#: Every command group, in the order `acctctl --help` lists them.
+COMMANDS: dict[str, Entry] = {
+    "create": Entry("acctctl.cli.create:app",
+                    "Create accounts from flags, prompts, a file or a count."),
+    "account": Entry("acctctl.cli.account:app",
+                     "Look at, change, disable, delete and export accounts."),
+    "batch": Entry("acctctl.cli.batch_cmd:batch_app",
+                   "What each create command wrote, and undoing it."),
+    "audit": Entry("acctctl.cli.batch_cmd:audit_app", "The audit trail of every change."),
+    "rategroup": Entry("acctctl.cli.catalog:rategroup_app",
+                       "Rate groups (an account needs one to call)."),
+    "tax": Entry("acctctl.cli.catalog:tax_app", "Taxes applied to accounts."),
+    "role": Entry("acctctl.cli.catalog:role_app", "Roles of resellers, admins and sub-admins."),
+    "reference": Entry("acctctl.cli.catalog:reference_app",
+                       "ISO countries, currencies and IANA time zones."),
+    "db": Entry("acctctl.cli.db_cmd:app",
+                "Database schema (Alembic migrations shipped with acctctl)."),
+    "config": Entry("acctctl.cli.config_cmd:app", "Configuration file (TOML)."),
+}
+
+
+def load_group(name: str):
+    """The Click group of a registered name, built as add_typer would build it."""
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    sub_app = getattr(importlib.import_module(module), attribute)
+    info = TyperInfo(sub_app, name=name, help=COMMANDS[name].help)
+    return get_group_from_info(info, pretty_exceptions_short=True, suggest_commands=True,
+                               rich_markup_mode=None)
+
+
+class AcctctlGroup(LazyGroup):
     """Turns our errors into a message and an exit code, and never shows a traceback
     (with or without local variables) for anything a user did."""
 
@@ -26,11 +72,14 @@ class AcctctlGroup(TyperGroup):
         ctx.meta["acctctl.argv"] = ["acctctl", *args]
         return ctx
 
+    lazy_help = {name: entry.help for name, entry in COMMANDS.items()}
+
+    def build(self, name: str):
+        return load_group(name)
+
     def get_command(self, ctx, cmd_name):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
-            from acctctl.cli.help import polish_help
-
             polish_help(command, cmd_name)
         return command
 
@@ -38,8 +87,6 @@ class AcctctlGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except AcctctlError as exc:
-            from acctctl.cli.report import report_error
-
             report_error(exc, read_only=_read_only(ctx))
             raise typer.Exit(exc.exit_code) from None
         except (KeyboardInterrupt, EOFError):
@@ -60,20 +107,16 @@ class AcctctlGroup(TyperGroup):
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             error = _database_problem(exc)
             if error is not None:  # the database went away, refused, or is damaged: exit 5
-                from acctctl.cli.report import report_error
-
                 report_error(error, read_only=_read_only(ctx))
                 raise typer.Exit(error.exit_code) from None
-            from acctctl.cli.console import say
-
-            say(f"internal error (a bug in acctctl, please report it): "
+            console.say(f"internal error (a bug in acctctl, please report it): "
                 f"{type(exc).__name__}: {_brief(exc)}", "red")
             if os.environ.get("ACCTCTL_DEBUG"):
                 import traceback
 
                 traceback.print_exception(exc, file=sys.stderr)  # never with locals
             else:
-                say("set ACCTCTL_DEBUG=1 to see where it happened")
+                console.say("set ACCTCTL_DEBUG=1 to see where it happened")
             raise typer.Exit(EXIT_INTERNAL) from None
 
 
@@ -108,15 +151,11 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def _read_only(ctx) -> bool:
     """Whether this run's command never writes (its failures then do not say
     "nothing was written")."""
-    from acctctl.cli.report import is_read_only
-
     return is_read_only(ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
 
 
 def _say_interrupted(ctx) -> None:
-    from acctctl.cli.console import say
-
-    say("interrupted" if _read_only(ctx) else "interrupted: nothing was written", "yellow")
+    console.say("interrupted" if _read_only(ctx) else "interrupted: nothing was written", "yellow")
 
 
 def _silence_stdout() -> None:
@@ -217,9 +256,6 @@ def root(
                            help="Print the version and exit")
     ] = False,
 ) -> None:
-    from acctctl.cli import console
-    from acctctl.cli.state import State
-
     console.global_no_input = no_input
 
     ctx.obj = State(config_path=config, profile=profile, no_input=no_input,
@@ -227,35 +263,18 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
-    from acctctl.cli import account, batch_cmd, catalog, config_cmd, create, db_cmd
+@app.command("completion")
+def completion(shell: Annotated[str, typer.Argument(
+        help="bash, zsh or fish", autocompletion=lambda incomplete: [
+            s for s in ("bash", "zsh", "fish") if s.startswith(incomplete)])]) -> None:
+    """Print the shell completion script for bash, zsh or fish."""
+    from typer.completion import completion_init, get_completion_script
 
-    app.add_typer(create.app, name="create")
-    app.add_typer(account.app, name="account")
-    app.add_typer(batch_cmd.batch_app, name="batch")
-    app.add_typer(batch_cmd.audit_app, name="audit")
-    app.add_typer(catalog.rategroup_app, name="rategroup")
-    app.add_typer(catalog.tax_app, name="tax")
-    app.add_typer(catalog.role_app, name="role")
-    app.add_typer(catalog.reference_app, name="reference")
-    app.add_typer(db_cmd.app, name="db")
-    app.add_typer(config_cmd.app, name="config")
-
-    @app.command("completion")
-    def completion(shell: Annotated[str, typer.Argument(
-            help="bash, zsh or fish", autocompletion=lambda incomplete: [
-                s for s in ("bash", "zsh", "fish") if s.startswith(incomplete)])]) -> None:
-        """Print the shell completion script for bash, zsh or fish."""
-        from typer.completion import completion_init, get_completion_script
-
-        if shell not in ("bash", "zsh", "fish"):
-            raise typer.BadParameter("choose bash, zsh or fish", param_hint="SHELL")
-        completion_init()
-        typer.echo(get_completion_script(
-            prog_name="acctctl", complete_var="_ACCTCTL_COMPLETE", shell=shell))
-
-
-_register()
+    if shell not in ("bash", "zsh", "fish"):
+        raise typer.BadParameter("choose bash, zsh or fish", param_hint="SHELL")
+    completion_init()
+    typer.echo(get_completion_script(
+        prog_name="acctctl", complete_var="_ACCTCTL_COMPLETE", shell=shell))
 
 
 def main() -> None:

@@ -115,3 +115,27 @@ def test_a_database_behind_is_still_refused_on_the_fast_path(cli, monkeypatch):
     monkeypatch.setattr(revision, "HEAD_REVISION", "9999_next")
     result = cli("account", "list")
     assert result.exit_code == 5 and "acctctl db upgrade" in result.stderr
+
+
+@pytest.mark.parametrize("args, env", [
+    (["account", "--help"], {}),
+    (["account", "list", "--help"], {}),
+    (["batch", "list", "--help"], {}),
+    ([], {"_ACCTCTL_COMPLETE": "complete_bash", "COMP_WORDS": "acctctl account list --kind ",
+          "COMP_CWORD": "4"}),
+])
+def test_sub_command_help_and_tab_import_no_pydantic_or_database(tmp_path, args, env):
+    """Typer converts values with pydantic; a default needs no converting (cli/lazy.py)."""
+    modules, output = loaded_modules(*args, env={"HOME": str(tmp_path), **env})
+    assert "Usage" in output or "customer" in output, output
+    assert under(modules, ("sqlalchemy", "sqlmodel", "alembic", "pydantic", "acctctl.db",
+                           "acctctl.models", "acctctl.config")) == []
+
+
+def test_values_that_need_converting_are_still_checked_by_typer(cli):
+    for flag, value, message in (("--limit", "x", "valid integer"),
+                                 ("--limit", "-1", "greater than or equal to 0"),
+                                 ("--offset", "-2", "greater than or equal to 0")):
+        result = cli("account", "list", flag, value)
+        assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert cli("account", "list", "--limit", "3", "--offset", "0").exit_code == 0

@@ -19,7 +19,7 @@ from typer.main import TyperInfo, get_group_from_info
 from acctctl import __version__
 from acctctl.cli import console
 from acctctl.cli.help import polish_help
-from acctctl.cli.lazy import LazyGroup
+from acctctl.cli.lazy import HELP_OPTION_NAMES, LazyGroup, defer_conversion
 from acctctl.cli.report import is_read_only, report_error
 from acctctl.cli.state import State
 from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
@@ -65,6 +65,7 @@ class AcctctlGroup(LazyGroup):
     (with or without local variables) for anything a user did."""
 
     def make_context(self, info_name, args, parent=None, **extra):
+        defer_conversion(self)
         # Remember the arguments as given (not sys.argv: acctctl may run in-process) for the
         # audit trail.
         ctx = super().make_context(info_name, hoist_global_options(list(args)), parent=parent,
@@ -217,7 +218,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # Click's plain help: fits any width, never cuts a flag name
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": HELP_OPTION_NAMES},
 )
 
 

@@ -1,4 +1,5 @@
-"""A command group whose commands are imported or built only when one is used.
+"""A command group whose commands are imported or built only when one is used, and
+parameters that import pydantic only when a value needs converting.
 
 The root (cli/app.py: each group's module), `create` (each kind's flags come from the
 models) and `account` (`update` takes every kind's flags) list their commands, with a short
@@ -6,12 +7,15 @@ help, from a table; listing them for --help, a did-you-mean or a TAB imports not
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from difflib import get_close_matches
+from types import SimpleNamespace
 
 from typer._click.exceptions import UsageError as ClickUsageError
 from typer._click.shell_completion import CompletionItem
 from typer._click.utils import make_default_short_help
-from typer.core import TyperGroup
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer.core import TyperGroup, _TyperParameter
 
 
 class LazyGroup(TyperGroup):
@@ -67,3 +71,39 @@ class LazyGroup(TyperGroup):
                     exc.message = (f"{exc.message.rstrip('.')}. Did you mean "
                                    + ", ".join(repr(m) for m in matches) + "?")
             raise
+
+
+@dataclass(frozen=True)
+class _Deferred(RuntimeParam):
+    """Typer converts every value it processes through a pydantic TypeAdapter, built (and
+    pydantic imported, about as costly as Typer itself) the first time a parameter is
+    processed, even for a default at --help or a TAB. Values that need no conversion pass
+    as they are: None, the declared default, a str for a str, a bool for a bool. Any other
+    goes through Typer's own conversion, built then, so errors read as before."""
+
+    def coerce(self, value, param, ctx):
+        if value is None and not (param.multiple or param.nargs == -1):
+            return None
+        if value is param.default or (self.annotation in (str, bool)
+                                      and type(value) is self.annotation):
+            return value
+        return build_runtime_param(param.type_descriptor).coerce(value, param=param, ctx=ctx)
+
+    def _coerce_value(self, value, param, ctx):  # pragma: no cover - coerce() decides
+        raise AssertionError("unreachable")
+
+
+#: The help flags of every acctctl command (the root's context_settings; children inherit).
+HELP_OPTION_NAMES = ["-h", "--help"]
+
+
+def defer_conversion(command) -> None:
+    """Give the command's parameters, its help flag too, the _Deferred conversion."""
+    # Click makes the help option when it first parses (from the context's help names) and
+    # keeps it: make it now, with the names every acctctl context has
+    help_option = command.get_help_option(SimpleNamespace(help_option_names=HELP_OPTION_NAMES))
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if isinstance(param, _TyperParameter) and param._runtime_param is None:
+            descriptor = param.type_descriptor
+            param._runtime_param = _Deferred(parameter_info=descriptor.parameter_info,
+                                             annotation=descriptor.annotation)

@@ -13,6 +13,7 @@ import typer
 
 from acctctl.cli.complete import OUTPUT_FORMATS, choices, from_database
 from acctctl.cli.create_run import run_create
+from acctctl.cli.flag_table import FLAGS
 from acctctl.cli.help import GroupedCommand, examples_epilog
 from acctctl.cli.lazy import LazyGroup
 
@@ -130,30 +131,27 @@ METAVARS = {"reseller": "NUMBER", "max_channels": "N", "cps": "N", "valid_days":
 
 
 def _field_parameters(kind: str, mark_required: bool = True) -> list[inspect.Parameter]:
-    from acctctl.models.inputs import KINDS, field_specs
-
+    """The kind's field flags, from the copy of the models' declarations in flag_table.py
+    (building --help or a TAB does not import the models)."""
     params = []
-    for key, spec in field_specs(KINDS[kind]).items():
-        if spec["secret"] or spec["file_only"]:
-            continue
+    for key, spec in FLAGS[kind].items():
         flag, panel = spec["flag"], spec["group"].title()
-        annotation = spec["annotation"]
         # required in flag mode (at a terminal the wizard asks for it)
         complete = (choices(spec["choices"]) if spec["choices"]
                     else from_database(spec["source"]) if spec["source"] else None)
         required = mark_required and spec["required"] and "required" not in spec["help"]
         text = spec["help"] + (" [required]" if required else "")
-        if annotation is bool:
+        if spec["value"] == "bool":
             name = flag[2:]
             option = typer.Option(f"--{name}/--no-{name}", help=text,
                                   rich_help_panel=panel, show_default=False)
             hint = bool | None
-        elif key == "taxes":
+        elif spec["value"] == "list":
             option = typer.Option(flag, help=text, rich_help_panel=panel, metavar="NAME",
                                   autocompletion=complete)
             hint = list[str] | None
         else:
-            metavar = "|".join(spec["choices"] or ()) or METAVARS.get(key, key.upper())
+            metavar = "|".join(spec["choices"]) or METAVARS.get(key, key.upper())
             option = typer.Option(flag, help=text, rich_help_panel=panel, metavar=metavar,
                                   autocompletion=complete)
             hint = str | None

@@ -68,14 +68,14 @@ def test_root_help_lists_every_registered_command_with_its_help():
         assert f"  {name}  " in text and entry.help in text, name
 
 
-@pytest.mark.parametrize("name", ["create", "account", "batch", "audit", "rategroup", "tax",
+@pytest.mark.parametrize("name", ["completion", "create", "account", "batch", "audit", "rategroup", "tax",
                                   "role", "reference", "db", "config"])
-def test_every_registry_entry_loads_its_group_with_the_registry_help(name):
+def test_every_registry_entry_loads_with_the_registry_help(name):
     from acctctl.cli.app import COMMANDS, load_group
 
-    group = load_group(name)
-    assert group.name == name and group.help == COMMANDS[name].help
-    assert group.list_commands(None)
+    command = load_group(name)
+    assert command.name == name and command.help == COMMANDS[name].help
+    assert name == "completion" or command.list_commands(None)
 
 
 def test_a_typo_of_a_group_not_yet_imported_is_suggested(tmp_path):

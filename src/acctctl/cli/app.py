@@ -14,7 +14,7 @@ import sys
 from typing import Annotated, NamedTuple
 
 import typer
-from typer.main import TyperInfo, get_group_from_info
+from typer.main import CommandInfo, TyperInfo, get_command_from_info, get_group_from_info
 
 from acctctl import __version__
 from acctctl.cli import console
@@ -26,12 +26,14 @@ from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
 
 
 class Entry(NamedTuple):
-    target: str  # "module:attribute", a typer.Typer
+    target: str  # "module:attribute": a typer.Typer (a group), or a function (a command)
     help: str  # the group's help: `acctctl --help` shows it without importing the group
 
 
 #: Every command group, in the order `acctctl --help` lists them.
 COMMANDS: dict[str, Entry] = {
+    "completion": Entry("acctctl.cli.completion_cmd:completion",
+                        "Print the shell completion script for bash, zsh or fish."),
     "create": Entry("acctctl.cli.create:app",
                     "Create accounts from flags, prompts, a file or a count."),
     "account": Entry("acctctl.cli.account:app",
@@ -52,10 +54,15 @@ COMMANDS: dict[str, Entry] = {
 
 
 def load_group(name: str):
-    """The Click group of a registered name, built as add_typer would build it."""
+    """The Click group (or command) of a registered name, built as add_typer (or
+    app.command) would build it."""
     module, _, attribute = COMMANDS[name].target.partition(":")
-    sub_app = getattr(importlib.import_module(module), attribute)
-    info = TyperInfo(sub_app, name=name, help=COMMANDS[name].help)
+    target = getattr(importlib.import_module(module), attribute)
+    if not isinstance(target, typer.Typer):
+        info = CommandInfo(name=name, callback=target, help=COMMANDS[name].help)
+        return get_command_from_info(info, pretty_exceptions_short=True,
+                                     rich_markup_mode=None)
+    info = TyperInfo(target, name=name, help=COMMANDS[name].help)
     return get_group_from_info(info, pretty_exceptions_short=True, suggest_commands=True,
                                rich_markup_mode=None)
 
@@ -262,20 +269,6 @@ def root(
     ctx.obj = State(config_path=config, profile=profile, no_input=no_input,
                     argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
     ctx.call_on_close(ctx.obj.close)
-
-
-@app.command("completion")
-def completion(shell: Annotated[str, typer.Argument(
-        help="bash, zsh or fish", autocompletion=lambda incomplete: [
-            s for s in ("bash", "zsh", "fish") if s.startswith(incomplete)])]) -> None:
-    """Print the shell completion script for bash, zsh or fish."""
-    from typer.completion import completion_init, get_completion_script
-
-    if shell not in ("bash", "zsh", "fish"):
-        raise typer.BadParameter("choose bash, zsh or fish", param_hint="SHELL")
-    completion_init()
-    typer.echo(get_completion_script(
-        prog_name="acctctl", complete_var="_ACCTCTL_COMPLETE", shell=shell))
 
 
 def main() -> None:

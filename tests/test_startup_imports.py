@@ -68,7 +68,8 @@ def test_root_help_lists_every_registered_command_with_its_help():
         assert f"  {name}  " in text and entry.help in text, name
 
 
-@pytest.mark.parametrize("name", ["completion", "create", "account", "batch", "audit", "rategroup", "tax",
+@pytest.mark.parametrize("name", ["completion", "create", "account", "batch", "audit",
+                                  "rategroup", "tax",
                                   "role", "reference", "db", "config"])
 def test_every_registry_entry_loads_with_the_registry_help(name):
     from acctctl.cli.app import COMMANDS, load_group

@@ -4,7 +4,8 @@ errors become exit codes (contract §4).
 The one lazy boundary: COMMANDS maps each group to the module that defines it, imported
 only when that group runs, shows its help or completes a word (as pip's commands_dict).
 `acctctl --help` lists the groups from the registry and imports none of them; the modules
-below the boundary import what they need at their top."""
+below the boundary import what they need at their top. Here, what runs a chosen command
+(its state, the error reports) is imported once one is chosen: --help never needs it."""
 
 from __future__ import annotations
 
@@ -17,12 +18,7 @@ import typer
 from typer.main import CommandInfo, TyperInfo, get_command_from_info, get_group_from_info
 
 from acctctl import __version__
-from acctctl.cli import console
-from acctctl.cli.help import polish_help
 from acctctl.cli.lazy import HELP_OPTION_NAMES, LazyGroup, defer_conversion
-from acctctl.cli.report import is_read_only, report_error
-from acctctl.cli.state import State
-from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
 
 
 class Entry(NamedTuple):
@@ -88,10 +84,17 @@ class AcctctlGroup(LazyGroup):
     def get_command(self, ctx, cmd_name):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
+            from acctctl.cli.help import polish_help
+
             polish_help(command, cmd_name)
         return command
 
     def invoke(self, ctx):
+        # a command was chosen: what runs it, and reports its errors, is needed from here on
+        from acctctl.cli import console
+        from acctctl.cli.report import report_error
+        from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
+
         try:
             return super().invoke(ctx)
         except AcctctlError as exc:
@@ -159,10 +162,14 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def _read_only(ctx) -> bool:
     """Whether this run's command never writes (its failures then do not say
     "nothing was written")."""
+    from acctctl.cli.report import is_read_only
+
     return is_read_only(ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
 
 
 def _say_interrupted(ctx) -> None:
+    from acctctl.cli import console
+
     console.say("interrupted" if _read_only(ctx) else "interrupted: nothing was written", "yellow")
 
 
@@ -264,6 +271,9 @@ def root(
                            help="Print the version and exit")
     ] = False,
 ) -> None:
+    from acctctl.cli import console
+    from acctctl.cli.state import State
+
     console.global_no_input = no_input
 
     ctx.obj = State(config_path=config, profile=profile, no_input=no_input,

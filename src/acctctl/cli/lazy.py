@@ -18,9 +18,28 @@ from typer._coercion import RuntimeParam, build_runtime_param
 from typer.core import TyperGroup, _TyperParameter
 
 
+class _Commands(dict):
+    """Click's table of a group's commands, where a lazy one is built by `commands[name]`
+    too (what code walking Click's tables reaches for); iterating shows the built ones."""
+
+    def __init__(self, group: LazyGroup, commands) -> None:
+        super().__init__(commands)
+        self.group = group
+
+    def __missing__(self, name: str):
+        if name not in self.group.lazy_help:
+            raise KeyError(name)
+        command = self[name] = self.group.build(name)
+        return command
+
+
 class LazyGroup(TyperGroup):
     #: name -> the one-line help shown before the command is built, in the order listed
     lazy_help: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self, self.commands)
 
     def build(self, name: str):
         """The Click command `name` (one of lazy_help)."""

@@ -147,8 +147,9 @@ def test_values_that_need_converting_are_still_checked_by_typer(cli):
 
 
 def test_the_flag_table_is_the_models_declaration():
-    """cli/flag_table.py is generated: python -m acctctl.cli.flag_table after a field
+    """cli/flag_data.py is generated: python -m acctctl.cli.flag_table after a field
     changes."""
-    from acctctl.cli.flag_table import FLAGS, from_models
+    from acctctl.cli.flag_data import FLAGS
+    from acctctl.cli.flag_table import from_models
 
     assert FLAGS == from_models()

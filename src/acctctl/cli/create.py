@@ -13,7 +13,7 @@ import typer
 
 from acctctl.cli.complete import OUTPUT_FORMATS, choices, from_database
 from acctctl.cli.create_run import run_create
-from acctctl.cli.flag_table import FLAGS
+from acctctl.cli.flag_data import FLAGS
 from acctctl.cli.help import GroupedCommand, examples_epilog
 from acctctl.cli.lazy import LazyGroup
 
@@ -131,7 +131,7 @@ METAVARS = {"reseller": "NUMBER", "max_channels": "N", "cps": "N", "valid_days":
 
 
 def _field_parameters(kind: str, mark_required: bool = True) -> list[inspect.Parameter]:
-    """The kind's field flags, from the copy of the models' declarations in flag_table.py
+    """The kind's field flags, from the copy of the models' declarations in flag_data.py
     (building --help or a TAB does not import the models)."""
     params = []
     for key, spec in FLAGS[kind].items():

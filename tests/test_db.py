@@ -77,9 +77,9 @@ def behind(cli, engine, monkeypatch):
     """A database one migration behind this acctctl. Its revision must be one acctctl ships
     (an unknown one means a newer acctctl wrote it, see test_faults.py), so the code's
     newest revision is made one the database does not have yet."""
-    from acctctl.db import migrate
+    from acctctl.db import revision
 
-    monkeypatch.setattr(migrate, "head_revision", lambda: "9999_next")
+    monkeypatch.setattr(revision, "HEAD_REVISION", "9999_next")
     return cli
 
 

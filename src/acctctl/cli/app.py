@@ -1,30 +1,85 @@
-"""The root command: global options, sub-command groups, and the one place errors become
-exit codes (contract §4). Heavy modules are imported inside commands, so --help is quick."""
+"""The root command: global options, the registry of sub-command groups, and the one place
+errors become exit codes (contract §4).
+
+The one lazy boundary: COMMANDS maps each group to the module that defines it, imported
+only when that group runs, shows its help or completes a word (as pip's commands_dict).
+`acctctl --help` lists the groups from the registry and imports none of them; the modules
+below the boundary import what they need at their top. Here, what runs a chosen command
+(its state, the error reports) is imported once one is chosen: --help never needs it."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
-from typer.core import TyperGroup
+from typer.main import CommandInfo, TyperInfo, get_command_from_info, get_group_from_info
 
 from acctctl import __version__
-from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
+from acctctl.cli.lazy import HELP_OPTION_NAMES, LazyGroup, defer_conversion
 
 
-class AcctctlGroup(TyperGroup):
+class Entry(NamedTuple):
+    target: str  # "module:attribute": a typer.Typer (a group), or a function (a command)
+    help: str  # the group's help: `acctctl --help` shows it without importing the group
+
+
+#: Every command group, in the order `acctctl --help` lists them.
+COMMANDS: dict[str, Entry] = {
+    "completion": Entry("acctctl.cli.completion_cmd:completion",
+                        "Print the shell completion script for bash, zsh or fish."),
+    "create": Entry("acctctl.cli.create:app",
+                    "Create accounts from flags, prompts, a file or a count."),
+    "account": Entry("acctctl.cli.account:app",
+                     "Look at, change, disable, delete and export accounts."),
+    "batch": Entry("acctctl.cli.batch_cmd:batch_app",
+                   "What each create command wrote, and undoing it."),
+    "audit": Entry("acctctl.cli.batch_cmd:audit_app", "The audit trail of every change."),
+    "rategroup": Entry("acctctl.cli.catalog:rategroup_app",
+                       "Rate groups (an account needs one to call)."),
+    "tax": Entry("acctctl.cli.catalog:tax_app", "Taxes applied to accounts."),
+    "role": Entry("acctctl.cli.catalog:role_app", "Roles of resellers, admins and sub-admins."),
+    "reference": Entry("acctctl.cli.catalog:reference_app",
+                       "ISO countries, currencies and IANA time zones."),
+    "db": Entry("acctctl.cli.db_cmd:app",
+                "Database schema (Alembic migrations shipped with acctctl)."),
+    "config": Entry("acctctl.cli.config_cmd:app", "Configuration file (TOML)."),
+}
+
+
+def load_group(name: str):
+    """The Click group (or command) of a registered name, built as add_typer (or
+    app.command) would build it."""
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    target = getattr(importlib.import_module(module), attribute)
+    if not isinstance(target, typer.Typer):
+        info = CommandInfo(name=name, callback=target, help=COMMANDS[name].help)
+        return get_command_from_info(info, pretty_exceptions_short=True,
+                                     rich_markup_mode=None)
+    info = TyperInfo(target, name=name, help=COMMANDS[name].help)
+    return get_group_from_info(info, pretty_exceptions_short=True, suggest_commands=True,
+                               rich_markup_mode=None)
+
+
+class AcctctlGroup(LazyGroup):
     """Turns our errors into a message and an exit code, and never shows a traceback
     (with or without local variables) for anything a user did."""
 
     def make_context(self, info_name, args, parent=None, **extra):
+        defer_conversion(self)
         # Remember the arguments as given (not sys.argv: acctctl may run in-process) for the
         # audit trail.
         ctx = super().make_context(info_name, hoist_global_options(list(args)), parent=parent,
                                    **extra)
         ctx.meta["acctctl.argv"] = ["acctctl", *args]
         return ctx
+
+    lazy_help = {name: entry.help for name, entry in COMMANDS.items()}
+
+    def build(self, name: str):
+        return load_group(name)
 
     def get_command(self, ctx, cmd_name):
         command = super().get_command(ctx, cmd_name)
@@ -35,11 +90,14 @@ class AcctctlGroup(TyperGroup):
         return command
 
     def invoke(self, ctx):
+        # a command was chosen: what runs it, and reports its errors, is needed from here on
+        from acctctl.cli import console
+        from acctctl.cli.report import report_error
+        from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
+
         try:
             return super().invoke(ctx)
         except AcctctlError as exc:
-            from acctctl.cli.report import report_error
-
             report_error(exc, read_only=_read_only(ctx))
             raise typer.Exit(exc.exit_code) from None
         except (KeyboardInterrupt, EOFError):
@@ -60,20 +118,16 @@ class AcctctlGroup(TyperGroup):
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             error = _database_problem(exc)
             if error is not None:  # the database went away, refused, or is damaged: exit 5
-                from acctctl.cli.report import report_error
-
                 report_error(error, read_only=_read_only(ctx))
                 raise typer.Exit(error.exit_code) from None
-            from acctctl.cli.console import say
-
-            say(f"internal error (a bug in acctctl, please report it): "
+            console.say(f"internal error (a bug in acctctl, please report it): "
                 f"{type(exc).__name__}: {_brief(exc)}", "red")
             if os.environ.get("ACCTCTL_DEBUG"):
                 import traceback
 
                 traceback.print_exception(exc, file=sys.stderr)  # never with locals
             else:
-                say("set ACCTCTL_DEBUG=1 to see where it happened")
+                console.say("set ACCTCTL_DEBUG=1 to see where it happened")
             raise typer.Exit(EXIT_INTERNAL) from None
 
 
@@ -114,9 +168,9 @@ def _read_only(ctx) -> bool:
 
 
 def _say_interrupted(ctx) -> None:
-    from acctctl.cli.console import say
+    from acctctl.cli import console
 
-    say("interrupted" if _read_only(ctx) else "interrupted: nothing was written", "yellow")
+    console.say("interrupted" if _read_only(ctx) else "interrupted: nothing was written", "yellow")
 
 
 def _silence_stdout() -> None:
@@ -178,7 +232,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # Click's plain help: fits any width, never cuts a flag name
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": HELP_OPTION_NAMES},
 )
 
 
@@ -225,37 +279,6 @@ def root(
     ctx.obj = State(config_path=config, profile=profile, no_input=no_input,
                     argv=ctx.meta.get("acctctl.argv", ["acctctl", *sys.argv[1:]]))
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    from acctctl.cli import account, batch_cmd, catalog, config_cmd, create, db_cmd
-
-    app.add_typer(create.app, name="create")
-    app.add_typer(account.app, name="account")
-    app.add_typer(batch_cmd.batch_app, name="batch")
-    app.add_typer(batch_cmd.audit_app, name="audit")
-    app.add_typer(catalog.rategroup_app, name="rategroup")
-    app.add_typer(catalog.tax_app, name="tax")
-    app.add_typer(catalog.role_app, name="role")
-    app.add_typer(catalog.reference_app, name="reference")
-    app.add_typer(db_cmd.app, name="db")
-    app.add_typer(config_cmd.app, name="config")
-
-    @app.command("completion")
-    def completion(shell: Annotated[str, typer.Argument(
-            help="bash, zsh or fish", autocompletion=lambda incomplete: [
-                s for s in ("bash", "zsh", "fish") if s.startswith(incomplete)])]) -> None:
-        """Print the shell completion script for bash, zsh or fish."""
-        from typer.completion import completion_init, get_completion_script
-
-        if shell not in ("bash", "zsh", "fish"):
-            raise typer.BadParameter("choose bash, zsh or fish", param_hint="SHELL")
-        completion_init()
-        typer.echo(get_completion_script(
-            prog_name="acctctl", complete_var="_ACCTCTL_COMPLETE", shell=shell))
-
-
-_register()
 
 
 def main() -> None:

@@ -6,14 +6,27 @@ from typing import Annotated
 
 import typer
 
-from acctctl.cli.account import Batch, Limit, Output, check_format, filter_text, parse_since
 from acctctl.cli.console import say
-from acctctl.cli.day_two import DryRun, Yes, _options, _render, confirm
+from acctctl.cli.options import (
+    LIST_COLUMNS,
+    LIST_DROP_ORDER,
+    Batch,
+    DryRun,
+    Limit,
+    Output,
+    Yes,
+    change_options,
+    check_format,
+    confirm,
+    filter_text,
+    parse_since,
+    render,
+)
 from acctctl.cli.state import state_of
+from acctctl.output import Fit, write_records
 
-batch_app = typer.Typer(help="What each create command wrote, and undoing it.",
-                        no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail of every change.", no_args_is_help=True)
+batch_app = typer.Typer(no_args_is_help=True)
+audit_app = typer.Typer(no_args_is_help=True)
 
 #: The keys of a batch and of an audit record (contract §7): the table's columns and the csv
 #: header, which an empty list keeps.
@@ -24,7 +37,6 @@ AUDIT_COLUMNS = ["at", "actor", "action", "account", "batch_id", "command", "cha
 @batch_app.command("list")
 def batch_list(ctx: typer.Context, limit: Limit = None, output: Output = "table") -> None:
     """List batches, newest first: acctctl batch list -o json"""
-    from acctctl.output import write_records
     from acctctl.service.batches import list_batches
 
     check_format(output)
@@ -36,8 +48,6 @@ def batch_list(ctx: typer.Context, limit: Limit = None, output: Output = "table"
 def batch_show(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metavar="ID")],
                output: Output = "table") -> None:
     """Show the accounts a batch created: acctctl batch show ID"""
-    from acctctl.cli.account import LIST_COLUMNS, LIST_DROP_ORDER
-    from acctctl.output import Fit, write_records
     from acctctl.service.batches import show_batch
 
     check_format(output)
@@ -60,10 +70,10 @@ def batch_undo(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
     engine = state_of(ctx).engine()
     if not dry_run:
         confirm(f"Purge every account batch {batch_id} created?", yes)
-    results = undo_batch(engine, batch_id, _options(ctx, dry_run=dry_run))
+    results = undo_batch(engine, batch_id, change_options(ctx, dry_run=dry_run))
     if dry_run:  # marked as create's dry run marks it: a script must not mistake it
         results = [{**r, "action": "would purge", "dry_run": True} for r in results]
-    _render(results, output, "accounts")
+    render(results, output, "accounts")
     if not results:
         say(f"batch {batch_id} has no accounts left: nothing to undo", "yellow")
     else:
@@ -84,7 +94,6 @@ def audit_list(
     output: Output = "table",
 ) -> None:
     """Audit records, newest first: acctctl audit list --account 4123456789 -o json"""
-    from acctctl.output import write_records
     from acctctl.service.batches import list_audit
 
     check_format(output)

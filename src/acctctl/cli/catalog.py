@@ -6,19 +6,17 @@ from typing import Annotated
 
 import typer
 
-from acctctl.cli.account import Output, check_format, filter_text
 from acctctl.cli.complete import choices, from_database
 from acctctl.cli.console import say, warn
-from acctctl.cli.day_two import DryRun, Yes
+from acctctl.cli.options import DryRun, Output, Yes, check_format, confirm, filter_text
 from acctctl.cli.state import state_of
+from acctctl.output import cell, write_json, write_records
 from acctctl.targets import catalog_for
 
-rategroup_app = typer.Typer(help="Rate groups (an account needs one to call).",
-                            no_args_is_help=True)
-tax_app = typer.Typer(help="Taxes applied to accounts.", no_args_is_help=True)
-role_app = typer.Typer(help="Roles of resellers, admins and sub-admins.", no_args_is_help=True)
-reference_app = typer.Typer(help="ISO countries, currencies and IANA time zones.",
-                            no_args_is_help=True)
+rategroup_app = typer.Typer(no_args_is_help=True)
+tax_app = typer.Typer(no_args_is_help=True)
+role_app = typer.Typer(no_args_is_help=True)
+reference_app = typer.Typer(no_args_is_help=True)
 
 Reseller = Annotated[str | None, typer.Option("--reseller", metavar="NUMBER",
                                               help="Owned by this reseller (default: admin)",
@@ -41,7 +39,6 @@ Amount = Annotated[str | None, typer.Option("--amount", metavar="FIXED",
 def _show(records: list[dict] | dict, output: str, title: str) -> None:
     """A list for `list` commands; a single object for `create` (json prints it bare). An
     empty list: "no <title>" on stderr instead of a table."""
-    from acctctl.output import write_json, write_records
 
     if output == "json":
         write_json(records)
@@ -185,7 +182,6 @@ def _update(ctx: typer.Context, what: str, name: str, reseller: str | None, give
 
 
 def _shown(value) -> str:
-    from acctctl.output import cell
 
     return repr(cell(value))
 
@@ -193,7 +189,6 @@ def _shown(value) -> str:
 def _delete(ctx: typer.Context, what: str, name: str, reseller: str | None, yes: bool,
             dry_run: bool, output: str) -> None:
     """The confirmation rule of `account delete`: --yes, or a yes at a terminal."""
-    from acctctl.cli.day_two import confirm
     from acctctl.service.catalog import delete_entry
 
 

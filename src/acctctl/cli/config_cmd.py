@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
+import tomli_w
 import typer
 
 from acctctl.cli.console import say
 from acctctl.cli.state import state_of
 
-app = typer.Typer(help="Configuration file (TOML).", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("init")
@@ -41,8 +43,6 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
 ) -> None:
     """Write a config file with every setting at its default, mode 0600."""
-    from pathlib import Path
-
     from acctctl.config import config_init_path, default_config_dict, write_config
 
     target = Path(path) if path else config_init_path(state_of(ctx).config_path)
@@ -73,8 +73,6 @@ def init(
 @app.command("show")
 def show(ctx: typer.Context) -> None:
     """Print the effective settings (file, profile, environment), passwords masked."""
-    import tomli_w
-
     from acctctl.config import effective_settings_dict
 
     typer.echo(tomli_w.dumps(effective_settings_dict(state_of(ctx).loaded())), nl=False)

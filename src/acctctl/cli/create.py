@@ -10,7 +10,12 @@ import inspect
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+
+from acctctl.cli.complete import OUTPUT_FORMATS, choices, from_database
+from acctctl.cli.create_run import run_create
+from acctctl.cli.flag_data import FLAGS
+from acctctl.cli.help import GroupedCommand, examples_epilog
+from acctctl.cli.lazy import LazyGroup
 
 KIND_NAMES = ("customer", "provider", "reseller", "admin", "subadmin")
 KIND_HELP = {
@@ -49,34 +54,15 @@ EXAMPLES = {
 }
 
 
-class LazyKindGroup(TyperGroup):
-    def list_commands(self, ctx) -> list[str]:
-        return list(KIND_NAMES)
+class LazyKindGroup(LazyGroup):
+    lazy_help = KIND_HELP
 
-    def get_command(self, ctx, cmd_name: str):
-        if cmd_name not in KIND_NAMES:
-            return None
-        return build_command(cmd_name)
-
-    def resolve_command(self, ctx, args):
-        # Typer suggests from the commands it holds; the kinds are built on demand
-        try:
-            return super().resolve_command(ctx, args)
-        except Exception as exc:
-            message = getattr(exc, "message", None)
-            if args and isinstance(message, str) and "Did you mean" not in message:
-                from difflib import get_close_matches
-
-                matches = get_close_matches(args[0], KIND_NAMES)
-                if matches:
-                    exc.message = (f"{message.rstrip('.')}. Did you mean "
-                                   + ", ".join(repr(m) for m in matches) + "?")
-            raise
+    def build(self, name: str):
+        return build_command(name)
 
 
 app = typer.Typer(
     cls=LazyKindGroup,
-    help="Create accounts from flags, prompts, a file or a count.",
     no_args_is_help=True,
 )
 
@@ -86,8 +72,6 @@ BULK_PANEL = "Bulk"
 
 
 def _mode_parameters() -> list[inspect.Parameter]:
-    from acctctl.cli.complete import OUTPUT_FORMATS, choices
-
     def opt(name, annotation, default, *decls, panel=MODE_PANEL, **kw):
         return inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=default,
@@ -147,31 +131,27 @@ METAVARS = {"reseller": "NUMBER", "max_channels": "N", "cps": "N", "valid_days":
 
 
 def _field_parameters(kind: str, mark_required: bool = True) -> list[inspect.Parameter]:
-    from acctctl.cli.complete import choices, from_database
-    from acctctl.models.inputs import KINDS, field_specs
-
+    """The kind's field flags, from the copy of the models' declarations in flag_data.py
+    (building --help or a TAB does not import the models)."""
     params = []
-    for key, spec in field_specs(KINDS[kind]).items():
-        if spec["secret"] or spec["file_only"]:
-            continue
+    for key, spec in FLAGS[kind].items():
         flag, panel = spec["flag"], spec["group"].title()
-        annotation = spec["annotation"]
         # required in flag mode (at a terminal the wizard asks for it)
         complete = (choices(spec["choices"]) if spec["choices"]
                     else from_database(spec["source"]) if spec["source"] else None)
         required = mark_required and spec["required"] and "required" not in spec["help"]
         text = spec["help"] + (" [required]" if required else "")
-        if annotation is bool:
+        if spec["value"] == "bool":
             name = flag[2:]
             option = typer.Option(f"--{name}/--no-{name}", help=text,
                                   rich_help_panel=panel, show_default=False)
             hint = bool | None
-        elif key == "taxes":
+        elif spec["value"] == "list":
             option = typer.Option(flag, help=text, rich_help_panel=panel, metavar="NAME",
                                   autocompletion=complete)
             hint = list[str] | None
         else:
-            metavar = "|".join(spec["choices"] or ()) or METAVARS.get(key, key.upper())
+            metavar = "|".join(spec["choices"]) or METAVARS.get(key, key.upper())
             option = typer.Option(flag, help=text, rich_help_panel=panel, metavar=metavar,
                                   autocompletion=complete)
             hint = str | None
@@ -186,8 +166,6 @@ def build_command(kind: str):
     field_keys = [p.name for p in fields]
 
     def command(ctx: typer.Context, **kwargs: Any) -> None:
-        from acctctl.cli.create_run import run_create
-
         given = {k: kwargs.pop(k) for k in field_keys}
         given = {k: v for k, v in given.items() if v is not None and v != []}
         run_create(ctx, kind, given, kwargs)
@@ -197,8 +175,6 @@ def build_command(kind: str):
     command.__signature__ = inspect.Signature([ctx_param, *fields, *modes])
     command.__annotations__ = {p.name: p.annotation for p in [ctx_param, *fields, *modes]}
     command.__doc__ = KIND_HELP[kind]
-    from acctctl.cli.help import GroupedCommand, examples_epilog
-
     single = typer.Typer(add_completion=False, rich_markup_mode=None)
     single.command(kind, cls=GroupedCommand, epilog=examples_epilog(EXAMPLES[kind]))(command)
     return typer.main.get_command(single)

@@ -7,13 +7,19 @@ Thin commands: check the flags, call one service function, render. No rules and 
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
 
-from acctctl.cli.account import (
+from acctctl.cli.console import err_console, say, streams
+from acctctl.cli.create import KIND_NAMES, _field_parameters
+from acctctl.cli.create_run import _open_secrets_file, _read_password, _render_single
+from acctctl.cli.help import EXAMPLES, GroupedCommand, examples_epilog
+from acctctl.cli.options import (
     Batch,
     CreatedAfter,
+    DryRun,
     IncludeDeleted,
     Kind,
     Limit,
@@ -23,55 +29,35 @@ from acctctl.cli.account import (
     Search,
     Sort,
     Status,
-    app,
+    Yes,
+    change_options,
     check_format,
+    confirm,
     list_filters,
+    render,
 )
-from acctctl.cli.console import say, streams
+from acctctl.cli.report import report_field_errors
+from acctctl.cli.secrets_file import Delivery
 from acctctl.cli.state import state_of
-from acctctl.errors import EXIT_INTERRUPTED, EXIT_PARTIAL, UsageError, ValidationFailed
+from acctctl.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_PARTIAL,
+    FieldError,
+    NotFound,
+    UsageError,
+    ValidationFailed,
+)
+from acctctl.output import cell, write_json, write_records
+from acctctl.service.rows import infer_format, read_rows
 
 Numbers = Annotated[list[str], typer.Argument(metavar="NUMBER...", help="Account numbers")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Run every check and write nothing")]
 SecretsFile = Annotated[str | None, typer.Option(
     "--secrets-file", metavar="PATH",
     help="Write the generated secret to this new file (mode 0600) instead of stdout")]
 
 
-def _options(ctx: typer.Context, mode: str = "flags", dry_run: bool = False,
-             continue_on_error: bool = False):
-    from acctctl.service.accounts import redact_command
-    from acctctl.service.changes import ChangeOptions
-
-    state = state_of(ctx)
-    return ChangeOptions(command=redact_command(state.argv), profile=state.loaded().profile,
-                         mode=mode, dry_run=dry_run, continue_on_error=continue_on_error)
-
-
-def confirm(question: str, yes: bool) -> None:
-    """The confirmation rule of `delete`: --yes, or a yes at a terminal; exit 2 off one."""
-    if yes:
-        return
-    if not streams().can_prompt():
-        raise UsageError(f"{question.rstrip('?')}: not confirmed; pass --yes when not at a "
-                         "terminal")
-    from acctctl.interactive.wizard import make_prompter
-
-    if not make_prompter().confirm(question, default=False):
-        say("not confirmed: nothing was written", "yellow")
-        raise typer.Exit(EXIT_INTERRUPTED)
-
-
-def _render(records: list[dict], output: str, title: str) -> None:
-    from acctctl.output import write_records
-
-    write_records(records, output, title=title)
-
-
 def _render_one(record: dict, output: str) -> None:
     """One account-shaped result, as create prints one (secrets under "generated")."""
-    from acctctl.cli.create_run import _render_single
 
     _render_single(record, output)
 
@@ -82,13 +68,18 @@ def _render_one(record: dict, output: str) -> None:
 def _update_field_parameters() -> list[inspect.Parameter]:
     """Every kind's field flags (the first kind that has a key decides its flag): the kind
     of NUMBER is known only once it is looked up; a flag its kind lacks is then exit 3."""
-    from acctctl.cli.create import KIND_NAMES, _field_parameters
 
     params: dict[str, inspect.Parameter] = {}
     for kind in KIND_NAMES:
         for param in _field_parameters(kind, mark_required=False):  # only what changes
             params.setdefault(param.name, param)
     return list(params.values())
+
+
+UPDATE_HELP = (
+    "Change fields of an account (the same flags and rules as create), or of many "
+    "from a file keyed by number.\n\nnumber, account type and reseller cannot change; "
+    "passwords change with reset-password.")
 
 
 def build_update_command():
@@ -131,11 +122,7 @@ def build_update_command():
     params = [ctx_param, number, *fields, *modes]
     command.__signature__ = inspect.Signature(params)
     command.__annotations__ = {p.name: p.annotation for p in params}
-    command.__doc__ = (
-        "Change fields of an account (the same flags and rules as create), or of many "
-        "from a file keyed by number.\n\nnumber, account type and reseller cannot change; "
-        "passwords change with reset-password.")
-    from acctctl.cli.help import EXAMPLES, GroupedCommand, examples_epilog
+    command.__doc__ = UPDATE_HELP
 
     # plain help grouped as the form, as create's (fits 80 columns, examples at the end)
     single = typer.Typer(add_completion=False, rich_markup_mode=None)
@@ -169,7 +156,6 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
         raise UsageError("nothing to change: give at least one field flag "
                          "(see acctctl account update --help)")
     if "number" in given:  # NUMBER says which account; the number itself never changes
-        from acctctl.errors import FieldError
 
         failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
         failure.kind = _kind_of(state_of(ctx), number)
@@ -186,9 +172,7 @@ def _wizard_changes(ctx: typer.Context, number: str) -> tuple[dict, dict]:
     """The create wizard, pre-filled with the account's values: (the account, what the
     answers change). A field answered `-` (no value) is handed on as UNSET: it becomes what
     create gives an account that lacks it (empty, or the field's default)."""
-    from acctctl.cli.console import err_console
     from acctctl.interactive.wizard import run_wizard
-    from acctctl.output import cell
     from acctctl.service.catalog import find_account
     from acctctl.service.update import UNSET, editable_values
 
@@ -222,12 +206,11 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
     """Update one account. confirm_for (the account, from the wizard): first run the update
     as a dry run, show its old -> new and ask; then write the same changes, at the same
     moment (a --valid-days expiry is the one shown)."""
-    from dataclasses import replace
 
     from acctctl.service.update import update_accounts
 
     state = state_of(ctx)
-    options = _options(ctx, run_mode, dry_run=mode["dry_run"])
+    options = change_options(ctx, run_mode, dry_run=mode["dry_run"])
     rows = [(1, {**given, "number": number})]
     if confirm_for is not None and not mode["dry_run"]:
         preview = update_accounts(state.engine(), state.settings, rows,
@@ -237,7 +220,6 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
             say(f"{confirm_for['kind']} {number}: nothing changed; nothing was written",
                 "yellow")
             raise typer.Exit(0)
-        from acctctl.cli.console import err_console
         from acctctl.interactive.wizard import Declined, confirm_changes
 
         try:
@@ -271,7 +253,6 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
 def _raise_update_errors(state, number: str, result) -> None:
     if not result.errors:
         return
-    from acctctl.errors import NotFound
 
     missing = [e for e in result.errors if e.message.startswith("no account has number")]
     if missing:
@@ -283,7 +264,6 @@ def _raise_update_errors(state, number: str, result) -> None:
 
 
 def _shown(value) -> str:
-    from acctctl.output import cell
 
     return repr(cell(value)) if value is not None else "(none)"
 
@@ -298,9 +278,6 @@ def _kind_of(state, number: str) -> str | None:
 
 
 def _update_bulk(ctx, given: dict, mode: dict) -> None:
-    from acctctl.cli.report import report_field_errors
-    from acctctl.output import write_json, write_records
-    from acctctl.service.rows import infer_format, read_rows
     from acctctl.service.update import update_accounts
 
     if given:
@@ -309,8 +286,8 @@ def _update_bulk(ctx, given: dict, mode: dict) -> None:
     state = state_of(ctx)
     path = mode["from_file"]
     rows = read_rows(path, infer_format(path, mode["file_format"]))
-    result = update_accounts(state.engine(), state.settings, rows,
-                             _options(ctx, "file", mode["dry_run"], mode["continue_on_error"]))
+    options = change_options(ctx, "file", mode["dry_run"], mode["continue_on_error"])
+    result = update_accounts(state.engine(), state.settings, rows, options)
     refused = bool(result.errors) and not mode["continue_on_error"]
     updated = [] if refused else result.updated
     failed = len({e.row for e in result.errors})
@@ -350,29 +327,26 @@ def _set_status(ctx: typer.Context, numbers: list[str], status: str, output: str
 
     check_format(output)
     results = set_status(state_of(ctx).engine(), numbers, status,
-                         _options(ctx, dry_run=dry_run))
-    _render(results, output, "accounts")
+                         change_options(ctx, dry_run=dry_run))
+    render(results, output, "accounts")
     changed = sum(r["changed"] for r in results)
     verb = "disabled" if status == "inactive" else "enabled"
     say(f"{'dry run: would have ' if dry_run else ''}{verb} {changed} of {len(results)} "
         f"account{'s' if len(results) != 1 else ''} and their SIP devices", "green")
 
 
-@app.command("disable")
 def disable(ctx: typer.Context, numbers: Numbers, dry_run: DryRun = False,
             output: Output = "table") -> None:
     """Disable accounts and their SIP devices: acctctl account disable 4123456789"""
     _set_status(ctx, numbers, "inactive", output, dry_run)
 
 
-@app.command("enable")
 def enable(ctx: typer.Context, numbers: Numbers, dry_run: DryRun = False,
            output: Output = "table") -> None:
     """Enable accounts and their SIP devices: acctctl account enable 4123456789"""
     _set_status(ctx, numbers, "active", output, dry_run)
 
 
-@app.command("delete")
 def delete(
     ctx: typer.Context,
     numbers: Numbers,
@@ -393,11 +367,11 @@ def delete(
         what = ", ".join(numbers[:5]) + (f" and {n - 5} more" if n > 5 else "")
         confirm(f"{'Purge' if purge else 'Delete'} {n} account{'s' if n != 1 else ''} "
                 f"({what})?", yes)
-    results = delete_accounts(engine, numbers, purge, _options(ctx, dry_run=dry_run))
+    results = delete_accounts(engine, numbers, purge, change_options(ctx, dry_run=dry_run))
     if dry_run:  # as batch undo --dry-run: what would happen, marked
         results = [{**r, "action": f"would {'purge' if purge else 'delete'}", "dry_run": True}
                    for r in results]
-    _render(results, output, "accounts")
+    render(results, output, "accounts")
     verb = "purged" if purge else "deleted"
     say(f"{'dry run: would have ' if dry_run else ''}{verb} {len(results)} "
         f"account{'s' if len(results) != 1 else ''}", "green")
@@ -410,8 +384,6 @@ def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
     """Run the change; the generated secret is delivered before it commits: into the new
     0600 file (create's --secrets-file, sealed before the commit and put in place after it),
     or on stdout, written before the commit, so a closed stdout writes nothing (exit 130)."""
-    from acctctl.cli.create_run import _open_secrets_file
-    from acctctl.cli.secrets_file import Delivery
 
     pending = _open_secrets_file(path)  # exit 2 now if the file exists
     delivery = Delivery(pending)
@@ -439,7 +411,6 @@ def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
     return result
 
 
-@app.command("reset-password")
 def reset_password(
     ctx: typer.Context,
     number: Annotated[str, typer.Argument(metavar="NUMBER")],
@@ -452,7 +423,6 @@ def reset_password(
 ) -> None:
     """Set a new portal password, generated and shown once unless read from a file or stdin:
     acctctl account reset-password 4123456789 --secrets-file new.csv"""
-    from acctctl.cli.create_run import _read_password
     from acctctl.service.lifecycle import reset_password as reset
 
     check_format(output)
@@ -462,11 +432,10 @@ def reset_password(
                                "password_stdin": password_stdin}, bulk=False)
     state = state_of(ctx)
     result = _run_with_secrets_file(secrets_file, output, lambda before_commit: reset(
-        state.engine(), state.settings, number, password, _options(ctx), before_commit))
+        state.engine(), state.settings, number, password, change_options(ctx), before_commit))
     say(f"new password set for {result['kind']} {number}", "green")
 
 
-@app.command("rotate-sip-secret")
 def rotate_sip_secret(
     ctx: typer.Context,
     number: Annotated[str, typer.Argument(metavar="NUMBER")],
@@ -479,14 +448,13 @@ def rotate_sip_secret(
 
     check_format(output)
     result = _run_with_secrets_file(secrets_file, output, lambda before_commit: rotate(
-        state_of(ctx).engine(), number, _options(ctx), before_commit))
+        state_of(ctx).engine(), number, change_options(ctx), before_commit))
     say(f"new SIP secret set for {result['kind']} {number}", "green")
 
 
 # --- export -----------------------------------------------------------------------------------
 
 
-@app.command("export")
 def export(
     ctx: typer.Context,
     kind: Kind = None,
@@ -505,7 +473,6 @@ def export(
 ) -> None:
     """Write accounts of one kind as rows `create KIND --from-file` accepts unchanged
     (password_hash included; owners first): acctctl account export --kind reseller > r.csv"""
-    from acctctl.output import write_records
     from acctctl.service.export import export_accounts
 
     if output not in ("csv", "jsonl", "json"):

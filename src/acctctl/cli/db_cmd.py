@@ -6,9 +6,9 @@ import typer
 
 from acctctl.cli.console import say
 from acctctl.cli.state import state_of
+from acctctl.errors import DatabaseError
 
-app = typer.Typer(help="Database schema (Alembic migrations shipped with acctctl).",
-                  no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -49,7 +49,6 @@ def current(ctx: typer.Context) -> None:
 def check(ctx: typer.Context) -> None:
     """Exit 0 when the schema is at the newest revision and matches the models, else 5."""
     from acctctl.db import migrate
-    from acctctl.errors import DatabaseError
 
     engine, revision, head = _revisions(ctx)
     migrate.refuse_newer(revision)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typer.core import TyperCommand
 
+from acctctl.cli.lazy import defer_conversion
+
 #: Examples per command path (after `acctctl`); the create kinds have theirs in create.py.
 EXAMPLES: dict[str, list[str]] = {
     "account list": [
@@ -128,6 +130,7 @@ def polish_help(command, path: str) -> None:
     if getattr(command, "_acctctl_polished", False):
         return
     command._acctctl_polished = True
+    defer_conversion(command)  # not help, but every command passes here once
     if not command.epilog and path in EXAMPLES:
         command.epilog = examples_epilog(EXAMPLES[path])
     for param in command.params:

@@ -52,9 +52,13 @@ class State:
                                        loaded.url_source)
             check_connection(self._engine)
         if ensure_schema:
-            from acctctl.db.migrate import ensure_schema as ensure
+            from acctctl.db.revision import at_head
 
-            ensure(self._engine)
+            if not at_head(self._engine):
+                # behind, ahead or empty: Alembic decides (and initialises an empty one)
+                from acctctl.db.migrate import ensure_schema as ensure
+
+                ensure(self._engine)
         return self._engine
 
     def _astpp_engine(self):

@@ -41,7 +41,7 @@ def _is_empty(url: str, shown: str | None = None, source: str | None = None) -> 
     import sqlalchemy as sa
 
     from acctctl.db.engine import check_connection, make_engine
-    from acctctl.db.migrate import current_revision
+    from acctctl.db.revision import current_revision
 
     engine = make_engine(url, shown, source)
     try:

@@ -1,19 +1,34 @@
-"""Alembic, run programmatically with the migrations shipped inside the package."""
+"""Alembic, run programmatically with the migrations shipped inside the package.
+
+Imported by what migrates or compares schemas (a first use, `db upgrade|current|check`);
+an up-to-date database is recognised by db/revision.py without this module."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
 
+import acctctl.models.tables  # noqa: F401  (the tables drift() compares)
+from acctctl import __version__
+from acctctl.db import revision as schema_revision
+from acctctl.db.revision import current_revision
 from acctctl.errors import DatabaseError
+
+__all__ = ["current_revision", "ensure_schema", "head_revision", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(connection: Connection | None = None):
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -21,15 +36,13 @@ def alembic_config(connection: Connection | None = None):
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+    """The newest revision shipped (recorded in db/revision.py, checked against Alembic's)."""
+    return schema_revision.HEAD_REVISION
 
+
+def script_head() -> str:
+    """Alembic's own head of the shipped migrations."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def current_revision(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(connection).get_current_revision()
 
 
 #: Key of the PostgreSQL advisory lock that serialises schema changes ("acctctl" in ASCII).
@@ -38,9 +51,6 @@ SCHEMA_LOCK = 0x61636374_63746C
 
 def known_revision(revision: str | None) -> bool:
     """Whether this acctctl ships `revision` (None, an empty database, counts as known)."""
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
     if revision is None:
         return True
     try:
@@ -51,8 +61,6 @@ def known_revision(revision: str | None) -> bool:
 
 def refuse_newer(revision: str | None) -> None:
     if not known_revision(revision):
-        from acctctl import __version__
-
         raise DatabaseError(
             f"the database is at schema revision {revision}, which this acctctl "
             f"({__version__}) does not know: it was written by a newer acctctl",
@@ -65,8 +73,6 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
     """Migrate to `target`, one process at a time: on PostgreSQL a transaction-scoped
     advisory lock makes concurrent first uses wait for the one initialising, then find the
     work done (on SQLite, BEGIN IMMEDIATE does the same)."""
-    from alembic import command
-
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -97,8 +103,6 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
 
 def ensure_schema(engine: Engine) -> None:
     """Initialise an empty database; refuse one that is behind (or ahead of) the code."""
-    import sqlalchemy as sa
-
     head = head_revision()
     with engine.connect() as conn:
         current = current_revision(conn)
@@ -136,12 +140,6 @@ def check_integrity(engine: Engine) -> None:
 
 def drift(engine: Engine) -> list:
     """Differences between the live schema and the models (empty when they agree)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    import acctctl.models.tables  # noqa: F401
-
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(context, SQLModel.metadata)

@@ -309,15 +309,18 @@ def message_lines(text: str, width: int | None, indent: str = "") -> list[str]:
                          break_on_hyphens=False) or [text]
 
 
-def note(message: str) -> None:
-    """A note about the data (what a table left out, that a list is empty) on stderr; at a
-    terminal wrapped between words."""
+def note(message: str, style: str | None = None) -> None:
+    """A message on stderr: a note about the data (what a table left out, that a list is
+    empty) and every message of the CLI (cli/console.say). visible: a value quoted in it never
+    reaches the terminal as a control character. At a terminal it wraps between words (a
+    word, path or URL is never split; the lines after the first are indented); elsewhere it
+    is one line, so logs and greps keep it."""
     from rich.text import Text
 
     console = pipe_console(stderr=True, highlight=False)
     width = console.width if console.is_terminal else None
     for line in message_lines(visible(message), width, indent="  "):
-        console.print(Text(line), soft_wrap=True)
+        console.print(Text(line, style=style or ""), soft_wrap=True)
 
 
 def cell_len(text: str) -> int:

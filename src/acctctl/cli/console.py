@@ -53,17 +53,9 @@ def err_console():
 
 
 def say(message: str, style: str | None = None) -> None:
-    from rich.text import Text
+    from acctctl.output import note
 
-    from acctctl.output import message_lines, visible
-
-    # visible: a value quoted in a message never reaches the terminal as a control character.
-    # At a terminal the message wraps between words (a word, path or URL is never split; the
-    # lines after the first are indented); elsewhere it is one line, so logs and greps keep it
-    console = err_console()
-    width = console.width if console.is_terminal else None
-    for line in message_lines(visible(message), width, indent="  "):
-        console.print(Text(line, style=style or ""), soft_wrap=True)
+    note(message, style)
 
 
 def warn(message: str) -> None:

@@ -400,8 +400,7 @@ def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
             delivery.failed(exc)
             raise
         wrote = pending is not None and pending.tell() > 0
-        delivery.committed()
-        if wrote:
+        if delivery.committed() and wrote:
             say(f"the new secret is in {path} (mode 0600)", "green")
         if not delivery.on_stdout:
             _render_one(result, output)

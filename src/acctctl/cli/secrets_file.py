@@ -167,11 +167,18 @@ class PendingSecretsFile:
         except OSError:  # a file system without hard links: no other process may win here
             if os.path.lexists(self.path):
                 return f"--secrets-file {self.path} exists: the secrets are in {self.temp}"
-            os.rename(self.temp, self.path)
+            try:
+                os.rename(self.temp, self.path)
+            except OSError as exc:  # the accounts are committed: say where their secrets are
+                return (f"--secrets-file {self.path} could not be put in place "
+                        f"({exc.strerror or exc}): the secrets are in {self.temp}")
             fsync_directory(self.folder)
             return None
         fsync_directory(self.folder)
-        os.unlink(self.temp)
+        try:
+            os.unlink(self.temp)
+        except OSError:  # the secrets are at self.path; a leftover link holds the same file
+            pass
         return None
 
     def discard(self) -> None:
@@ -262,12 +269,15 @@ class Delivery:
         if isinstance(exc, BrokenPipeError) and not commit_started:
             closed_output(self.delivering)
 
-    def committed(self) -> None:
-        """After the commit: the secrets file goes into place."""
+    def committed(self) -> bool:
+        """After the commit: the secrets file goes into place. False when it could not be
+        put at the path asked for (a warning then says where the secrets are)."""
         if self.file is not None:
             problem = self.file.publish()
             if problem:
                 _quietly_say(problem)
+                return False
+        return True
 
 
 def closed_output(delivering_secrets: bool):

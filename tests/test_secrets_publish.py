@@ -42,3 +42,4 @@ def test_without_links_the_file_is_renamed_into_place(tmp_path, monkeypatch):
     assert Delivery(pending).committed() is True
     assert "Secret-Pass1" in (tmp_path / "s.csv").read_text(encoding="utf-8")
     assert not os.path.exists(pending.temp)
+

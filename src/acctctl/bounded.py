@@ -35,8 +35,10 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _open_binary(path: str | Path, what: str, error: Make):
-    if str(path) == STDIN:
+def _open_binary(path: str | Path, what: str, error: Make, stdin: bool = False):
+    """The file; standard input for "-" only where a command line asks for it (read_line):
+    a config or key file named "-" is a file of that name, never a silent read of stdin."""
+    if stdin and str(path) == STDIN:
         return sys.stdin.buffer
     try:
         return open(Path(path).expanduser(), "rb")  # noqa: SIM115 - closed by the caller
@@ -87,7 +89,7 @@ def read_line(path: str | Path, *, what: str, limit: int, error: Make,
     (\\n or \\r\\n), decoded as UTF-8. At most `limit` bytes are read: a line with no end
     within them is refused, whatever follows. Nothing after the first line is read."""
     invalid = invalid or error
-    handle = _open_binary(path, what, error)
+    handle = _open_binary(path, what, error, stdin=True)
     try:
         line = handle.readline(limit + 1)
     except OSError as exc:

@@ -95,3 +95,25 @@ def test_delete_dry_run_is_marked(cli):
         (record,) = cli.json("account", "delete", number, *purge, "--dry-run")
         assert record["dry_run"] is True and record["action"] == f"would {verb}"
     assert cli.json("account", "show", number)["number"] == number
+
+
+def test_an_update_from_file_that_writes_nothing_reports_no_batch(cli, tmp_path):
+    rows = seed(tmp_path, 2)
+    cli.json("create", "customer", "--from-file", str(rows))
+    dup = tmp_path / "dup.csv"
+    dup.write_text("number,city\n5100,Oslo\n5100,Paris\n")
+    refused = cli("account", "update", "--from-file", str(dup), "-o", "json")
+    assert refused.exit_code == 3, refused.stderr
+    assert json.loads(refused.stdout)["batch_id"] is None
+    assert "no batch: nothing was written" in refused.stderr
+    assert reported_ids(refused) == set()
+    same = tmp_path / "same.csv"
+    same.write_text("number,first_name\n5100,S0\n")  # unchanged: nothing to write
+    unchanged = cli("account", "update", "--from-file", str(same))
+    assert unchanged.exit_code == 0 and reported_ids(unchanged) == set(), unchanged.stderr
+    one = tmp_path / "one.csv"
+    one.write_text("number,city\n5100,Oslo\n")
+    written = cli.json("account", "update", "--from-file", str(one))
+    assert written["batch_id"] and written["summary"]["updated"] == 1
+    assert [r["account"] for r in cli.json("audit", "list", "--batch", written["batch_id"])] \
+        == ["5100"]

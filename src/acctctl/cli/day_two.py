@@ -292,9 +292,11 @@ def _update_bulk(ctx, given: dict, mode: dict) -> None:
     updated = [] if refused else result.updated
     failed = len({e.row for e in result.errors})
     summary = {"updated": len(updated), "unchanged": len(result.unchanged), "failed": failed}
+    nothing = result.dry_run or refused or not updated
+    batch_id = None if nothing else result.batch_id  # only a batch that wrote has an id
     fmt = mode["output"]
     if fmt == "json":
-        document = {"batch_id": result.batch_id, "updated": updated,
+        document = {"batch_id": batch_id, "updated": updated,
                     "unchanged": result.unchanged,
                     "errors": [e.as_dict() for e in result.errors], "summary": summary}
         if result.dry_run:
@@ -308,10 +310,10 @@ def _update_bulk(ctx, given: dict, mode: dict) -> None:
         write_records(updated, fmt)
     if result.errors:
         report_field_errors(result.errors, None, use_keys=True)
-    nothing = result.dry_run or refused
     say(f"{'would update' if result.dry_run else 'updated'} {summary['updated']}, unchanged "
-        f"{summary['unchanged']}, failed {failed}; batch {result.batch_id}"
-        + ("; nothing was written" if nothing else ""), "yellow" if result.errors else "green")
+        f"{summary['unchanged']}, failed {failed}; "
+        + ("no batch: nothing was written" if nothing else f"batch {batch_id}"),
+        "yellow" if result.errors else "green")
     if result.errors:
         if mode["continue_on_error"]:
             raise typer.Exit(EXIT_PARTIAL)

@@ -46,6 +46,7 @@ __all__ = [
     "config_init_path",
     "DatabaseSettings",
     "DefaultsSettings",
+    "LedgerSettings",
     "LoadedSettings",
     "NumbersSettings",
     "PasswordsSettings",
@@ -98,6 +99,29 @@ class AstppSettings(BaseModel):
 
     # ASTPP's own config file; its PRIVATE_KEY encodes portal passwords (never a flag value)
     config_file: str = "/var/lib/astpp/astpp-config.conf"
+
+
+class LedgerSettings(BaseModel):
+    """``[ledger]``: where the astpp target keeps its batches and audit records (contract §8).
+
+    ASTPP's database gets no tables of acctctl's, so the trail lives in a database of
+    acctctl's own schema (SQLite or PostgreSQL), keyed by the ASTPP database's identity."""
+
+    model_config = _SECTION_CONFIG
+
+    # empty = acctctl's default SQLite file in the user data dir, the one its own schema uses
+    url: str = ""
+    # the name this ASTPP database's trail is kept under; empty = its server's host name,
+    # port and schema name (docs/astpp.md, "The ledger"): set it to keep one trail when the
+    # server moves or is reached under another name
+    identity: str = Field("", max_length=200)
+
+    @field_validator("identity")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(not ch.isprintable() for ch in value):
+            raise ValueError("must not contain control characters")
+        return value.strip()
 
 
 class NumbersSettings(BaseModel):
@@ -206,6 +230,7 @@ class Settings(BaseModel):
     passwords: PasswordsSettings = Field(default_factory=PasswordsSettings)
     defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
     astpp: AstppSettings = Field(default_factory=AstppSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     profiles: dict[str, dict] = Field(default_factory=dict)
 
     @property
@@ -218,7 +243,9 @@ class Settings(BaseModel):
         return self.database.target == "astpp"
 
 
-SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp")
+SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp", "ledger")
+#: the sections that mean something only with database.target = "astpp"
+ASTPP_SECTIONS = ("astpp", "ledger")
 
 
 @dataclass(frozen=True)
@@ -235,6 +262,11 @@ class LoadedSettings:
     shown_url: str = ""
     # where the URL came from, e.g. "database.url in /home/u/.config/acctctl/config.toml"
     url_source: str = ""
+    # astpp target only (else empty): the ledger's URL to connect with, as shown (masked),
+    # and where it was set
+    ledger_url: str = ""
+    ledger_shown: str = ""
+    ledger_source: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,6 +358,10 @@ def load_settings(
     warnings: list[str] = []
     source = _url_source(doc, env, path, profile, profile_via)
     database_url, shown = _effective_database_url(settings, env, path, cwd, warnings, source)
+    ledger_url = ledger_shown = ledger_source = ""
+    if settings.is_astpp:
+        ledger_source = _url_source(doc, env, path, profile, profile_via, "ledger")
+        ledger_url, ledger_shown = _effective_ledger_url(settings, ledger_source)
     if path is not None:
         warnings.extend(_permission_warnings(doc, path))
     return LoadedSettings(
@@ -336,6 +372,9 @@ def load_settings(
         warnings=warnings,
         shown_url=shown,
         url_source=source,
+        ledger_url=ledger_url,
+        ledger_shown=ledger_shown,
+        ledger_source=ledger_source,
     )
 
 
@@ -529,17 +568,20 @@ _MYSQL_SCHEME = re.compile(r"^(?:mysql|mariadb)://", re.IGNORECASE)  # PyMySQL: 
 
 
 def _url_source(doc: Mapping[str, Any], env: Mapping[str, str], path: Path | None,
-                profile: str | None, profile_via: str) -> str:
-    """Where the database URL comes from, for messages: an unreachable database is fixed
-    where its URL was set (the file and key, the environment), so the message names it."""
-    if env.get(ENV_DATABASE_URL):
-        return f"${ENV_DATABASE_URL}"
-    if profile is not None and _dig(doc, "profiles", profile, "database", "url"):
-        return f"profiles.{profile}.database.url in {path}, selected by {profile_via}"
-    if _dig(doc, "database", "url"):
-        return f"database.url in {path}"
+                profile: str | None, profile_via: str, section: str = "database") -> str:
+    """Where the URL of `section` (database, ledger) comes from, for messages: an unreachable
+    database is fixed where its URL was set (the file and key, the environment), so the
+    message names it."""
+    env_key = ENV_DATABASE_URL if section == "database" else None  # the ledger has none
+    if env_key and env.get(env_key):
+        return f"${env_key}"
+    if profile is not None and _dig(doc, "profiles", profile, section, "url"):
+        return f"profiles.{profile}.{section}.url in {path}, selected by {profile_via}"
+    if _dig(doc, section, "url"):
+        return f"{section}.url in {path}"
     where = str(path) if path is not None else "any config file"
-    return f"the built-in default: no database.url in {where}, no ${ENV_DATABASE_URL}"
+    return (f"the built-in default: no {section}.url in {where}"
+            + (f", no ${env_key}" if env_key else ""))
 
 
 def _effective_database_url(
@@ -584,6 +626,27 @@ def _effective_database_url(
         return url, shown
     password = _read_password_file(password_file, path, cwd, warnings)
     return parsed.set(password=password).render_as_string(hide_password=False), shown
+
+
+def _effective_ledger_url(settings: Settings, source: str) -> tuple[str, str]:
+    """(the URL to connect with, the URL to show) of the astpp target's ledger: acctctl's own
+    schema, so SQLite or PostgreSQL (its default: the default SQLite file)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = settings.ledger.url or default_database_url()
+    shown = mask_url(url)
+    url = _POSTGRES_SCHEME.sub("postgresql+psycopg://", url, count=1)
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"ledger.url is not a valid database URL: {shown} (from {source})"
+                          ) from exc
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"ledger.url must be a sqlite:/// or postgresql:// URL (the ledger is a database "
+            f"of acctctl's own schema), got {shown} (from {source})")
+    return url, shown
 
 
 def shown_url(url: str) -> str:
@@ -661,10 +724,11 @@ def _has_password(url: Any) -> bool:
 
 def _permission_warnings(doc: Mapping[str, Any], path: Path) -> list[str]:
     """Warn when a file holding a DB password can be read by group or others."""
-    urls = [_dig(doc, "database", "url")]
+    urls = [_dig(doc, section, "url") for section in ("database", "ledger")]
     profiles = doc.get("profiles")
     if isinstance(profiles, Mapping):
-        urls += [_dig(p, "database", "url") for p in profiles.values()]
+        urls += [_dig(p, section, "url") for p in profiles.values()
+                 for section in ("database", "ledger")]
     if not any(_has_password(url) for url in urls):
         return []
     return _readable_by_others(path)
@@ -723,8 +787,11 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
     """
     sections = _sections(loaded.settings)
     sections["database"]["url"] = loaded.shown_url or shown_url(loaded.database_url)
-    if not loaded.settings.is_astpp:
-        sections.pop("astpp")  # [astpp] means nothing to acctctl's own schema
+    if loaded.settings.is_astpp:
+        sections["ledger"]["url"] = loaded.ledger_shown or shown_url(loaded.ledger_url)
+    else:
+        for section in ASTPP_SECTIONS:  # [astpp] and [ledger] mean nothing to acctctl's schema
+            sections.pop(section)
     return {
         "config_file": str(loaded.path) if loaded.path is not None else BUILTIN_DEFAULTS,
         "profile": loaded.profile if loaded.profile is not None else NO_PROFILE,
@@ -734,9 +801,11 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
 
 def default_config_dict() -> dict[str, Any]:
     """The full default document (database/numbers/passwords/defaults) for ``config init``;
-    ``[astpp]`` only matters with ``database.target = "astpp"`` and is added by the caller."""
+    ``[astpp]`` and ``[ledger]`` only matter with ``database.target = "astpp"``: the caller
+    adds them."""
     doc = _sections(Settings())
-    doc.pop("astpp")
+    for section in ASTPP_SECTIONS:
+        doc.pop(section)
     return doc
 
 

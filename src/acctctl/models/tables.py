@@ -216,7 +216,16 @@ class SipDevice(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
+    """One record per account a command changed. On the astpp target the same table, in the
+    ledger database (acctctl/ledger.py), holds the trail of ASTPP's accounts: `target` names
+    the ASTPP database, `target_account_id` is the account's id there (account_id points at
+    this database's own accounts, so it stays NULL), `row_digest` what a create wrote."""
+
     __tablename__ = "audit_events"
+    __table_args__ = (
+        sa.Index("ix_audit_events_target_batch_id", "target", "batch_id"),
+        sa.Index("ix_audit_events_target_target_account_id", "target", "target_account_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime())
     actor: str = Field(max_length=64)
@@ -229,3 +238,8 @@ class AuditEvent(SQLModel, table=True):
     profile: str | None = Field(default=None, max_length=60)
     # {field: [old, new]} as JSON for changes of non-secret fields; never a secret or hash
     changes: str | None = Field(default=None, sa_type=sa.Text())
+    # NULL: an account of this database; else the identity of the target database (ledger.py)
+    target: str | None = Field(default=None, max_length=255)
+    target_account_id: int | None = Field(default=None, sa_type=sa.BigInteger())
+    # "sha256:<hex>" of the account's rows as a create wrote them in the target (undo compares)
+    row_digest: str | None = Field(default=None, max_length=80)

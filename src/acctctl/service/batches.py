@@ -7,7 +7,6 @@ changed since (updated_at set by every day-two command) or owns something outsid
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -22,13 +21,16 @@ from acctctl.service.lifecycle import owned_by, purge_accounts
 A = Account.__table__
 AE = AuditEvent.__table__
 CREATED = AE.c.action.like("create %")
+#: this database's own accounts: when it is also the astpp target's ledger (by default both
+#: are the SQLite file in the user data dir), ASTPP's trails are not its batches (ledger.py)
+OWN = AE.c.target.is_(None)
 
 
 def list_batches(engine: Engine, limit: int | None = None) -> list[dict]:
     """Newest first: id, time, actor, mode, command, how many it created, how many remain."""
     first = (sa.select(AE.c.batch_id, sa.func.min(AE.c.id).label("first_id"),
                        sa.func.count().label("created"))
-             .where(CREATED).group_by(AE.c.batch_id).subquery())
+             .where(CREATED, OWN).group_by(AE.c.batch_id).subquery())
     live = (sa.select(A.c.batch_id, sa.func.count().label("live"))
             .where(A.c.deleted_at.is_(None)).group_by(A.c.batch_id).subquery())
     query = (sa.select(first.c.batch_id, AE.c.at, AE.c.actor, AE.c.mode, AE.c.command,
@@ -45,7 +47,8 @@ def list_batches(engine: Engine, limit: int | None = None) -> list[dict]:
 def batch_exists(conn, batch_id: str) -> bool:
     if control_problem(batch_id):  # no id holds one, and PostgreSQL refuses NUL in a query
         return False
-    return (conn.execute(sa.select(AE.c.id).where(AE.c.batch_id == batch_id).limit(1)).first()
+    return (conn.execute(sa.select(AE.c.id).where(AE.c.batch_id == batch_id, OWN).limit(1)
+                         ).first()
             is not None or conn.execute(sa.select(A.c.id).where(A.c.batch_id == batch_id)
                                         .limit(1)).first() is not None)
 
@@ -94,19 +97,6 @@ def undo_batch(engine: Engine, batch_id: str, options: ChangeOptions) -> list[di
 def list_audit(engine: Engine, account: str | None = None, batch_id: str | None = None,
                since: datetime | None = None, limit: int | None = None) -> list[dict]:
     """Audit records, newest first. No secret or hash is ever stored in them."""
-    if any(control_problem(t) for t in (account, batch_id) if t):
-        return []  # no record holds a control character; PostgreSQL refuses NUL in a query
-    query = sa.select(AE).order_by(AE.c.at.desc(), AE.c.id.desc())
-    if account is not None:
-        query = query.where(AE.c.account_number == account)
-    if batch_id is not None:
-        query = query.where(AE.c.batch_id == batch_id)
-    if since is not None:
-        query = query.where(AE.c.at >= since)
-    if limit:
-        query = query.limit(limit)
-    with engine.connect() as conn:
-        return [{"at": r.at, "actor": r.actor, "action": r.action, "account": r.account_number,
-                 "batch_id": r.batch_id, "command": r.command,
-                 "changes": json.loads(r.changes) if r.changes else {}}
-                for r in conn.execute(query)]
+    from acctctl.ledger import Ledger
+
+    return Ledger(engine, None).list_audit(account, batch_id, since, limit)

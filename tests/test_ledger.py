@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from acctctl.ledger import Entry, Ledger, digest, open_ledger
+from acctctl.ledger import Entry, Trail, digest, open_ledger
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 ONE = "astpp:db1:3306/astpp"
@@ -31,8 +31,8 @@ def ledger_engine(db_url):
     engine.dispose()
 
 
-def seeded(engine) -> tuple[Ledger, Ledger]:
-    one, two = Ledger(engine, ONE), Ledger(engine, TWO)
+def seeded(engine) -> tuple[Trail, Trail]:
+    one, two = Trail(engine, ONE), Trail(engine, TWO)
     one.write([entry("create customer", "1001", "b1", account_id=11, digest_="sha256:a"),
                entry("create customer", "1002", "b1", account_id=12, digest_="sha256:b")])
     one.write([entry("create reseller", "2001", "b2", at=T0 + timedelta(minutes=1),
@@ -51,7 +51,7 @@ def test_each_target_sees_its_own_batches(ledger_engine):
     assert batches[0]["actor"] == "ops" and batches[0]["command"] == "acctctl create reseller 2001"
     assert batches[0]["at"] == T0 + timedelta(minutes=1) and batches[0]["mode"] == "flags"
     assert [b["batch_id"] for b in two.list_batches()] == ["b9"]
-    assert Ledger(ledger_engine, None).list_batches() == []  # nor the ledger's own accounts
+    assert Trail(ledger_engine, None).list_batches() == []  # nor the ledger's own accounts
     assert [b["batch_id"] for b in one.list_batches(limit=1)] == ["b2"]
     assert one.batch_exists("b1") and one.batch_exists("b3") and not one.batch_exists("b9")
     assert two.batch_exists("b9") and not two.batch_exists("b1")
@@ -111,17 +111,18 @@ def test_audit_records_have_contract_keys_and_stay_per_target(ledger_engine):
 
 
 def test_records_of_a_target_are_not_the_ledgers_own_trail(ledger_engine):
-    from acctctl.service.batches import batch_exists, list_audit, list_batches
+    from acctctl.service.batches import list_audit, list_batches
+    from acctctl.storage import as_storage
 
     seeded(ledger_engine)
     assert list_batches(ledger_engine) == []
     assert list_audit(ledger_engine) == []
     with ledger_engine.connect() as conn:
-        assert not batch_exists(conn, "b1")
+        assert not as_storage(ledger_engine).ledger.batch_exists(conn, "b1")
 
 
 def test_staged_records_are_written_only_when_the_target_commits(ledger_engine):
-    ledger = Ledger(ledger_engine, ONE)
+    ledger = Trail(ledger_engine, ONE)
     target_conn, other_conn = object(), object()  # stand-ins: only their identity matters
     ledger.stage(target_conn, [entry("create customer", "1001", "b1", account_id=11)])
     ledger.stage(other_conn, [entry("create customer", "3001", "b5", account_id=31)])
@@ -140,7 +141,7 @@ def test_a_ledger_that_cannot_record_warns_instead_of_failing(tmp_path):
     from acctctl.db.engine import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'no-schema.db'}")  # no audit_events table
-    ledger = Ledger(engine, ONE)
+    ledger = Trail(engine, ONE)
     conn = object()
     ledger.stage(conn, [entry("create customer", "1001", "b1", account_id=11)])
     warning = ledger.commit_staged(conn)
@@ -150,7 +151,7 @@ def test_a_ledger_that_cannot_record_warns_instead_of_failing(tmp_path):
 
 
 def test_entries_are_written_in_chunks(ledger_engine):
-    ledger = Ledger(ledger_engine, ONE)
+    ledger = Trail(ledger_engine, ONE)
     ledger.write([entry("create customer", str(5000 + i), "big", account_id=i)
                   for i in range(1201)])
     assert ledger.list_batches()[0]["created"] == 1201
@@ -185,10 +186,10 @@ def test_open_ledger_initialises_an_empty_database(blank_db_url):
     engine = open_ledger(blank_db_url)
     with engine.connect() as conn:
         assert current_revision(conn) == HEAD_REVISION
-    Ledger(engine, ONE).write([entry("create customer", "1001", "b1", account_id=11)])
+    Trail(engine, ONE).write([entry("create customer", "1001", "b1", account_id=11)])
     engine.dispose()
     engine = open_ledger(blank_db_url)  # opened again: at head, nothing to do
-    assert Ledger(engine, ONE).batch_exists("b1")
+    assert Trail(engine, ONE).batch_exists("b1")
     engine.dispose()
 
 
@@ -212,22 +213,22 @@ def test_open_ledger_refuses_a_ledger_behind_naming_it(blank_db_url):
 def test_a_dry_run_does_not_initialise_an_empty_ledger(tmp_path):
     path = tmp_path / "ledger.db"
     engine = open_ledger(f"sqlite:///{path}", dry_run=True)
-    assert Ledger(engine, ONE).list_batches() == []
+    assert Trail(engine, ONE).list_batches() == []
     engine.dispose()
     assert not path.exists()
 
 
 def test_a_dry_run_reads_an_initialised_ledger(db_url):
-    Ledger(engine := open_ledger(db_url), ONE).write(
+    Trail(engine := open_ledger(db_url), ONE).write(
         [entry("create customer", "1001", "b1", account_id=11)])
     engine.dispose()
     engine = open_ledger(db_url, dry_run=True)
-    assert Ledger(engine, ONE).batch_exists("b1")
+    assert Trail(engine, ONE).batch_exists("b1")
     engine.dispose()
 
 
 def test_target_records_leave_account_id_null(ledger_engine):
-    Ledger(ledger_engine, ONE).write([entry("create customer", "1001", "b1", account_id=11,
+    Trail(ledger_engine, ONE).write([entry("create customer", "1001", "b1", account_id=11,
                                             digest_="sha256:a")])
     with ledger_engine.connect() as conn:
         row = conn.execute(sa.text("SELECT account_id, target, target_account_id, row_digest"

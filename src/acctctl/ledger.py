@@ -15,14 +15,14 @@ uses), initialised on first use like any acctctl database. Its ``audit_events`` 
   ``batch undo`` recomputes it and refuses an account whose rows changed since, whoever
   changed them (ASTPP's web pages, acctctl, a hand-written UPDATE).
 
-Order of the two commits. A command stages its records (:meth:`Ledger.stage`) inside the
+Order of the two commits. A command stages its records (:meth:`Trail.stage`) inside the
 target's transaction, where the rows it wrote can still be read for their digest, and the
 ledger writes them in a transaction of its own only after the target's transaction has
-committed (:meth:`Ledger.commit_staged`). A crash, a lost connection or a full disk between
+committed (:meth:`Trail.commit_staged`). A crash, a lost connection or a full disk between
 the two leaves at worst accounts without their ledger records (``batch undo`` then does not
 know the batch, and the accounts can still be deleted one by one) — never a ledger record of
 something that was not written, which ``batch undo`` would act on. A dry run or a rolled-back
-transaction discards what it staged (:meth:`Ledger.discard_staged`).
+transaction discards what it staged (:meth:`Trail.discard_staged`).
 
 Knows nothing of Typer, questionary or rich; nothing here is specific to ASTPP but
 :func:`server_identity`, which reads the MySQL/MariaDB server the target is on.
@@ -46,7 +46,7 @@ from acctctl.models.rules import control_problem
 from acctctl.models.tables import AuditEvent
 from acctctl.plain import plain
 
-__all__ = ["BatchAccount", "Entry", "Ledger", "digest", "insert_entries", "open_ledger",
+__all__ = ["BatchAccount", "Entry", "Trail", "digest", "insert_entries", "open_ledger",
            "server_identity"]
 
 AE = AuditEvent.__table__
@@ -199,7 +199,7 @@ def insert_entries(conn: Connection, target: str | None, entries: Iterable[Entry
         conn.execute(sa.insert(AE), rows[start:start + CHUNK])
 
 
-class Ledger:
+class Trail:
     """The trail of one target database in a ledger database (target None: the ledger's own
     accounts, the trail acctctl's own schema keeps)."""
 

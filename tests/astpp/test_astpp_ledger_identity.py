@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from acctctl.ledger import server_identity
-from acctctl.targets.astpp.target import make_engine
+from acctctl.targets.astpp.storage import make_engine
 from astpp.conftest import _server
 
 

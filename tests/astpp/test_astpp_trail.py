@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from acctctl.targets.astpp.target import make_engine
+from acctctl.targets.astpp.storage import make_engine
 from acctctl.targets.astpp.trail import live_ids, row_digests
 from astpp.astpp_helpers import created, rows
 from astpp.conftest import _server

@@ -137,7 +137,8 @@ def _loose_key_file(path: str) -> list[str]:
 #: The operations this storage does (supports()); every other command that opens the database
 #: exits 2 here. Day two, export and the ledger are not built for ASTPP yet.
 OPERATIONS = ("create", "account list", "account show", "rategroup list", "tax list",
-              "role list", "reference")
+              "role list", "reference",
+              "ledger", "batch list", "batch show", "audit")  # the ledger (trail.py)
 #: `account list` parts ASTPP reads: supports("account list --status") and ("account list
 #: total", the "100 of N" note) are False
 LIST_FLAGS = ("--kind", "--reseller", "--limit")
@@ -172,6 +173,7 @@ class AstppStorage(Storage):
         engine = make_engine(loaded.database_url, loaded.shown_url, loaded.url_source)
         check_connection(engine)
         storage = cls(engine, settings, key)
+        storage.loaded, storage.dry_run = loaded, dry_run  # the ledger's URL; initialise it?
         storage.check()
         # the public key matters to the commands that store passwords: they warn (once)
         storage.warn = warn
@@ -200,6 +202,9 @@ class AstppStorage(Storage):
         # ASTPP's form turns low-balance mails on (system notify_flag 0), unless the profile
         # sets [defaults] email_alerts: then for an account that has an address to send to
         self.email_alerts_on = False
+        self.loaded: Any = None  # config.LoadedSettings, set by open(): the ledger's URL
+        self.dry_run = False
+        self._ledger: Any = None  # targets/astpp/trail.AstppLedger, on first use
 
     def after_write(self, batch: InsertBatch) -> None:
         """Once, when a command stored passwords encoded with ASTPP's public key."""
@@ -561,9 +566,18 @@ class AstppStorage(Storage):
         column cannot hold is exit 5, nothing written; the lock goes with the session."""
         with self._engine.connect() as conn:
             self._lock(conn)
+            rolled_back: list[bool] = []
+            sa.event.listen(conn, "rollback", lambda _conn: rolled_back.append(True))
             try:
-                with transaction_on(conn, dry_run=dry_run, translate=_refused):
-                    yield conn
+                try:
+                    with transaction_on(conn, dry_run=dry_run, translate=_refused):
+                        yield conn
+                except BaseException:
+                    self._ledger_after(conn, committed=False)
+                    raise
+                # ASTPP committed (unless dry_run or a Rollback rolled it back): now the
+                # ledger, under the same lock (acctctl/ledger.py: the order of the commits)
+                self._ledger_after(conn, committed=not rolled_back)
             finally:
                 try:
                     conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
@@ -579,6 +593,13 @@ class AstppStorage(Storage):
     def list_accounts(self, where: AccountFilter, sort: str = "number",
                       limit: int | None = None, offset: int = 0) -> list[dict]:
         """--kind, --reseller and --limit only (LIST_FLAGS), in ASTPP's id order."""
+        if where.batch_id is not None:
+            # `batch show` (until the ASTPP reads take every filter): ASTPP knows no batches,
+            # the ledger knows the numbers a batch created; live accounts only
+            numbers = set(self.ledger.batch_accounts(None, where.batch_id))
+            found = [r for r in self.catalog.list_accounts(None, where.kind, where.reseller,
+                                                           None) if r["number"] in numbers]
+            return found[:limit] if limit else found
         return self.catalog.list_accounts(None, where.kind, where.reseller, limit)
 
     def count_accounts(self, where: AccountFilter) -> int:
@@ -646,7 +667,24 @@ class AstppStorage(Storage):
 
     @property
     def ledger(self) -> Ledger:
-        raise NotImplementedError("the ledger on the astpp target ([ledger] url)")
+        """Batches and audit records, in the ledger database ([ledger] url), opened on first
+        use (targets/astpp/trail.py)."""
+        if self._ledger is None:
+            from acctctl.targets.astpp.trail import AstppLedger
+
+            self._ledger = AstppLedger(self)
+        return self._ledger
+
+    def _ledger_after(self, conn: Connection, committed: bool) -> None:
+        if self._ledger is not None:
+            warning = self._ledger.after_commit(conn, committed)
+            if warning and self.warn is not None:
+                self.warn(warning)
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+        super().close()
 
     def _lock(self, conn: Connection) -> None:
         got = conn.execute(sa.text(f"SELECT GET_LOCK({LOCK_NAME}, :timeout)"),

@@ -1,5 +1,5 @@
-"""What the ledger (acctctl/ledger.py) needs to read in an ASTPP database: the digest of an
-account's rows, and which accounts are still there.
+"""The astpp target's ledger (acctctl/ledger.py), and what it reads in ASTPP's database: the
+digest of an account's rows, and which accounts are still there.
 
 An account's rows are the ones acctctl's create writes and ASTPP's edit pages change: its
 `accounts` row, its SIP devices, its tax links and (a reseller's) invoice configuration, every
@@ -9,10 +9,22 @@ an account whose digest differs, whatever changed it (ASTPP's web UI, acctctl, a
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from acctctl.ledger import CHUNK, digest
+from acctctl.ledger import (
+    CHUNK,
+    CREATE_ACTION,
+    Entry,
+    Trail,
+    digest,
+    open_ledger,
+    server_identity,
+)
+from acctctl.storage import AuditEvent, Ledger
 
 #: table -> the column naming the account (ASTPP's own names)
 ACCOUNT_ROWS = {"accounts": "id", "sip_devices": "accountid", "taxes_to_accounts": "accountid",
@@ -47,3 +59,83 @@ def live_ids(conn: Connection, account_ids: list[int]) -> set[int]:
         ).bindparams(sa.bindparam("ids", expanding=True)),
             {"ids": wanted[start:start + CHUNK]}).scalars())
     return live
+
+
+class AstppLedger(Ledger):
+    """The astpp target's batches and audit records: the ledger database's trail of this ASTPP
+    database (acctctl/ledger.py), opened on first use. Records a command makes inside ASTPP's
+    transaction are staged there, with the digest of each created account's rows as written,
+    and written to the ledger once that transaction has committed (AstppStorage.transaction
+    calls after_commit()), while acctctl's ASTPP lock is still held."""
+
+    def __init__(self, storage: Any):
+        self.storage = storage
+        self._trail: Trail | None = None
+
+    @property
+    def trail(self) -> Trail:
+        if self._trail is None:
+            loaded = self.storage.loaded
+            engine = open_ledger(loaded.ledger_url, loaded.ledger_shown, loaded.ledger_source,
+                                 dry_run=self.storage.dry_run)
+            with self.storage.engine.connect() as conn:
+                identity = server_identity(conn, loaded.settings.ledger.identity)
+            self._trail = Trail(engine, identity)
+        return self._trail
+
+    def close(self) -> None:
+        if self._trail is not None:
+            self._trail.engine.dispose()
+
+    # --- the two commits --------------------------------------------------------------
+
+    def record(self, conn: Connection, events: list[AuditEvent]) -> None:
+        creates = [e.account_id for e in events
+                   if e.action.startswith(CREATE_ACTION) and e.account_id is not None]
+        digests = row_digests(conn, creates) if creates else {}
+        self.trail.stage(conn, [Entry(
+            at=e.at, actor=e.actor, action=e.action, account_number=e.account_number,
+            mode=e.mode, batch_id=e.batch_id, command=e.command, profile=e.profile,
+            changes=e.changes, account_id=e.account_id,
+            digest=digests.get(e.account_id))
+            for e in events])
+
+    def after_commit(self, conn: Connection, committed: bool) -> str | None:
+        """ASTPP's transaction on `conn` ended: write what it staged (committed), or forget it
+        (rolled back, a dry run). A warning to print when the ledger could not record it."""
+        if self._trail is None:
+            return None
+        if not committed:
+            self._trail.discard_staged(conn)
+            return None
+        return self._trail.commit_staged(conn)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def batch_exists(self, conn: Connection, batch_id: str) -> bool:
+        return self.trail.batch_exists(batch_id)
+
+    def batch_accounts(self, conn: Connection, batch_id: str) -> list[str]:
+        return sorted(dict.fromkeys(a.number for a in self.trail.batch_accounts(batch_id)))
+
+    def batch_members(self, conn: Connection, batch_id: str) -> dict[int, tuple[str, bool]]:
+        """ASTPP id -> (number, changed) of the batch's accounts still in ASTPP (deleted ones
+        too): changed when their rows differ from what the batch wrote (any change, by ASTPP's
+        pages or anyone) or the ledger has a later record of them (an acctctl change undone
+        by another: disable, then enable)."""
+        made = [a for a in self.trail.batch_accounts(batch_id) if a.account_id is not None]
+        now = row_digests(conn, [a.account_id for a in made])
+        later = set(self.trail.changed_since_created(batch_id))
+        return {a.account_id: (a.number, a.number in later or now[a.account_id] != a.digest)
+                for a in made if a.account_id in now}
+
+    def list_batches(self, limit: int | None = None) -> list[dict]:
+        def live(ids: list[int]) -> set[int]:
+            with self.storage.engine.connect() as conn:
+                return live_ids(conn, ids)
+
+        return self.trail.list_batches(limit, live=live)
+
+    def list_audit(self, account: str | None = None, batch_id: str | None = None,
+                   since: datetime | None = None, limit: int | None = None) -> list[dict]:
+        return self.trail.list_audit(account, batch_id, since, limit)

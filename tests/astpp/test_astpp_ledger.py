@@ -1,0 +1,190 @@
+"""The astpp target's ledger end to end (contract §8): the real `acctctl` commands against a
+MariaDB ASTPP database, with batches and audit records kept in a ledger of acctctl's own
+schema (`[ledger] url`, by default acctctl's default SQLite file) keyed by the ASTPP
+database's identity, never in ASTPP's database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from astpp.astpp_helpers import created, rows
+from astpp.conftest import SCHEMA, _server, statements
+from conftest import Cli, unique_name
+
+
+def numbers_of(out: dict) -> list[str]:
+    return sorted(a["number"] for a in out["created"])
+
+
+def seed(cli: Cli, *numbers: str) -> dict:
+    """A seed as CI writes one: fixed numbers, from a file."""
+    body = "number,first_name,email\n" + "".join(
+        f"{n},Seed{n[-2:]},seed{n}@example.com\n" for n in numbers)
+    return created(cli("create", "customer", "--from-file", "-", "--format", "csv",
+                       "-o", "json", input=body))
+
+
+def ledger_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_path("acctctl")) / "acctctl.db"
+
+
+def test_create_then_batch_list_show_and_audit_list(astpp, db):
+    out = created(astpp("create", "customer", "--count", "2", "--first-name", "Ada",
+                        "-o", "json"))
+    batch = out["batch_id"]
+    created(astpp("create", "reseller", "--number", "7100000001", "--first-name", "Rita",
+                  "-o", "json"))
+
+    batches = astpp.json("batch", "list")
+    assert [b["batch_id"] for b in batches][1] == batch  # newest first
+    first = batches[1]
+    assert (first["created"], first["live"], first["mode"]) == (2, 2, "count")
+    assert first["command"] == "acctctl create customer --count 2 --first-name Ada -o json"
+
+    shown = astpp.json("batch", "show", batch)
+    assert sorted(a["number"] for a in shown) == numbers_of(out)
+    assert {a["kind"] for a in shown} == {"customer"}
+
+    records = astpp.json("audit", "list", "--batch", batch)
+    assert sorted(r["account"] for r in records) == numbers_of(out)
+    assert set(records[0]) == {"at", "actor", "action", "account", "batch_id", "command",
+                               "changes"}
+    assert {r["action"] for r in records} == {"create customer"}
+    assert [r["action"] for r in astpp.json("audit", "list")][0] == "create reseller"
+    assert len(astpp.json("audit", "list", "--account", "7100000001")) == 1
+
+    # nothing of it in ASTPP's database: it has no table of acctctl's
+    tables = {r["t"] for r in rows(db, "SELECT table_name AS t FROM information_schema.tables"
+                                   " WHERE table_schema = DATABASE()")}
+    assert not {"audit_events", "alembic_version"} & tables
+    # the ledger is acctctl's default SQLite file, its records keyed by ASTPP's identity
+    with sqlite3.connect(ledger_file()) as ledger:
+        targets = {t for (t,) in ledger.execute("SELECT DISTINCT target FROM audit_events")}
+        ids = {i for (i,) in ledger.execute("SELECT target_account_id FROM audit_events")}
+        digests = [d for (d,) in ledger.execute("SELECT row_digest FROM audit_events")]
+    assert len(targets) == 1 and next(iter(targets)).startswith("astpp:")
+    astpp_ids = {r["id"] for r in rows(db, "SELECT id FROM accounts WHERE number IN "
+                                       "(%s, %s, %s)", *numbers_of(out), "7100000001")}
+    assert ids == astpp_ids
+    assert all(d.startswith("sha256:") for d in digests)
+
+
+def test_batch_show_of_an_unknown_batch_is_exit_3(astpp):
+    result = astpp("batch", "show", "no-such-batch")
+    assert result.exit_code == 3 and "no batch has id no-such-batch" in result.stderr
+
+
+def test_acctctls_own_schema_on_the_same_default_file_does_not_see_astpps_trail(
+        astpp, tmp_path):
+    created(astpp("create", "customer", "--first-name", "Ada", "-o", "json"))
+    assert len(astpp.json("batch", "list")) == 1
+    own_config = tmp_path / "own.toml"
+    own_config.write_text("[passwords]\nhash_time_cost = 1\nhash_memory_kib = 1024\n"
+                          "hash_parallelism = 1\n")
+    own = Cli({"ACCTCTL_CONFIG": str(own_config), "COLUMNS": "200", "NO_COLOR": "1"})
+    assert own.json("batch", "list") == []  # the same file: acctctl's own schema's default
+    assert own.json("audit", "list") == []
+    created(own("create", "customer", "--first-name", "Own", "-o", "json"))
+    assert len(own.json("batch", "list")) == 1
+    assert len(astpp.json("batch", "list")) == 1  # and the other way round
+
+
+def test_a_dry_run_records_nothing_and_does_not_create_the_ledger(astpp):
+    out = created(astpp("create", "customer", "--count", "2", "--first-name", "Ada",
+                        "--dry-run", "-o", "json"))
+    assert out["batch_id"] is None
+    assert not ledger_file().exists()  # an empty ledger is not initialised by a dry run
+    assert astpp.json("batch", "list") == []
+
+
+def test_a_refused_create_records_nothing(astpp):
+    created(astpp("create", "customer", "--number", "4100000001", "--first-name", "Ada",
+                  "-o", "json"))
+    result = astpp("create", "customer", "--number", "4100000001", "--first-name", "Dup")
+    assert result.exit_code == 4
+    assert len(astpp.json("audit", "list")) == 1
+
+
+def _second_astpp_database() -> tuple[str, object]:
+    params, pymysql = _server()
+    name = unique_name("acctctl_astpp")
+    admin = pymysql.connect(**params)
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8")
+        cur.execute(f"USE `{name}`")
+        cur.execute("SET SESSION sql_mode = ''")
+        for statement in statements(SCHEMA.read_text()):
+            cur.execute(statement)
+    return name, admin
+
+
+@pytest.fixture
+def two_astpps(astpp_config, tmp_path):
+    """(Cli, Cli): two ASTPP databases on one server, one ledger file named in both configs."""
+    name, admin = _second_astpp_database()
+    ledger = tmp_path / "shared-ledger.db"
+    first = astpp_config.read_text() + f'\n[ledger]\nurl = "sqlite:///{ledger}"\n'
+    astpp_config.write_text(first)
+    second = tmp_path / "second.toml"
+    database = first.split("url = ")[1].split("\n")[0].strip('"')
+    second.write_text(first.replace(database, database.rsplit("/", 1)[0] + f"/{name}", 1))
+    second.chmod(0o600)
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    yield (Cli({**env, "ACCTCTL_CONFIG": str(astpp_config)}),
+           Cli({**env, "ACCTCTL_CONFIG": str(second)}), ledger)
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.close()
+
+
+def test_two_astpp_databases_keep_separate_trails_in_one_ledger(two_astpps):
+    one, two, ledger = two_astpps
+    # the same numbers in both: ASTPP's ids may coincide too, the trails must not mix
+    a = seed(one, "4100000001", "4100000002")
+    b = seed(two, "4100000001")
+    assert [x["batch_id"] for x in one.json("batch", "list")] == [a["batch_id"]]
+    assert [x["batch_id"] for x in two.json("batch", "list")] == [b["batch_id"]]
+    assert len(one.json("audit", "list", "--account", "4100000001")) == 1
+    assert [r["batch_id"] for r in two.json("audit", "list", "--account", "4100000001")] == [
+        b["batch_id"]]
+    assert one("batch", "show", b["batch_id"]).exit_code == 3  # another database's batch
+    with sqlite3.connect(ledger) as conn:
+        (targets,) = conn.execute("SELECT COUNT(DISTINCT target) FROM audit_events").fetchone()
+    assert targets == 2
+
+
+def test_the_ledger_can_be_postgresql(astpp_config, pg_server, tmp_path):
+    name = pg_server.create_empty()  # initialised on first use, like any acctctl database
+    url = pg_server.url_of(name).replace("postgresql+psycopg://", "postgresql://")
+    astpp_config.write_text(astpp_config.read_text() + f'\n[ledger]\nurl = "{url}"\n')
+    cli = Cli({"ACCTCTL_CONFIG": str(astpp_config), "COLUMNS": "200", "NO_COLOR": "1"})
+    out = created(cli("create", "customer", "--first-name", "Ada", "-o", "json"))
+    assert [b["batch_id"] for b in cli.json("batch", "list")] == [out["batch_id"]]
+    assert not ledger_file().exists()
+    pg_server.drop(name)
+
+
+def test_an_unreachable_ledger_stops_a_create_before_anything_is_written(astpp_config, db):
+    astpp_config.write_text(astpp_config.read_text()
+                            + '\n[ledger]\nurl = "postgresql://nobody@127.0.0.1:1/ledger"\n')
+    cli = Cli({"ACCTCTL_CONFIG": str(astpp_config), "COLUMNS": "200", "NO_COLOR": "1"})
+    before = rows(db, "SELECT COUNT(*) AS n FROM accounts")[0]["n"]
+    result = cli("create", "customer", "--first-name", "Ada")
+    assert result.exit_code == 5, result.stderr
+    assert "cannot connect to postgresql://nobody@127.0.0.1:1/ledger" in result.stderr
+    assert "ledger.url in" in result.stderr
+    assert rows(db, "SELECT COUNT(*) AS n FROM accounts")[0]["n"] == before
+    assert "Traceback" not in result.stderr
+
+
+def test_batch_list_json_is_the_contracts(astpp):
+    created(astpp("create", "customer", "--first-name", "Ada", "-o", "json"))
+    (batch,) = astpp.json("batch", "list")
+    assert set(batch) == {"batch_id", "at", "actor", "mode", "command", "created", "live"}
+    assert json.dumps(batch)  # plain JSON values

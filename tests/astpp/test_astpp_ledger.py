@@ -188,3 +188,127 @@ def test_batch_list_json_is_the_contracts(astpp):
     (batch,) = astpp.json("batch", "list")
     assert set(batch) == {"batch_id", "at", "actor", "mode", "command", "created", "live"}
     assert json.dumps(batch)  # plain JSON values
+
+
+# --- batch undo ------------------------------------------------------------------------------
+
+SEED = ("4100000001", "4100000002")
+
+
+def astpp_rows(db, numbers) -> dict[str, int]:
+    """table -> rows of these accounts in ASTPP (accounts, their SIP devices)."""
+    marks = ", ".join(["%s"] * len(numbers))
+    ids = [r["id"] for r in rows(db, f"SELECT id FROM accounts WHERE number IN ({marks})",
+                                 *numbers)]
+    devices = rows(db, "SELECT id FROM sip_devices WHERE accountid IN ({})".format(
+        ", ".join(["%s"] * len(ids))), *ids) if ids else []
+    return {"accounts": len(ids), "sip_devices": len(devices)}
+
+
+def test_undo_purges_what_the_batch_created(astpp, db):
+    out = seed(astpp, *SEED)
+    assert astpp_rows(db, SEED) == {"accounts": 2, "sip_devices": 2}
+    undone = astpp.json("batch", "undo", out["batch_id"], "--yes")
+    assert sorted((u["number"], u["action"]) for u in undone) == [(n, "purged") for n in SEED]
+    assert astpp_rows(db, SEED) == {"accounts": 0, "sip_devices": 0}
+    records = astpp.json("audit", "list", "--batch", out["batch_id"])
+    assert sorted(r["action"] for r in records) == ["create customer"] * 2 + ["undo batch"] * 2
+    assert astpp.json("batch", "list")[0]["live"] == 0
+    assert astpp.json("batch", "show", out["batch_id"]) == []
+
+
+def test_re_running_a_seed_after_an_undo_creates_the_same_accounts(astpp, db):
+    first = seed(astpp, *SEED)
+    assert astpp("batch", "undo", first["batch_id"], "--yes").exit_code == 0
+    again = seed(astpp, *SEED)
+    assert numbers_of(again) == list(SEED)
+    assert astpp_rows(db, SEED) == {"accounts": 2, "sip_devices": 2}
+    # and the new batch is one undo knows, apart from the first
+    assert astpp("batch", "undo", again["batch_id"], "--yes").exit_code == 0
+    assert astpp_rows(db, SEED) == {"accounts": 0, "sip_devices": 0}
+
+
+@pytest.mark.parametrize("change", [
+    # ASTPP's edit page saving a new name (an UPDATE of the accounts row)
+    "UPDATE accounts SET first_name = 'Edited' WHERE number = %s",
+    # its status toggle
+    "UPDATE accounts SET status = 1 WHERE number = %s",
+    # its SIP device page
+    "UPDATE sip_devices SET codec = 'PCMU' WHERE username = %s",
+    # its delete action
+    "UPDATE accounts SET deleted = 1 WHERE number = %s",
+])
+def test_undo_refuses_an_account_changed_in_astpp_since(astpp, db, change):
+    out = seed(astpp, *SEED)
+    with db.cursor() as cur:
+        cur.execute(change, (SEED[1],))
+    db.commit()
+    before = rows(db, "SELECT * FROM accounts ORDER BY id")
+    result = astpp("batch", "undo", out["batch_id"], "--yes")
+    assert result.exit_code == 4, result.stderr
+    assert f"changed since it was created: {SEED[1]}" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert rows(db, "SELECT * FROM accounts ORDER BY id") == before
+    assert astpp_rows(db, SEED)["sip_devices"] == 2
+    assert "undo batch" not in {r["action"] for r in astpp.json("audit", "list")}
+
+
+def test_undo_refuses_an_account_with_billing_history(astpp, db):
+    out = seed(astpp, *SEED)
+    (account,) = rows(db, "SELECT id FROM accounts WHERE number = %s", SEED[0])
+    with db.cursor() as cur:  # a call ASTPP billed (its cdrs table: caller and carrier)
+        cur.execute("CREATE TABLE IF NOT EXISTS cdrs (id int AUTO_INCREMENT PRIMARY KEY, "
+                    "accountid int NOT NULL DEFAULT 0, provider_id int NOT NULL DEFAULT 0)")
+        cur.execute("INSERT INTO cdrs (accountid) VALUES (%s)", (account["id"],))
+    db.commit()
+    result = astpp("batch", "undo", out["batch_id"], "--yes")
+    assert result.exit_code == 4
+    assert f"account {SEED[0]} has billing history in ASTPP (1 call)" in result.stderr
+    assert astpp_rows(db, SEED) == {"accounts": 2, "sip_devices": 2}
+
+
+def test_undo_refuses_a_reseller_owning_accounts_outside_the_batch(astpp, db):
+    reseller = created(astpp("create", "reseller", "--number", "7100000001",
+                             "--first-name", "Rita", "-o", "json"))
+    (owner,) = rows(db, "SELECT id FROM accounts WHERE number = '7100000001'")
+    with db.cursor() as cur:  # the reseller's rate group, made in ASTPP's Tariff pages
+        cur.execute("INSERT INTO pricelists (name, status, reseller_id) VALUES "
+                    "('default', 0, %s)", (owner["id"],))
+    db.commit()
+    created(astpp("create", "customer", "--number", "4100000009", "--first-name", "Cust",
+                  "--reseller", "7100000001", "--no-sip-device", "-o", "json"))
+    result = astpp("batch", "undo", reseller["batch_id"], "--yes")
+    assert result.exit_code == 4
+    assert "1 account owned: 4100000009" in result.stderr
+    assert "rate group owned: 'default'" in result.stderr
+    assert astpp_rows(db, ["7100000001", "4100000009"])["accounts"] == 2
+
+
+def test_undo_dry_run_checks_and_changes_nothing(astpp, db):
+    out = seed(astpp, *SEED)
+    result = astpp("batch", "undo", out["batch_id"], "--dry-run", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert {(u["action"], u["dry_run"]) for u in json.loads(result.stdout)} == {
+        ("would purge", True)}
+    assert astpp_rows(db, SEED) == {"accounts": 2, "sip_devices": 2}
+    assert len(astpp.json("audit", "list")) == 2  # no undo record
+    # a dry run reports the refusal the real run would meet, with its exit code
+    with db.cursor() as cur:
+        cur.execute("UPDATE accounts SET city = 'Oslo' WHERE number = %s", (SEED[0],))
+    db.commit()
+    assert astpp("batch", "undo", out["batch_id"], "--dry-run").exit_code == 4
+
+
+def test_undo_of_an_unknown_batch_is_exit_3(astpp):
+    result = astpp("batch", "undo", "no-such-batch", "--yes")
+    assert result.exit_code == 3 and "no batch has id no-such-batch" in result.stderr
+
+
+def test_undo_in_one_astpp_database_leaves_the_others_alone(two_astpps):
+    one, two, _ = two_astpps
+    a = seed(one, *SEED)
+    b = seed(two, *SEED)
+    assert two("batch", "undo", a["batch_id"], "--yes").exit_code == 3  # not its batch
+    assert one("batch", "undo", a["batch_id"], "--yes").exit_code == 0
+    assert [x["live"] for x in two.json("batch", "list")] == [2]  # untouched
+    assert two("batch", "undo", b["batch_id"], "--yes").exit_code == 0

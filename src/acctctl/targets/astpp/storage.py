@@ -138,7 +138,7 @@ def _loose_key_file(path: str) -> list[str]:
 #: exits 2 here. Day two, export and the ledger are not built for ASTPP yet.
 OPERATIONS = ("create", "account list", "account show", "rategroup list", "tax list",
               "role list", "reference",
-              "ledger", "batch list", "batch show", "audit")  # the ledger (trail.py)
+              "ledger", "batch", "audit")  # the ledger (trail.py)
 #: `account list` parts ASTPP reads: supports("account list --status") and ("account list
 #: total", the "100 of N" note) are False
 LIST_FLAGS = ("--kind", "--reseller", "--limit")
@@ -628,6 +628,8 @@ class AstppStorage(Storage):
 
     def find(self, conn: Connection, numbers: list[str], *, deleted_too: bool = False,
              lock: bool = True, batch_id: str | None = None) -> dict[str, StoredAccount]:
+        if batch_id is not None:  # batch undo: the batch's accounts by their ASTPP ids
+            return self._batch_found(conn, batch_id, lock)
         raise NotImplementedError("find on the astpp target")
 
     def update(self, conn: Connection, account: StoredAccount, changes: dict, ids: dict,
@@ -643,14 +645,24 @@ class AstppStorage(Storage):
         raise NotImplementedError("soft_delete on the astpp target")
 
     def purge(self, conn: Connection, accounts: list[StoredAccount]) -> None:
-        raise NotImplementedError("purge on the astpp target")
+        # batch undo's stand-in until targets/astpp/lifecycle.py lands (undo.py)
+        from acctctl.targets.astpp import undo
+
+        undo.purge(conn, [a.id for a in accounts])
 
     def dependants(self, conn: Connection, accounts: list[StoredAccount], *,
                    include_deleted: bool, outside_batch: str | None = None) -> list[str]:
-        raise NotImplementedError("dependants on the astpp target")
+        # batch undo's stand-in until targets/astpp/lifecycle.py lands (undo.py); the
+        # accounts of outside_batch are `accounts` themselves (find(batch_id=) found them)
+        from acctctl.targets.astpp import undo
+
+        return undo.dependants(conn, [a.id for a in accounts], include_deleted)
 
     def billing_history(self, conn: Connection, accounts: list[StoredAccount]) -> list[str]:
-        raise NotImplementedError("billing_history on the astpp target")
+        # batch undo's stand-in until targets/astpp/lifecycle.py lands (undo.py)
+        from acctctl.targets.astpp import undo
+
+        return undo.billing_history(conn, accounts)
 
     def set_password(self, conn: Connection, account: StoredAccount, stored_password: str,
                      now: datetime) -> None:
@@ -674,6 +686,16 @@ class AstppStorage(Storage):
 
             self._ledger = AstppLedger(self)
         return self._ledger
+
+    def _batch_found(self, conn: Connection, batch_id: str,
+                     lock: bool) -> dict[str, StoredAccount]:
+        """The accounts a batch created that ASTPP still has, locked, then compared with what
+        the batch wrote (changed: undo refuses them)."""
+        from acctctl.targets.astpp import undo
+
+        members = self.ledger.batch_members(
+            conn, batch_id, before_reading=(lambda ids: undo.lock(conn, ids)) if lock else None)
+        return undo.batch_found(conn, members)
 
     def _ledger_after(self, conn: Connection, committed: bool) -> None:
         if self._ledger is not None:

@@ -9,6 +9,7 @@ an account whose digest differs, whatever changed it (ASTPP's web UI, acctctl, a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -118,12 +119,16 @@ class AstppLedger(Ledger):
     def batch_accounts(self, conn: Connection, batch_id: str) -> list[str]:
         return sorted(dict.fromkeys(a.number for a in self.trail.batch_accounts(batch_id)))
 
-    def batch_members(self, conn: Connection, batch_id: str) -> dict[int, tuple[str, bool]]:
+    def batch_members(self, conn: Connection, batch_id: str,
+                      before_reading: Callable[[list[int]], None] | None = None
+                      ) -> dict[int, tuple[str, bool]]:
         """ASTPP id -> (number, changed) of the batch's accounts still in ASTPP (deleted ones
         too): changed when their rows differ from what the batch wrote (any change, by ASTPP's
         pages or anyone) or the ledger has a later record of them (an acctctl change undone
-        by another: disable, then enable)."""
+        by another: disable, then enable). before_reading(ids): e.g. lock them first."""
         made = [a for a in self.trail.batch_accounts(batch_id) if a.account_id is not None]
+        if before_reading is not None:
+            before_reading([a.account_id for a in made])
         now = row_digests(conn, [a.account_id for a in made])
         later = set(self.trail.changed_since_created(batch_id))
         return {a.account_id: (a.number, a.number in later or now[a.account_id] != a.digest)

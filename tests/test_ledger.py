@@ -207,7 +207,8 @@ def test_open_ledger_refuses_a_ledger_behind_naming_it(blank_db_url):
     assert caught.value.message.startswith(
         "the ledger the-ledger-url (from ledger.url in acctctl.toml): the database schema is "
         "at revision 0002")
-    assert "db upgrade" in caught.value.hint
+    assert caught.value.hint == ("upgrade the ledger: ACCTCTL_DATABASE_URL='the-ledger-url' "
+                                 "acctctl --config /dev/null db upgrade")
 
 
 def test_a_dry_run_does_not_initialise_an_empty_ledger(tmp_path):

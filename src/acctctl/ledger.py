@@ -117,8 +117,14 @@ def open_ledger(url: str, shown: str | None = None, source: str | None = None, *
         except DatabaseError as exc:
             engine.dispose()
             where = f" (from {source})" if source else ""
+            hint = exc.hint
+            if hint and "db upgrade" in hint:
+                # `acctctl db upgrade` acts on database.url, ASTPP's on this target: name the
+                # ledger as acctctl's own database for once, with no config file in the way
+                hint = (f"upgrade the ledger: ACCTCTL_DATABASE_URL='{shown or url}' acctctl "
+                        "--config /dev/null db upgrade")
             raise DatabaseError(f"the ledger {shown or url}{where}: {exc.message}",
-                                hint=exc.hint) from None
+                                hint=hint) from None
     return engine
 
 

@@ -312,3 +312,47 @@ def test_undo_in_one_astpp_database_leaves_the_others_alone(two_astpps):
     assert one("batch", "undo", a["batch_id"], "--yes").exit_code == 0
     assert [x["live"] for x in two.json("batch", "list")] == [2]  # untouched
     assert two("batch", "undo", b["batch_id"], "--yes").exit_code == 0
+
+
+# --- the ledger's own troubles -------------------------------------------------------------
+
+
+def test_a_ledger_behind_is_exit_5_with_the_command_that_upgrades_it(astpp):
+    from acctctl.db.engine import make_engine
+    from acctctl.db.migrate import upgrade
+
+    url = f"sqlite:///{ledger_file()}"
+    engine = make_engine(url)
+    upgrade(engine, "0002")  # written by the previous release of acctctl
+    engine.dispose()
+    result = astpp("batch", "list")
+    assert result.exit_code == 5
+    assert f"the ledger {url} (from the built-in default: no ledger.url" in result.stderr
+    assert "the database schema is at revision 0002" in result.stderr
+    hint = f"ACCTCTL_DATABASE_URL='{url}' acctctl --config /dev/null db upgrade"
+    assert hint in result.stderr.replace("\n", " ")
+    own = Cli({"ACCTCTL_DATABASE_URL": url, "NO_COLOR": "1"})
+    assert own("--config", "/dev/null", "db", "upgrade").exit_code == 0  # the hint, run
+    assert astpp.json("batch", "list") == []
+
+
+def test_a_ledger_that_fails_after_astpp_committed_warns_and_keeps_the_output(astpp, db,
+                                                                               monkeypatch):
+    import sqlalchemy as sa
+
+    from acctctl.ledger import Trail
+
+    def full_disk(self, entries):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Trail, "write", full_disk)
+        result = astpp("create", "customer", "--number", "4100000001", "--first-name", "Ada",
+                       "-o", "json")
+    assert result.exit_code == 0, result.stderr  # the account is written: say so, and how
+    out = json.loads(result.stdout)
+    assert out["number"] == "4100000001" and out["generated"]["password"]
+    assert "the change was written, but the ledger" in result.stderr
+    assert "database or disk is full" in result.stderr
+    assert astpp_rows(db, ["4100000001"])["accounts"] == 1
+    assert astpp.json("batch", "list") == []  # at worst a missing record, never a false one

@@ -60,6 +60,24 @@ def test_any_change_to_an_accounts_rows_changes_its_digest_alone(two_customers, 
     assert after[second] == before[second]
 
 
+@pytest.mark.parametrize("change", [
+    "UPDATE accounts SET password = 'x' WHERE id = %s",
+    "UPDATE sip_devices SET dir_params = JSON_SET(dir_params, '$.password', 'other-secret') "
+    "WHERE accountid = %s",
+    "UPDATE sip_devices SET dir_params = JSON_SET(dir_params, '$.\"vm-password\"', 12345) "
+    "WHERE accountid = %s",
+])
+def test_no_secret_goes_into_a_digest(two_customers, engine, db, change):
+    """A digest over a secret would be a verifier of it in the ledger: a secret alone
+    changing leaves the digest as it was (acctctl's own changes of them leave a record)."""
+    first, _ = two_customers
+    before = digests(engine, [first])[first]
+    with db.cursor() as cur:
+        cur.execute(change, (first,))
+    db.commit()
+    assert digests(engine, [first])[first] == before
+
+
 def test_a_digest_sees_its_own_transactions_rows(two_customers, engine, db):
     first, _ = two_customers
     committed = digests(engine, [first])[first]

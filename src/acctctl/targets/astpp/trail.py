@@ -9,6 +9,7 @@ an account whose digest differs, whatever changed it (ASTPP's web UI, acctctl, a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,13 @@ from acctctl.storage import AuditEvent, Ledger
 #: table -> the column naming the account (ASTPP's own names)
 ACCOUNT_ROWS = {"accounts": "id", "sip_devices": "accountid", "taxes_to_accounts": "accountid",
                 "invoice_conf": "accountid"}
+#: Never in a digest: a digest over a secret would be an unsalted verifier of it in the ledger
+#: (a weak chosen portal password, encoded with ASTPP's often public key, could be guessed from
+#: it). The portal password column, and the SIP secret and voicemail PIN in a device's
+#: directory parameters; a change of them alone is not seen by the digest (acctctl's own
+#: reset-password and rotate-sip-secret leave a ledger record, which undo also counts).
+SECRET_COLUMNS = {"accounts": ("password",)}
+SECRET_PARAMS = {"sip_devices": ("dir_params", ("password", "vm-password"))}
 
 
 def row_digests(conn: Connection, account_ids: list[int]) -> dict[int, str]:
@@ -45,9 +53,25 @@ def row_digests(conn: Connection, account_ids: list[int]) -> dict[int, str]:
                 {"ids": wanted[start:start + CHUNK]})
             for row in found.mappings():
                 parts = rows.setdefault(row[column], {t: [] for t in ACCOUNT_ROWS})
-                parts[table].append(dict(row))
+                parts[table].append(_without_secrets(table, dict(row)))
     return {account_id: digest(parts) for account_id, parts in rows.items()
             if parts["accounts"]}
+
+
+def _without_secrets(table: str, row: dict) -> dict:
+    for name in SECRET_COLUMNS.get(table, ()):
+        row.pop(name, None)
+    if table in SECRET_PARAMS:
+        name, keys = SECRET_PARAMS[table]
+        try:
+            params = json.loads(row.get(name) or "{}")
+        except ValueError:
+            params = None
+        if isinstance(params, dict):  # the other parameters still count, in their order
+            row[name] = [[k, v] for k, v in params.items() if k not in keys]
+        else:  # not what ASTPP writes: it cannot be told apart from a secret, leave it out
+            row.pop(name, None)
+    return row
 
 
 def live_ids(conn: Connection, account_ids: list[int]) -> set[int]:

@@ -66,7 +66,8 @@ def test_astpp_target_needs_a_mysql_url_and_a_key(tmp_path, monkeypatch):
     (["acctctl", "reference", "timezones"], True),
     (["acctctl", "account", "update", "123", "--city", "X"], False),
     (["acctctl", "account", "delete", "123"], False),
-    (["acctctl", "--profile", "astpp", "batch", "undo", "x"], False),
+    (["acctctl", "--profile", "astpp", "batch", "undo", "x"], True),  # the ledger
+    (["acctctl", "audit", "list"], True),
     (["acctctl", "rategroup", "create", "gold"], False),
 ])
 def test_only_the_commands_built_for_astpp_may_open_it(argv, allowed):

@@ -23,7 +23,7 @@ def _in(sql: str, **lists) -> sa.TextClause:
 
 
 class AstppLookups:
-    """The create pipeline's look-ups (acctctl.service.lookups.Lookups), over ASTPP's tables.
+    """The create pipeline's look-ups (acctctl.storage.lookups.Lookups), over ASTPP's tables.
     Only live accounts (deleted = 0) count, as ASTPP's own is_unique checks."""
 
     def __init__(self, conn: Connection):
@@ -121,7 +121,7 @@ class AstppLookups:
 
 class Catalog:
     """The functions of acctctl.service.catalog that the wizard and `account list|show` use,
-    read from ASTPP (see acctctl.targets.catalog_for)."""
+    read from ASTPP, for AstppStorage (targets/astpp/storage.py)."""
 
     def __init__(self, target: Any):
         self.target = target

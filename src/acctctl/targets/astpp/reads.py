@@ -2,7 +2,7 @@
 (for the "100 of N" note), `account show`, and the rows of `account export` (contract §7, §8).
 
 Every function takes a Connection of an engine made by target.make_engine (utf8mb4, UTC).
-The records have the shape of acctctl's own (service/records.account_record), so `list`,
+The records have the shape of acctctl's own (storage/records.account_record), so `list`,
 `show` and `export` print the same columns on both targets.
 
 Raw SQL through text(): ASTPP's zero dates come back from PyMySQL as the string
@@ -86,8 +86,8 @@ SEARCH_COLUMNS = ("a.number", "a.first_name", "a.last_name", "a.company_name", "
 @dataclass
 class Where:
     """Which accounts (contract §7 `account list` filters). Only live accounts unless
-    include_deleted. reseller: a reseller's number; batch_numbers: the numbers of the
-    accounts a batch created (from acctctl's ledger: ASTPP does not know batches)."""
+    include_deleted. reseller: a reseller's number; batch_numbers or batch_ids: the accounts
+    a batch created (from acctctl's ledger: ASTPP does not know batches)."""
 
     kind: str | None = None
     reseller: str | None = None
@@ -96,6 +96,8 @@ class Where:
     created_after: datetime | None = None  # inclusive; naive means UTC
     include_deleted: bool = False
     batch_numbers: Collection[str] | None = None
+    batch_ids: Collection[int] | None = None  # ASTPP's accounts.id: exact after a number is
+    # reused (a deleted account's number is free again), where batch_numbers is not
     numbers: Collection[str] | None = None
     email: str | None = None
 
@@ -145,13 +147,15 @@ def _conditions(conn: Connection, w: Where) -> tuple[list[str], dict[str, Any], 
             moment = moment.astimezone(UTC).replace(tzinfo=None)
         where.append("a.creation >= :created_after")  # ASTPP's clock is gmdate(): naive UTC
         params["created_after"] = moment
-    for name, values in (("numbers", w.numbers), ("batch", w.batch_numbers)):
+    for name, column, values in (("numbers", "a.number", w.numbers),
+                                 ("batch", "a.number", w.batch_numbers),
+                                 ("batch_ids", "a.id", w.batch_ids)):
         if values is None:
             continue
         values = sorted(set(values))
         if not values:
             return [*where, "1 = 0"], params, lists
-        where.append(f"a.number IN :{name}")
+        where.append(f"{column} IN :{name}")
         params[name] = values
         lists.add(name)
     if w.email is not None:
@@ -213,7 +217,7 @@ def list_accounts(conn: Connection, where: Where, sort: str = "number",
     rows = [dict(r._mapping) for r in conn.execute(_statement(sql, lists), params)]
     ids = [r["id"] for r in rows]
     taxes, devices = _taxes(conn, ids), _devices(conn, ids)
-    from acctctl.service.records import account_record
+    from acctctl.storage.records import account_record
 
     records = []
     for row in rows:
@@ -312,23 +316,21 @@ def money(value: Any) -> Decimal:
 
 @dataclass
 class Export:
-    """keys: the file's columns; rows: owners first; undecodable: numbers whose stored portal
-    password the key does not decode (their rows carry no password)."""
+    """rows: in list order (the service puts owners first); undecodable: numbers whose
+    stored portal password the key does not decode (their rows carry no password)."""
 
-    keys: list[str]
     rows: list[dict]
     undecodable: list[str] = field(default_factory=list)
 
 
-def export_keys(kind: str, with_secrets: bool, fixed: Collection[str] = ()) -> list[str]:
-    """The columns of an ASTPP export of `kind`: those of acctctl's own export, but the
-    portal password as `password` (decoded, only with secrets) instead of `password_hash`
-    (ASTPP keeps a reversible encoding, not a hash: no hash to carry), and without the
-    fields ASTPP sets itself for the kind (`fixed`: an admin's country and time zone)."""
-    from acctctl.service.export import export_keys as own_keys
-
+def export_keys(own: list[str], with_secrets: bool, fixed: Collection[str] = ()) -> list[str]:
+    """The columns of an ASTPP export, from those of acctctl's own (`own`): the portal
+    password as `password` (decoded, only with secrets) instead of `password_hash` (ASTPP
+    keeps a reversible encoding, not a hash: there is no hash to carry), and without the
+    fields ASTPP sets itself for the kind (`fixed`: an admin's country and time zone, which
+    create refuses on this target)."""
     keys = []
-    for key in own_keys(kind, with_secrets):
+    for key in own:
         if key == "password_hash":
             if with_secrets:
                 keys.append("password")
@@ -337,34 +339,29 @@ def export_keys(kind: str, with_secrets: bool, fixed: Collection[str] = ()) -> l
     return keys
 
 
-def export_rows(conn: Connection, kind: str, *, key: str, with_secrets: bool = False,
+def export_rows(conn: Connection, kind: str, keys: list[str], *, key: str,
                 where: Where | None = None, sort: str = "number", limit: int | None = None,
-                offset: int = 0, currency_factor: Decimal = Decimal(1),
-                fixed: Collection[str] = ()) -> Export:
-    """Rows of `kind` that `create KIND --from-file` accepts unchanged, on acctctl's own
-    schema (the password then hashed as argon2id) and on ASTPP (encoded with that install's
-    key, so its login accepts the same password). Owners come before what they own.
+                offset: int = 0, currency_factor: Decimal = Decimal(1)) -> Export:
+    """Rows of `kind` (the `keys` columns) that `create KIND --from-file` accepts unchanged,
+    on acctctl's own schema (the password then hashed as argon2id) and on ASTPP (encoded
+    with that install's key, so its login accepts the same password).
 
-    key: this ASTPP's PRIVATE_KEY (decodes the passwords, only with_secrets);
-    currency_factor: creating admin's rate / base rate. ASTPP stores a credit limit in its
-    base currency, create takes it in the creating admin's (contract §8): the file holds
-    what create must be given to store the same amount."""
-    from acctctl.service.export import owners_first
-
-    keys = export_keys(kind, with_secrets, fixed)
+    key: this ASTPP's PRIVATE_KEY, which decodes the passwords (when "password" is a key);
+    currency_factor: the creating admin's currency rate / the base rate. ASTPP stores a
+    credit limit in its base currency, create takes it in the creating admin's (contract
+    §8): the file holds what create must be given to store the same amount."""
     records = list_accounts(conn, replace(where or Where(), kind=kind), sort, limit, offset,
                             with_ids=True)
     ids = [r["_id"] for r in records]
-    devices: dict[int, list[dict]] = {}
+    devices = _devices(conn, ids, secrets=True) if "sip_password" in keys else {}
     stored: dict[int, str] = {}
-    if with_secrets:
-        devices = _devices(conn, ids, secrets=True)
+    if "password" in keys:
         for start in range(0, len(ids), CHUNK):
             stored.update(conn.execute(_statement(
                 "SELECT id, password FROM accounts WHERE id IN :ids", {"ids"}),
                 {"ids": ids[start:start + CHUNK]}).all())
-    result = Export(keys, [])
-    for record in owners_first(records):
+    result = Export([])
+    for record in records:
         row = {k: record.get(k) for k in keys}
         if "credit_limit" in row and record.get("account_type") == "postpaid":
             row["credit_limit"] = money((record["credit_limit"] * currency_factor).quantize(

@@ -14,7 +14,7 @@ import pytest
 
 from acctctl.targets.astpp.encoding import PUBLIC_DEFAULT_KEY, encode
 from astpp.astpp_helpers import created, rows
-from astpp.conftest import SCHEMA, _server, statements
+from astpp.conftest import _server, load_schema
 from conftest import TEST_CONFIG, Cli, unique_name
 from test_bulk import write_csv
 
@@ -260,12 +260,7 @@ def other_astpp(tmp_path):
     params, pymysql = _server()
     name = unique_name("acctctl_astpp")
     admin = pymysql.connect(**params)
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8")
-        cur.execute(f"USE `{name}`")
-        cur.execute("SET SESSION sql_mode = ''")
-        for statement in statements(SCHEMA.read_text()):
-            cur.execute(statement)
+    load_schema(admin, name)
     keyfile = tmp_path / "other-astpp.conf"
     keyfile.write_text(f'PRIVATE_KEY = "{PUBLIC_DEFAULT_KEY}"\n')
     keyfile.chmod(0o600)

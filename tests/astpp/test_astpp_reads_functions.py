@@ -291,6 +291,15 @@ def test_export_rows_carry_what_create_takes(db, conn):
     assert "valid_days" not in rows[0] and "balance" not in rows[0]
 
 
+def test_export_rows_leave_astpps_super_admin_out(db, conn):
+    add(db, "300", "admin"), add(db, "400", "subadmin")
+    assert numbers(conn, kind="admin") == ["300", "admin"]  # listed
+    found = reads.export_rows(conn, "admin", ["number"], key=PUBLIC_DEFAULT_KEY)
+    assert found.rows == [{"number": "300"}]  # every ASTPP has its own: not exported
+    found = reads.export_rows(conn, "subadmin", ["number"], key=PUBLIC_DEFAULT_KEY)
+    assert found.rows == [{"number": "400"}]
+
+
 def test_export_rows_take_the_list_filters(db, conn):
     add(db, "101", status=1), add(db, "102"), add(db, "103", deleted=1)
     found = reads.export_rows(conn, "customer", ["number"], key=PUBLIC_DEFAULT_KEY,

@@ -100,6 +100,7 @@ class Where:
     # reused (a deleted account's number is free again), where batch_numbers is not
     numbers: Collection[str] | None = None
     email: str | None = None
+    super_admin: bool = True  # ASTPP's own install account (type -1), an admin to `list`
 
 
 def _reseller_id(conn: Connection, number: str) -> int:
@@ -136,6 +137,8 @@ def _conditions(conn: Connection, w: Where) -> tuple[list[str], dict[str, Any], 
         where.append("a.type IN :types")
         params["types"] = [TYPE[w.kind]] + ([-1] if w.kind == "admin" else [])
         lists.add("types")
+    if not w.super_admin:
+        where.append("a.type <> -1")
     if w.reseller is not None:
         where.append("a.reseller_id = :owner")
         params["owner"] = _reseller_id(conn, w.reseller)
@@ -350,8 +353,10 @@ def export_rows(conn: Connection, kind: str, keys: list[str], *, key: str,
     currency_factor: the creating admin's currency rate / the base rate. ASTPP stores a
     credit limit in its base currency, create takes it in the creating admin's (contract
     §8): the file holds what create must be given to store the same amount."""
-    records = list_accounts(conn, replace(where or Where(), kind=kind), sort, limit, offset,
-                            with_ids=True)
+    # not ASTPP's super admin: every ASTPP has its own (number "admin" in a fresh install),
+    # so it is nothing to re-create elsewhere
+    records = list_accounts(conn, replace(where or Where(), kind=kind, super_admin=False),
+                            sort, limit, offset, with_ids=True)
     ids = [r["_id"] for r in records]
     devices = _devices(conn, ids, secrets=True) if "sip_password" in keys else {}
     stored: dict[int, str] = {}

@@ -202,7 +202,8 @@ def sort_expression(sort: str) -> str:
 def count_accounts(conn: Connection, where: Where) -> int:
     """How many accounts match (no limit, no offset): the N of "100 of N"."""
     conditions, params, lists = _conditions(conn, where)
-    sql = f"SELECT COUNT(*) {_FROM} WHERE {' AND '.join(conditions)}"
+    # the conditions read only accounts' own columns: no join to count
+    sql = f"SELECT COUNT(*) FROM accounts a WHERE {' AND '.join(conditions)}"
     return conn.execute(_statement(sql, lists), params).scalar_one()
 
 

@@ -136,11 +136,12 @@ def _loose_key_file(path: str) -> list[str]:
 
 #: The operations this storage does (supports()); every other command that opens the database
 #: exits 2 here. Day two, export and the ledger are not built for ASTPP yet.
-OPERATIONS = ("create", "account list", "account show", "rategroup list", "tax list",
-              "role list", "reference")
-#: `account list` parts ASTPP reads: supports("account list --status") and ("account list
-#: total", the "100 of N" note) are False
-LIST_FLAGS = ("--kind", "--reseller", "--limit")
+OPERATIONS = ("create", "account list", "account show", "account export", "rategroup list",
+              "tax list", "role list", "reference")
+#: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
+#: note. --batch needs the ledger: a batch's accounts are in acctctl's own database.
+LIST_FLAGS = ("--kind", "--reseller", "--limit", "--status", "--search", "--created-after",
+              "--include-deleted", "--sort", "--offset", "total")
 
 
 class AstppStorage(Storage):
@@ -574,16 +575,57 @@ class AstppStorage(Storage):
         """InnoDB rolled the whole transaction back (deadlock): run it again."""
         return isinstance(exc, sa.exc.OperationalError) and _errno(exc) == DEADLOCK
 
-    # --- reads (targets/astpp/catalog.py) ---------------------------------------------
+    # --- reads (targets/astpp/reads.py) ------------------------------------------------
+
+    def _where(self, where: AccountFilter):
+        from acctctl.targets.astpp.reads import Where
+
+        if where.batch_id is not None:
+            # ASTPP has no batches: which accounts a batch created is in acctctl's ledger (a
+            # database of its own here). With it, pass Where(batch_ids=the ids it recorded)
+            # (or batch_numbers=): reads.py filters on either.
+            from acctctl.errors import UsageError
+
+            raise UsageError("--batch is not supported on the astpp target yet: the batches "
+                             "of ASTPP accounts are kept in acctctl's ledger ([ledger] url)")
+        return Where(kind=where.kind, reseller=where.reseller, status=where.status,
+                     search=where.search, created_after=where.created_after,
+                     include_deleted=where.include_deleted, numbers=where.numbers)
 
     def list_accounts(self, where: AccountFilter, sort: str = "number",
                       limit: int | None = None, offset: int = 0) -> list[dict]:
-        """--kind, --reseller and --limit only (LIST_FLAGS), in ASTPP's id order."""
-        return self.catalog.list_accounts(None, where.kind, where.reseller, limit)
+        from acctctl.targets.astpp import reads
+
+        filters = self._where(where)
+        with self.reading() as conn:
+            return reads.list_accounts(conn, filters, sort, limit, offset)
 
     def count_accounts(self, where: AccountFilter) -> int:
-        # TODO(issue 17, list filters): the "100 of N" note; supports("account list total")
-        raise NotImplementedError("count_accounts on the astpp target")
+        from acctctl.targets.astpp import reads
+
+        filters = self._where(where)
+        with self.reading() as conn:
+            return reads.count_accounts(conn, filters)
+
+    def export_columns(self, kind: str, keys: list[str], with_secrets: bool) -> list[str]:
+        """No password_hash (ASTPP's passwords are a reversible encoding): with secrets the
+        decoded `password`, which acctctl hashes as argon2id on its own schema and another
+        ASTPP encodes with its key; no country or time zone for admins (ASTPP's to set)."""
+        from acctctl.targets.astpp.reads import export_keys
+
+        return export_keys(keys, with_secrets, self.fixed_fields(kind))
+
+    def export_rows(self, kind: str, keys: list[str], where: AccountFilter,
+                    sort: str = "number", limit: int | None = None,
+                    offset: int = 0) -> Iterator[dict]:
+        from acctctl.targets.astpp import reads
+
+        filters = self._where(where)
+        with self.reading() as conn:
+            found = reads.export_rows(conn, kind, keys, key=self.key, where=filters,
+                                      sort=sort, limit=limit, offset=offset,
+                                      currency_factor=self.creator_rate / self.base_rate)
+        yield from found.rows
 
     def show(self, number: str | None = None, email: str | None = None, *,
              with_devices: bool = True) -> dict:
@@ -638,11 +680,6 @@ class AstppStorage(Storage):
     def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:
         raise NotImplementedError("set_sip_secret on the astpp target")
-
-    def export_rows(self, kind: str, keys: list[str], where: AccountFilter,
-                    sort: str = "number", limit: int | None = None,
-                    offset: int = 0) -> Iterator[dict]:
-        raise NotImplementedError("export_rows on the astpp target")
 
     @property
     def ledger(self) -> Ledger:

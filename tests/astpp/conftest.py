@@ -33,6 +33,16 @@ def statements(text: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip()]
 
 
+def load_schema(admin, name: str) -> None:
+    """Create database `name` with the test schema, as ASTPP is installed (non-strict)."""
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8")
+        cur.execute(f"USE `{name}`")
+        cur.execute("SET SESSION sql_mode = ''")
+        for statement in statements(SCHEMA.read_text()):
+            cur.execute(statement)
+
+
 @pytest.fixture
 def astpp_db():
     """(database name, connect()) of a fresh ASTPP-like database, dropped afterwards."""
@@ -48,12 +58,7 @@ def astpp_db():
         if REQUIRE_MYSQL:
             pytest.fail(f"MariaDB is required but unreachable: {exc}")
         pytest.skip(f"MariaDB unreachable: {exc}")
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8")
-        cur.execute(f"USE `{name}`")
-        cur.execute("SET SESSION sql_mode = ''")
-        for statement in statements(SCHEMA.read_text()):
-            cur.execute(statement)
+    load_schema(admin, name)
 
     def connect():
         return pymysql.connect(**params, database=name, cursorclass=pymysql.cursors.DictCursor)

@@ -161,7 +161,6 @@ def test_list_and_show_read_astpp_accounts(astpp, db):
                                   ["role", "create", "x", "--for", "admin"],
                                   ["account", "update", "123", "--city", "X"],
                                   ["account", "disable", "123"], ["account", "delete", "123"],
-                                  ["account", "export", "--kind", "customer"],
                                   ["account", "reset-password", "123"],
                                   ["account", "rotate-sip-secret", "123"], ["batch", "list"],
                                   ["audit", "list"]])

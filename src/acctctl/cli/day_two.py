@@ -466,7 +466,8 @@ def export(
     limit: Limit = None,
     offset: Offset = 0,
     with_secrets: Annotated[bool, typer.Option(
-        "--with-secrets", help="Add each SIP device's secret as sip_password")] = False,
+        "--with-secrets", help="Add each SIP device's secret as sip_password (on the "
+        "astpp target also the portal password, in clear)")] = False,
     output: Annotated[str, typer.Option("--output", "-o", help="csv, jsonl or json")] = "csv",
 ) -> None:
     """Write accounts of one kind as rows `create KIND --from-file` accepts unchanged
@@ -485,4 +486,23 @@ def export(
     # json/jsonl and an empty cell in csv, which create --from-file reads alike: not given
     write_records(rows, output, columns=keys)
     say(f"exported {len(rows)} {kind} account{'s' if len(rows) != 1 else ''}"
-        + ("; the file holds SIP secrets: keep it private" if with_secrets else ""))
+        + _export_secrets_note(keys, with_secrets))
+    if "password" in keys:  # a stored password the target's key did not decode
+        missing = sum(1 for row in rows if not row.get("password"))
+        if missing:
+            say(f"warning: {missing:,} of them ha{'ve' if missing != 1 else 's'} no password "
+                "in the file (the key does not decode what is stored): importing them "
+                "generates new ones", "yellow")
+
+
+def _export_secrets_note(keys: list[str], with_secrets: bool) -> str:
+    """What the file holds of the accounts' secrets, which decides how it is kept and what
+    importing it does (a target without password hashes exports the password itself)."""
+    if "password" in keys:
+        return "; the file holds passwords in clear" + (
+            " and SIP secrets" if "sip_password" in keys else "") + ": keep it private"
+    note = "; the file holds SIP secrets: keep it private" if with_secrets else ""
+    if "password_hash" not in keys:
+        note += ("; it holds no passwords: importing it generates new ones "
+                 "(--with-secrets exports them)")
+    return note

@@ -8,6 +8,7 @@ deadlocking on a lock upgrade.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -67,7 +68,10 @@ def make_engine(url: str, shown: str | None = None, source: str | None = None) -
             )
         if parsed.database:
             try:
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                # the file holds SIP secrets (the switch needs them in clear) and password
+                # hashes: a new directory and file are the owner's alone
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True,
+                                                                mode=0o700)
             except OSError as exc:
                 raise DatabaseError(
                     f"cannot connect to {shown}{where}: cannot create its directory: "
@@ -77,6 +81,8 @@ def make_engine(url: str, shown: str | None = None, source: str | None = None) -
         engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
                                   hide_parameters=True)
         _sqlite_like_postgres(engine)
+        _private_when_new(engine, Path(parsed.database).expanduser() if parsed.database
+                          else None)
         return labelled(engine, shown, source)
     if backend == "postgresql":
         # psycopg logs "error ignored terminating <Pipeline>" when a statement fails inside
@@ -163,6 +169,24 @@ def _sqlite_like_postgres(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _private_when_new(engine: Engine, path: Path | None) -> None:
+    """SQLite creates a missing database file with the umask's mode (usually 0644: readable
+    by every local user). Create it first, empty and 0600, just before the first connection
+    opens it; SQLite gives its journal files the database file's mode. A file that exists
+    keeps the mode its owner chose."""
+    if path is None:
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _create_private(_dialect, _record, _cargs, _cparams):
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError:
+            pass  # SQLite's own open reports what is wrong, with the database named
 
 
 def check_connection(engine: Engine) -> None:

@@ -24,10 +24,11 @@ def export_accounts(storage: Storage, kind: str, with_secrets: bool = False, *,
                     sort: str = "number", limit: int | None = None, offset: int = 0,
                     **filters) -> tuple[list[str], list[dict]]:
     """(the keys, the rows), owners first. Filters: those of `account list`."""
-    keys = export_keys(kind, with_secrets)
+    storage = as_storage(storage)
+    keys = storage.export_columns(kind, export_keys(kind, with_secrets), with_secrets)
     filters.pop("kind", None)
-    records = list(as_storage(storage).export_rows(kind, keys, AccountFilter(**filters),
-                                                   sort=sort, limit=limit, offset=offset))
+    records = list(storage.export_rows(kind, keys, AccountFilter(**filters), sort=sort,
+                                       limit=limit, offset=offset))
     return keys, [{k: record.get(k) for k in keys} for record in owners_first(records)]
 
 

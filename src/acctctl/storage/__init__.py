@@ -324,7 +324,13 @@ class Storage(abc.ABC):
                     offset: int = 0) -> Iterator[dict]:
         """Records (owners first is the service's job) with `password_hash` (and with
         `sip_password` in keys, the device's secret) as `create --from-file` of acctctl's own
-        schema takes them."""
+        schema takes them; `keys` are export_columns()'."""
+
+    def export_columns(self, kind: str, keys: list[str], with_secrets: bool) -> list[str]:
+        """The columns of `account export` of `kind` here, given acctctl's own (`keys`). A
+        storage that keeps no password hash carries the secret another way (ASTPP: the
+        password itself, only with secrets)."""
+        return keys
 
     @abc.abstractmethod
     def list_rate_groups(self, reseller: str | None = None,

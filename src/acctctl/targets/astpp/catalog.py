@@ -1,5 +1,5 @@
-"""Reading ASTPP: its lists (for the wizard and the look-ups) and its live accounts in the
-same output shape as acctctl's own (``account list|show``).
+"""Reading ASTPP: its lists (for the wizard and the look-ups) and, through reads.py, its
+accounts in the same output shape as acctctl's own (``account list|show``).
 
 Raw SQL through SQLAlchemy text(): ASTPP's zero dates come back from PyMySQL as the string
 '0000-00-00 00:00:00', which a DateTime type would choke on; they read as "not set".
@@ -7,15 +7,13 @@ Raw SQL through SQLAlchemy text(): ASTPP's zero dates come back from PyMySQL as 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from acctctl.errors import NotFound
-from acctctl.targets.astpp.columns import KIND_OF_TYPE, SCHEDULE_OF_SWEEP, TYPE
+from acctctl.targets.astpp.columns import KIND_OF_TYPE, TYPE
 
 ROLE_LOGIN_TYPE = {"reseller": 1, "admin": 0, "subadmin": 0}
 
@@ -192,104 +190,21 @@ class Catalog:
 
     def find_account(self, engine, number: str | None = None, email: str | None = None,
                      with_devices: bool = False):
-        found = self._accounts(number=number, email=email, limit=1,
-                               with_devices=with_devices)
+        from acctctl.targets.astpp.reads import Where, list_accounts
+
+        where = Where(numbers=None if number is None else [number], email=email)
+        with self.target.engine.connect() as conn:
+            found = list_accounts(conn, where, "", 1, with_devices=with_devices)
         if not found:
             raise NotFound(f"no account has number {number}" if number is not None
                            else f"no account has email {email}")
         return found[0]
 
     def list_accounts(self, engine, kind: str | None, reseller: str | None, limit: int | None):
-        owner = None
-        if reseller:
-            with self.target.engine.connect() as conn:
-                owner = conn.execute(sa.text(
-                    "SELECT id FROM accounts WHERE number = :n AND type = 1 AND deleted = 0"),
-                    {"n": reseller}).scalar()
-            if owner is None:
-                raise NotFound(f"no reseller has number {reseller}")
-        return self._accounts(kind=kind, reseller_id=owner, limit=limit)
+        from acctctl.targets.astpp.reads import Where, list_accounts
 
-    def _accounts(self, number=None, email=None, kind=None, reseller_id=None, limit=None,
-                  with_devices=False):
-        from acctctl.storage.records import account_record
-
-        where, params = ["a.deleted = 0", "a.type IN (-1, 0, 1, 2, 3, 4)"], {}
-        if number is not None:
-            where.append("a.number = :number")
-            params["number"] = number
-        if email is not None:
-            where.append("a.email = :email")
-            params["email"] = email
-        if kind is not None:
-            where.append("a.type IN :types")
-            params["types"] = [TYPE[kind]] + ([-1] if kind == "admin" else [])
-        if reseller_id is not None:
-            where.append("a.reseller_id = :owner")
-            params["owner"] = reseller_id
-        sql = ("SELECT a.*, p.name AS _rate_group, o.number AS _reseller, r.name AS _role "
-               "FROM accounts a LEFT JOIN pricelists p ON p.id = a.pricelist_id "
-               "LEFT JOIN accounts o ON o.id = a.reseller_id AND a.reseller_id <> 0 "
-               "LEFT JOIN permissions r ON r.id = a.permission_id AND a.permission_id <> 0 "
-               f"WHERE {' AND '.join(where)} ORDER BY a.id"
-               + (f" LIMIT {int(limit)}" if limit else ""))
-        statement = sa.text(sql)
-        if "types" in params:
-            statement = statement.bindparams(sa.bindparam("types", expanding=True))
         with self.target.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(statement, params)]
-            ids = [r["id"] for r in rows] or [0]
-            taxes: dict[int, list[str]] = {}
-            for account_id, name in conn.execute(_in(
-                    "SELECT l.accountid, t.taxes_description FROM taxes_to_accounts l "
-                    "JOIN taxes t ON t.id = l.taxes_id WHERE l.accountid IN :ids "
-                    "ORDER BY t.taxes_priority, t.taxes_description", ids=None), {"ids": ids}):
-                taxes.setdefault(account_id, []).append(name)
-            # username and status only: dir_params holds the secret, never read here
-            devices: dict[int, list[dict]] = {}
-            for account_id, username, status in conn.execute(_in(
-                    "SELECT accountid, username, status FROM sip_devices "
-                    "WHERE accountid IN :ids ORDER BY id", ids=None), {"ids": ids}):
-                devices.setdefault(account_id, []).append(
-                    {"username": username, "status": "active" if status == 0 else "inactive"})
-        records = []
-        for row in rows:
-            record = account_record(self._fields(row), {
-                "rate_group": row["_rate_group"], "taxes": taxes.get(row["id"], []),
-                "reseller": row["_reseller"], "role": row["_role"],
-                "sip_device": row["id"] in devices})
-            if with_devices:
-                record["sip_devices"] = devices.get(row["id"], [])
-            records.append(record)
-        return records
-
-    def _fields(self, row: dict) -> dict:
-        """An ASTPP accounts row as acctctl's field keys."""
-        t = self.target
-        kind = KIND_OF_TYPE[row["type"]]
-        schedule = SCHEDULE_OF_SWEEP.get(row["sweep_id"])
-        return {
-            "number": row["number"], "kind": kind, "first_name": row["first_name"],
-            "last_name": row["last_name"], "company": row["company_name"],
-            "telephone": row["telephone_1"] or None, "email": row["email"] or None,
-            "notify_email": row["notification_email"] or None, "address": row["address_1"],
-            "city": row["city"], "province": row["province"],
-            "postal_code": row["postal_code"],
-            "country": t.country_iso.get(row["country_id"]),
-            "timezone": t.zone_name.get(row["timezone_id"]),
-            "currency": t.currency_code.get(row["currency_id"]),
-            "status": "active" if row["status"] == 0 else "inactive",
-            "max_channels": row["maxchannels"], "cps": row["cps"],
-            "number_translation": row["dialed_modify"], "expiry": _moment(row["expiry"]),
-            "valid_days": row["validfordays"], "billing_schedule": schedule,
-            "billing_day": row["invoice_day"] if schedule != "daily" else None,
-            "account_type": "postpaid" if row["posttoexternal"] else "prepaid",
-            "credit_limit": _money(row["credit_limit"]),
-            "low_balance_alert": _money(row["notify_credit_limit"]),
-            "email_alerts": row["notify_flag"] == 0, "pin": row["pin"] or None,
-            "first_used": _moment(row["first_used"]), "balance": _money(row["balance"]),
-            "created_at": _moment(row["creation"]), "created_by": None, "batch_id": None,
-        }
+            return list_accounts(conn, Where(kind=kind, reseller=reseller), "", limit)
 
     # --- small reads the writer needs ----------------------------------------------------
 
@@ -313,14 +228,3 @@ class Catalog:
             return None
         return self._scalar(conn, "SELECT name FROM permissions WHERE id = :i", permission_id)
 
-
-def _moment(value: Any) -> datetime | None:
-    """ASTPP datetimes are naive UTC; its zero dates (strings from PyMySQL) mean "not set"."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.year > 1000 else None
-    return None
-
-
-def _money(value: Any) -> Decimal:
-    amount = Decimal(str(value or 0))
-    return Decimal(format(amount.normalize(), "f")) if amount else Decimal(0)

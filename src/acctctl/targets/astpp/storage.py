@@ -135,13 +135,14 @@ def _loose_key_file(path: str) -> list[str]:
 
 
 #: The operations this storage does (supports()); every other command that opens the database
-#: exits 2 here. Day two, export and the ledger are not built for ASTPP yet.
-OPERATIONS = ("create", "account list", "account show", "rategroup list", "tax list",
-              "role list", "reference",
+#: exits 2 here. Day two (but batch undo) is not built for ASTPP yet.
+OPERATIONS = ("create", "account list", "account show", "account export", "rategroup list",
+              "tax list", "role list", "reference",
               "ledger", "batch", "audit")  # the ledger (trail.py)
-#: `account list` parts ASTPP reads: supports("account list --status") and ("account list
-#: total", the "100 of N" note) are False
-LIST_FLAGS = ("--kind", "--reseller", "--limit")
+#: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
+#: note; --batch from the ledger (a batch's accounts are in acctctl's own database).
+LIST_FLAGS = ("--kind", "--reseller", "--limit", "--status", "--search", "--created-after",
+              "--include-deleted", "--sort", "--offset", "total", "--batch")
 
 
 class AstppStorage(Storage):
@@ -588,23 +589,56 @@ class AstppStorage(Storage):
         """InnoDB rolled the whole transaction back (deadlock): run it again."""
         return isinstance(exc, sa.exc.OperationalError) and _errno(exc) == DEADLOCK
 
-    # --- reads (targets/astpp/catalog.py) ---------------------------------------------
+    # --- reads (targets/astpp/reads.py) ------------------------------------------------
+
+    def _where(self, where: AccountFilter):
+        from acctctl.targets.astpp.reads import Where
+
+        batch_ids = None
+        if where.batch_id is not None:
+            # ASTPP has no batches: the ledger knows the ids of the accounts a batch created
+            # (exact after a number was given to another account since)
+            batch_ids = [a.account_id for a in self.ledger.trail.batch_accounts(where.batch_id)
+                         if a.account_id is not None]
+        return Where(kind=where.kind, reseller=where.reseller, status=where.status,
+                     search=where.search, created_after=where.created_after,
+                     include_deleted=where.include_deleted, numbers=where.numbers,
+                     batch_ids=batch_ids)
 
     def list_accounts(self, where: AccountFilter, sort: str = "number",
                       limit: int | None = None, offset: int = 0) -> list[dict]:
-        """--kind, --reseller and --limit only (LIST_FLAGS), in ASTPP's id order."""
-        if where.batch_id is not None:
-            # `batch show` (until the ASTPP reads take every filter): ASTPP knows no batches,
-            # the ledger knows the numbers a batch created; live accounts only
-            numbers = set(self.ledger.batch_accounts(None, where.batch_id))
-            found = [r for r in self.catalog.list_accounts(None, where.kind, where.reseller,
-                                                           None) if r["number"] in numbers]
-            return found[:limit] if limit else found
-        return self.catalog.list_accounts(None, where.kind, where.reseller, limit)
+        from acctctl.targets.astpp import reads
+
+        filters = self._where(where)
+        with self.reading() as conn:
+            return reads.list_accounts(conn, filters, sort, limit, offset)
 
     def count_accounts(self, where: AccountFilter) -> int:
-        # TODO(issue 17, list filters): the "100 of N" note; supports("account list total")
-        raise NotImplementedError("count_accounts on the astpp target")
+        from acctctl.targets.astpp import reads
+
+        filters = self._where(where)
+        with self.reading() as conn:
+            return reads.count_accounts(conn, filters)
+
+    def export_columns(self, kind: str, keys: list[str], with_secrets: bool) -> list[str]:
+        """No password_hash (ASTPP's passwords are a reversible encoding): with secrets the
+        decoded `password`, which acctctl hashes as argon2id on its own schema and another
+        ASTPP encodes with its key; no country or time zone for admins (ASTPP's to set)."""
+        from acctctl.targets.astpp.reads import export_keys
+
+        return export_keys(keys, with_secrets, self.fixed_fields(kind))
+
+    def export_rows(self, kind: str, keys: list[str], where: AccountFilter,
+                    sort: str = "number", limit: int | None = None,
+                    offset: int = 0) -> Iterator[dict]:
+        from acctctl.targets.astpp import reads
+
+        filters = self._where(where)
+        with self.reading() as conn:
+            found = reads.export_rows(conn, kind, keys, key=self.key, where=filters,
+                                      sort=sort, limit=limit, offset=offset,
+                                      currency_factor=self.creator_rate / self.base_rate)
+        yield from found.rows
 
     def show(self, number: str | None = None, email: str | None = None, *,
              with_devices: bool = True) -> dict:
@@ -671,11 +705,6 @@ class AstppStorage(Storage):
     def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:
         raise NotImplementedError("set_sip_secret on the astpp target")
-
-    def export_rows(self, kind: str, keys: list[str], where: AccountFilter,
-                    sort: str = "number", limit: int | None = None,
-                    offset: int = 0) -> Iterator[dict]:
-        raise NotImplementedError("export_rows on the astpp target")
 
     @property
     def ledger(self) -> Ledger:

@@ -110,7 +110,7 @@ def test_batch_filter(astpp, db):
             assert "--batch" in result.stderr and "astpp target" in result.stderr
             assert "ledger" in result.stderr or command == "list"
             continue
-        assert sorted(numbers(result)) == sorted(a["number"] for a in out["accounts"])
+        assert sorted(numbers(result)) == sorted(a["number"] for a in out["created"])
 
 
 def test_the_table_says_when_it_cut_the_list(astpp, db):

@@ -33,6 +33,14 @@ def statements(text: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip()]
 
 
+def driver_url(name: str = "", host: str | None = None) -> str:
+    """The mysql+pymysql URL of test database `name` on the test server (host: another
+    spelling of its address)."""
+    params, _ = _server()
+    auth = params["user"] + (f":{params['password']}" if params["password"] else "")
+    return f"mysql+pymysql://{auth}@{host or params['host']}:{params['port']}/{name}"
+
+
 def load_schema(admin, name: str) -> None:
     """Create database `name` with the test schema, as ASTPP is installed (non-strict)."""
     with admin.cursor() as cur:

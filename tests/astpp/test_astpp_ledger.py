@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from astpp.astpp_helpers import created, rows
-from astpp.conftest import SCHEMA, _server, statements
+from astpp.conftest import _server, load_schema
 from conftest import Cli, unique_name
 
 
@@ -115,12 +115,7 @@ def _second_astpp_database() -> tuple[str, object]:
     params, pymysql = _server()
     name = unique_name("acctctl_astpp")
     admin = pymysql.connect(**params)
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8")
-        cur.execute(f"USE `{name}`")
-        cur.execute("SET SESSION sql_mode = ''")
-        for statement in statements(SCHEMA.read_text()):
-            cur.execute(statement)
+    load_schema(admin, name)
     return name, admin
 
 
@@ -356,3 +351,16 @@ def test_a_ledger_that_fails_after_astpp_committed_warns_and_keeps_the_output(as
     assert "database or disk is full" in result.stderr
     assert astpp_rows(db, ["4100000001"])["accounts"] == 1
     assert astpp.json("batch", "list") == []  # at worst a missing record, never a false one
+
+
+def test_batch_show_and_list_batch_find_the_batchs_accounts_by_their_ids(astpp, db):
+    out = seed(astpp, *SEED)
+    created(astpp("create", "customer", "--number", "4100000003", "--first-name", "Other",
+                  "-o", "json"))
+    with db.cursor() as cur:  # ASTPP's delete action on one of them
+        cur.execute("UPDATE accounts SET deleted = 1 WHERE number = %s", (SEED[0],))
+    db.commit()
+    shown = astpp.json("batch", "show", out["batch_id"])
+    assert sorted(a["number"] for a in shown) == list(SEED)  # the deleted one too
+    listed = astpp.json("account", "list", "--batch", out["batch_id"])
+    assert [a["number"] for a in listed] == [SEED[1]]

@@ -7,13 +7,11 @@ import pytest
 
 from acctctl.ledger import server_identity
 from acctctl.targets.astpp.storage import make_engine
-from astpp.conftest import _server
+from astpp.conftest import driver_url
 
 
 def _identity(host: str, name: str, configured: str = "") -> str:
-    params, _ = _server()
-    auth = params["user"] + (f":{params['password']}" if params["password"] else "")
-    engine = make_engine(f"mysql+pymysql://{auth}@{host}:{params['port']}/{name}")
+    engine = make_engine(driver_url(name, host))
     try:
         with engine.connect() as conn:
             return server_identity(conn, configured)
@@ -52,8 +50,7 @@ def test_a_configured_identity_replaces_the_servers(astpp_db):
 def test_a_url_without_a_database_has_no_identity(astpp_db):
     from acctctl.errors import DatabaseError
 
-    params, _ = _server()
-    engine = make_engine(f"mysql+pymysql://{params['user']}@127.0.0.1:{params['port']}/")
+    engine = make_engine(driver_url(""))
     try:
         with engine.connect() as conn, pytest.raises(DatabaseError) as caught:
             server_identity(conn)

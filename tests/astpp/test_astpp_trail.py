@@ -8,7 +8,7 @@ import pytest
 from acctctl.targets.astpp.storage import make_engine
 from acctctl.targets.astpp.trail import live_ids, row_digests
 from astpp.astpp_helpers import created, rows
-from astpp.conftest import _server
+from astpp.conftest import driver_url
 
 
 @pytest.fixture
@@ -25,10 +25,7 @@ def two_customers(astpp, db) -> tuple[int, int]:
 
 @pytest.fixture
 def engine(astpp_db):
-    name, _ = astpp_db
-    params, _ = _server()
-    auth = params["user"] + (f":{params['password']}" if params["password"] else "")
-    engine = make_engine(f"mysql+pymysql://{auth}@{params['host']}:{params['port']}/{name}")
+    engine = make_engine(driver_url(astpp_db[0]))
     yield engine
     engine.dispose()
 

@@ -565,6 +565,9 @@ class AstppStorage(Storage):
     def transaction(self, *, dry_run: bool = False) -> Iterator[Connection]:
         """GET_LOCK, then one transaction (its snapshot starts after the lock); a value a
         column cannot hold is exit 5, nothing written; the lock goes with the session."""
+        # the ledger first: one that cannot be used stops the command before ASTPP is locked
+        # or written, and a first use's schema set-up holds no lock of ASTPP's
+        self.ledger.open()
         with self._engine.connect() as conn:
             self._lock(conn)
             rolled_back: list[bool] = []

@@ -108,6 +108,10 @@ class AstppLedger(Ledger):
             self._trail = Trail(engine, identity)
         return self._trail
 
+    def open(self) -> None:
+        """Connect (and on first use initialise) the ledger now."""
+        self.trail  # noqa: B018 - opened on first use
+
     def close(self) -> None:
         if self._trail is not None:
             self._trail.engine.dispose()

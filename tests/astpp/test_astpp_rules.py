@@ -162,8 +162,7 @@ def test_list_and_show_read_astpp_accounts(astpp, db):
                                   ["account", "update", "123", "--city", "X"],
                                   ["account", "disable", "123"], ["account", "delete", "123"],
                                   ["account", "reset-password", "123"],
-                                  ["account", "rotate-sip-secret", "123"], ["batch", "list"],
-                                  ["audit", "list"]])
+                                  ["account", "rotate-sip-secret", "123"]])
 def test_commands_not_built_for_astpp_exit_2(astpp, args):
     result = astpp(*args)
     assert result.exit_code == 2 and "not supported on the astpp target" in result.stderr

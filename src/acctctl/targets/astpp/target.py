@@ -445,8 +445,12 @@ class AstppTarget:
         for p, d in zip(pending, drafts, strict=True):
             d.account_id = ids[p.model.number]
             if getattr(p.model, "sip_device", False):
-                secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
-                p.generated["sip_password"] = secret
+                carried = getattr(p.model, "sip_password", None)  # a file row may carry one
+                if carried is not None:  # as on acctctl's own schema: kept, not generated
+                    secret = carried.get_secret_value()
+                else:
+                    secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
+                    p.generated["sip_password"] = secret
                 devices.append(C.sip_device_row(d, secret, self.sip_profile_id))
             links += C.tax_rows(d)
             if d.kind == "reseller":

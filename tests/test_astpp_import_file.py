@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -67,6 +68,13 @@ def test_the_table_starts_with_the_sample_header_in_its_order():
     assert names[19:] == ["Balance", "Credit Limit"]  # the mapper's two columns beyond it
     for c in astpp_import.COLUMNS:  # a column either has a field or says what is lost
         assert (c.key is None) == bool(c.lost) == bool(c.instead), c.name
+
+
+def test_the_column_table_in_the_docs_is_the_mapping_table():
+    # docs/bulk.md shows COLUMNS; regenerate the table when a column changes:
+    #   python -c "from acctctl.service.astpp_import import columns_markdown as m; print(m())"
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "bulk.md").read_text()
+    assert astpp_import.columns_markdown() in docs
 
 
 def test_a_header_is_astpps_by_its_spelling_not_by_keys_it_shares():

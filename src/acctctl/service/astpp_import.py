@@ -31,35 +31,41 @@ class Column:
 #: ASTPP's sample header (customers_sample.csv), in its order, then the two columns its
 #: mapper also offers. The only mapping table: the reader and docs/bulk.md use this one.
 COLUMNS: tuple[Column, ...] = (
-    Column("Account", "accounts.number; required, digits", "number"),
-    Column("Password", "accounts.password; empty: generated", "password"),
-    Column("First Name", "accounts.first_name; empty: the account number", "first_name"),
+    Column("Account", "accounts.number; skips the row if empty, not numeric, taken or "
+           "repeated", "number"),
+    Column("Password", "accounts.password; empty: the page's default, else generated", "password"),
+    Column("First Name", "accounts.first_name; empty: the page's default, else the number",
+           "first_name"),
     Column("Last Name", "accounts.last_name", "last_name"),
     Column("Company", "accounts.company_name", "company"),
     Column("Phone", "accounts.telephone_1", "telephone"),
     Column("Mobile", "accounts.telephone_2", None, "a second telephone",
            "put it in Phone, or add it in ASTPP after the import"),
-    Column("Email", "accounts.email; required", "email"),
+    Column("Email", "accounts.email; skips the row if empty, taken or repeated", "email"),
     Column("Address", "accounts.address_1", "address"),
     Column("City", "accounts.city", "city"),
     Column("Province/State", "accounts.province", "province"),
     Column("Zip/Postal Code", "accounts.postal_code", "postal_code"),
-    Column("Number Translation", "accounts.dialed_modify", "number_translation"),
-    Column("Out Callerid Translation", "accounts.std_cid_translation", None,
+    Column("Number Translation", "meant for accounts.dialed_modify (rules quoted), but its "
+           "mapper offers no choice for it: the value is dropped", "number_translation"),
+    Column("Out Callerid Translation", "dropped (older versions: accounts.std_cid_translation)",
+           None,
            "an outbound caller-ID translation", "set it in ASTPP after the import"),
-    Column("In Callerid Translation", "accounts.did_cid_translation", None,
+    Column("In Callerid Translation", "dropped (older versions: accounts.did_cid_translation)",
+           None,
            "an inbound caller-ID translation", "set it in ASTPP after the import"),
-    Column("Concurrent Calls", "accounts.maxchannels", "max_channels"),
-    Column("CPS", "accounts.cps", "cps"),
-    Column("SIP Username", "sip_devices.username", None,
+    Column("Concurrent Calls", "accounts.maxchannels, unchecked", "max_channels"),
+    Column("CPS", "accounts.cps, unchecked", "cps"),
+    Column("SIP Username", "sip_devices.username; a taken one becomes a random one", None,
            "a SIP username other than the account number",
            "acctctl names the SIP device after the number: leave the cell empty or give the "
            "Account number"),
-    Column("SIP Password", "the SIP device's password", "sip_password"),
-    Column("Balance", "accounts.balance, with a payment and a receipt; prepaid only", None,
+    Column("SIP Password", "the SIP device's password; empty: the page's choice",
+           "sip_password"),
+    Column("Balance", "accounts.balance, with a payment and a receipt; ignored on postpaid", None,
            "an opening balance", "acctctl creates every account with balance 0: add the "
            "balance in ASTPP after the import"),
-    Column("Credit Limit", "accounts.credit_limit; postpaid only", "credit_limit"),
+    Column("Credit Limit", "accounts.credit_limit; ignored on prepaid", "credit_limit"),
 )
 
 #: a column of ASTPP's file, by its name folded (ASTPP's page also says "Account Number")
@@ -142,3 +148,13 @@ def record_number(record: dict[str, str]) -> str | None:
         if found is not None and found.key == "number":
             return value.strip()
     return None
+
+
+def columns_markdown() -> str:
+    """The column table of docs/bulk.md, from COLUMNS (a test keeps the two equal)."""
+    lines = ["| ASTPP column | acctctl key | what ASTPP's importer does with it |",
+             "|---|---|---|"]
+    for c in COLUMNS:
+        key = f"`{c.key}`" if c.key else f"none: an error on its row ({c.lost})"
+        lines.append(f"| {c.name} | {key} | {c.astpp} |")
+    return "\n".join(lines) + "\n"

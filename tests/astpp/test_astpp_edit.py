@@ -21,11 +21,11 @@ WHOLE = NOW.replace(microsecond=0)
 @pytest.fixture
 def target(astpp_config, astpp):
     from acctctl.config import load_settings
-    from acctctl.targets.astpp.target import open_target
+    from acctctl.targets.astpp.storage import AstppStorage
 
-    engine = open_target(load_settings(str(astpp_config)), lambda message: None)
-    yield engine.acctctl_target
-    engine.dispose()
+    storage = AstppStorage.open(load_settings(str(astpp_config)))
+    yield storage
+    storage.close()
 
 
 def update(target, changes_by_number: dict[str, dict], now=NOW) -> int:

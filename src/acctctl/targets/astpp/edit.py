@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from acctctl.storage import StoredAccount
 from acctctl.targets.astpp.catalog import AstppLookups, _money
 from acctctl.targets.astpp.columns import KIND_OF_TYPE, SWEEP
 
@@ -59,16 +60,13 @@ WRITABLE = frozenset({
 
 
 @dataclass
-class AstppAccount:
-    """A live ASTPP account as update reads it: its row and its values by field key."""
+class AstppAccount(StoredAccount):
+    """A live ASTPP account as find() reads it: the storage's StoredAccount (owner_id: the
+    owning reseller's id, None for the admin), with ASTPP's type (-1: the super admin) and
+    its accounts row as read."""
 
-    id: int
-    number: str
-    kind: str
-    type: int  # ASTPP's type: -1 is the super admin
-    reseller_id: int
-    row: dict  # the accounts columns, as read
-    values: dict  # field keys, references by name (rate_group, taxes, reseller, role)
+    type: int = 0
+    row: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -122,16 +120,17 @@ def read_accounts(conn: Connection, target: Any, numbers: Iterable[str], *,
                 continue
             found[row["number"]] = AstppAccount(
                 id=row["id"], number=row["number"], kind=KIND_OF_TYPE[row["type"]],
-                type=row["type"], reseller_id=row["reseller_id"] or 0, row=row,
+                status="active" if row["status"] == 0 else "inactive", deleted=False,
                 values=field_values(target, row, taxes.get(row["id"], []),
-                                    row["id"] in with_device))
+                                    row["id"] in with_device),
+                owner_id=row["reseller_id"] or None, type=row["type"], row=row)
     return found
 
 
 def field_values(target: Any, row: Mapping, taxes: list[str], sip_device: bool) -> dict:
     """An ASTPP accounts row (with its _rate_group, _reseller and _role names) as acctctl's
     field values: the record `account show` prints."""
-    from acctctl.service.records import account_record
+    from acctctl.storage.records import account_record
 
     return account_record(target.catalog._fields(dict(row)), {
         "rate_group": row.get("_rate_group"), "taxes": list(taxes),
@@ -180,11 +179,13 @@ def to_base_currency(target: Any, amount: Decimal) -> Decimal:
 
 
 def plan_edit(conn: Connection, target: Any, account: AstppAccount, changes: Mapping[str, Any],
-              now: datetime, lookups: AstppLookups | None = None) -> Edit:
+              now: datetime, ids: Mapping[str, Any] | None = None,
+              lookups: AstppLookups | None = None) -> Edit:
     """The columns ASTPP's edit would write for these validated new values (field key ->
-    value; names for rate_group, taxes and role). Names resolve among what the account's
-    owner has, as on create; the service has checked them (a name ASTPP lacks is a bug here).
-    """
+    value; names for rate_group, taxes and role). ids: the service's rate_group_id, role_id
+    and tax_ids for them; a name without one resolves among what the account's owner has, as
+    on create (the service has checked them: a name ASTPP lacks is a bug here)."""
+    ids = ids or {}
     lookups = lookups or AstppLookups(conn)
     now = naive_utc(now)
     edit = Edit(account.id)
@@ -230,14 +231,18 @@ def plan_edit(conn: Connection, target: Any, account: AstppAccount, changes: Map
             if "valid_days" not in changes:  # the days it is valid for, from now
                 cols["validfordays"] = max(-(-(expiry - now) // timedelta(days=1)), 1)
         elif key == "rate_group":
-            cols["pricelist_id"] = _found(lookups.rate_group(
-                value, account.reseller_id or None, _owner(account)), key)
+            cols["pricelist_id"] = ids.get("rate_group_id") or _found(lookups.rate_group(
+                value, account.owner_id, _owner(account)), key)
         elif key == "role":
-            cols["permission_id"] = _found(lookups.role(account.kind, value), key)
+            cols["permission_id"] = ids.get("role_id") or _found(
+                lookups.role(account.kind, value), key)
         elif key == "taxes":
-            ids = [_found(lookups.tax(name, account.reseller_id or None, _owner(account)), key)
-                   for name in value or []]
-            edit.taxes = [(t, target.catalog.tax_priority(conn, t)) for t in dict.fromkeys(ids)]
+            tax_ids = ids.get("tax_ids")
+            if tax_ids is None:
+                tax_ids = [_found(lookups.tax(name, account.owner_id,
+                                              _owner(account)), key) for name in value or []]
+            edit.taxes = [(t, target.catalog.tax_priority(conn, t))
+                          for t in dict.fromkeys(tax_ids)]
         else:
             raise ValueError(f"{key} is not a field ASTPP's edit pages change")
     return edit

@@ -204,3 +204,19 @@ def test_many_accounts_take_one_statement_per_chunk_and_column_set(astpp, db, ta
     for i, n in enumerate(numbers):
         assert after[n]["first_name"] == f"N{i}"
         assert after[n]["cps"] == (0 if i % 2 else i)
+
+
+def test_the_storage_reports_the_credit_limit_as_stored(astpp, db, target):
+    customer(astpp, "5550000011", "--account-type", "postpaid")
+    with db.cursor() as cur:  # the admin works in EUR (rate 0.9), ASTPP's base is USD
+        cur.execute("UPDATE accounts SET currency_id = 48 WHERE id = 1")
+    db.commit()
+    with target.engine.connect() as conn:
+        target.load(conn)
+    with target.transaction() as conn:
+        account = target.find(conn, ["5550000011"])["5550000011"]
+        changes = {"credit_limit": [Decimal(0), Decimal("45")], "city": ["", "Pune"]}
+        target.update(conn, account, changes, {}, NOW)
+    # the audit's old -> new and the output show what ASTPP keeps: the base currency
+    assert changes == {"credit_limit": [Decimal(0), Decimal("50")], "city": ["", "Pune"]}
+    assert account_row(db, "5550000011")["credit_limit"] == Decimal("50")

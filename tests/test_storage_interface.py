@@ -233,3 +233,65 @@ def test_account_and_day_two_do_not_import_each_other():
     assert "acctctl.cli.account" not in day_two
     assert not any("day_two" in m for m in batch_cmd)
     assert "acctctl.cli" in account or "acctctl.cli.day_two" in account
+
+
+# --- the service owns the batch, the storage the transaction --------------------------------
+
+
+class _RolledBack(Exception):
+    """What a storage's database says when it rolled the whole transaction back."""
+
+
+class FlakyStorage(NativeStorage):
+    """Its first transaction is rolled back by "the database" after the accounts are written."""
+
+    may_retry = True
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.inserts = 0
+
+    def insert(self, conn, batch, rows):
+        self.inserts += 1
+        ids = super().insert(conn, batch, rows)
+        if self.inserts == 1:
+            raise _RolledBack("deadlock")
+        return ids
+
+    def retryable(self, exc):
+        return isinstance(exc, _RolledBack)
+
+
+def test_a_batch_the_storage_may_retry_runs_again_from_a_single_pass_source(engine):
+    import sqlalchemy as sa
+
+    from acctctl.config import Settings
+    from acctctl.service.accounts import BatchOptions, create_accounts
+
+    settings = Settings(passwords={"hash_time_cost": 1, "hash_memory_kib": 1024,
+                                   "hash_parallelism": 1})
+    rows = ((i, {"first_name": f"R{i}", "number": f"55500{i}"}) for i in (1, 2))  # read once
+    storage = FlakyStorage(engine)
+    result = create_accounts(storage, settings, "customer", rows, BatchOptions())
+    assert storage.inserts == 2 and result.created_count == 2 and result.written
+    with engine.connect() as conn:
+        numbers = list(conn.execute(sa.text("SELECT number FROM accounts ORDER BY number"))
+                       .scalars())
+        audits = conn.execute(sa.text("SELECT count(*) FROM audit_events")).scalar_one()
+    assert numbers == ["555001", "555002"] and audits == 2  # the first run left nothing
+
+
+def test_a_batch_the_storage_cannot_retry_is_rolled_back_once(engine):
+    import sqlalchemy as sa
+
+    from acctctl.config import Settings
+    from acctctl.service.accounts import BatchOptions, create_accounts
+
+    storage = FlakyStorage(engine)
+    storage.may_retry = False
+    storage.retryable = lambda exc: False
+    with pytest.raises(_RolledBack):
+        create_accounts(storage, Settings(), "customer", [(1, {"first_name": "A"})],
+                        BatchOptions())
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one() == 0

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from acctctl.plain import json_default
 from acctctl.targets.astpp import edit as E
-from astpp.astpp_helpers import created, rows
+from astpp.astpp_helpers import account_row, changed_columns, created, customer, execute, rows
 
 NOW = datetime(2030, 1, 2, 3, 4, 5, 678000)  # microseconds: ASTPP keeps whole seconds
 WHOLE = NOW.replace(microsecond=0)
@@ -37,25 +37,9 @@ def update(target, changes_by_number: dict[str, dict], now=NOW) -> int:
         return E.apply_edits(conn, edits, now)
 
 
-def customer(astpp, number: str, *extra: str, kind: str = "customer") -> dict:
-    return created(astpp("create", kind, "--number", number, "--first-name", "Ada",
-                         "--email", f"{number}@example.com", *extra, "-o", "json"))
-
-
-def account_row(db, number: str) -> dict:
-    (row,) = rows(db, "SELECT * FROM accounts WHERE number = %s AND deleted = 0", number)
-    return row
-
-
-def changed_columns(before: dict, after: dict) -> dict:
-    return {k: after[k] for k in after if after[k] != before[k]}
-
-
 def test_customer_edit_changes_exactly_the_edited_columns(astpp, db, target):
-    with db.cursor() as cur:
-        cur.execute("INSERT INTO pricelists (id, name, status, reseller_id) "
-                    "VALUES (2, 'gold', 0, 0)")
-    db.commit()
+    execute(db, "INSERT INTO pricelists (id, name, status, reseller_id) "
+                "VALUES (2, 'gold', 0, 0)")
     customer(astpp, "5550000001", "--account-type", "postpaid", "--credit-limit", "10")
     before = account_row(db, "5550000001")
     devices = rows(db, "SELECT * FROM sip_devices")
@@ -97,9 +81,8 @@ def test_credit_limit_is_stored_in_base_currency_and_zero_when_prepaid(astpp, db
                                                                        astpp_config):
     customer(astpp, "5550000004", "--account-type", "postpaid")
     customer(astpp, "5550000005")
-    with db.cursor() as cur:  # the admin works in EUR (rate 0.9), ASTPP's base is USD
-        cur.execute("UPDATE accounts SET currency_id = 48 WHERE id = 1")
-    db.commit()
+    # the admin works in EUR (rate 0.9), ASTPP's base is USD
+    execute(db, "UPDATE accounts SET currency_id = 48 WHERE id = 1")
     with target.engine.connect() as conn:
         target.load(conn)
     update(target, {"5550000004": {"credit_limit": Decimal("90")},
@@ -135,11 +118,9 @@ def test_admin_country_and_role_reseller_role(astpp, db, target):
     created(astpp("create", "admin", "--number", "boss", "--first-name", "B", "--email",
                   "boss@example.com", "-o", "json"))
     customer(astpp, "5550000008", kind="reseller")
-    with db.cursor() as cur:
-        cur.execute("INSERT INTO permissions (id, name, reseller_id, description, login_type, "
-                    "permissions, edit_permissions) VALUES (4, 'ops', 0, '', 0, '{}', '{}'), "
-                    "(5, 'wholesale', 0, '', 1, '{}', '{}')")
-    db.commit()
+    execute(db, "INSERT INTO permissions (id, name, reseller_id, description, login_type, "
+                "permissions, edit_permissions) VALUES (4, 'ops', 0, '', 0, '{}', '{}'), "
+                "(5, 'wholesale', 0, '', 1, '{}', '{}')")
     update(target, {"boss": {"country": "FR", "timezone": "America/New_York", "role": "ops"},
                     "5550000008": {"role": "wholesale"}})
     boss = account_row(db, "boss")
@@ -165,10 +146,8 @@ def test_edit_problems_are_astpp_s_limits(astpp, target):
 
 
 def test_read_values_are_what_show_prints(astpp, db, target):
-    with db.cursor() as cur:
-        cur.execute("INSERT INTO taxes (id, taxes_priority, taxes_rate, taxes_description) "
-                    "VALUES (7, 1, 5, 'GST')")
-    db.commit()
+    execute(db, "INSERT INTO taxes (id, taxes_priority, taxes_rate, taxes_description) "
+                "VALUES (7, 1, 5, 'GST')")
     customer(astpp, "5550000010", "--tax", "GST", "--company", "Engines")
     shown = created(astpp("account", "show", "5550000010", "-o", "json"))
     with target.engine.connect() as conn:
@@ -208,9 +187,8 @@ def test_many_accounts_take_one_statement_per_chunk_and_column_set(astpp, db, ta
 
 def test_the_storage_reports_the_credit_limit_as_stored(astpp, db, target):
     customer(astpp, "5550000011", "--account-type", "postpaid")
-    with db.cursor() as cur:  # the admin works in EUR (rate 0.9), ASTPP's base is USD
-        cur.execute("UPDATE accounts SET currency_id = 48 WHERE id = 1")
-    db.commit()
+    # the admin works in EUR (rate 0.9), ASTPP's base is USD
+    execute(db, "UPDATE accounts SET currency_id = 48 WHERE id = 1")
     with target.engine.connect() as conn:
         target.load(conn)
     with target.transaction() as conn:

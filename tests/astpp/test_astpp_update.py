@@ -10,17 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from acctctl.storage.records import output_keys
-from astpp.astpp_helpers import created, rows
-
-
-def customer(astpp, number: str, *extra: str, kind: str = "customer") -> dict:
-    return created(astpp("create", kind, "--number", number, "--first-name", "Ada",
-                         "--email", f"{number}@example.com", *extra, "-o", "json"))
-
-
-def account_row(db, number: str) -> dict:
-    (row,) = rows(db, "SELECT * FROM accounts WHERE number = %s AND deleted = 0", number)
-    return row
+from astpp.astpp_helpers import account_row, changed_columns, created, customer, execute, rows
 
 
 def csv_file(tmp_path, text: str):
@@ -30,12 +20,9 @@ def csv_file(tmp_path, text: str):
 
 
 def test_flags_change_what_the_edit_page_shows(astpp, db):
-    with db.cursor() as cur:
-        cur.execute("INSERT INTO taxes (id, taxes_priority, taxes_rate, taxes_description) "
-                    "VALUES (7, 1, 5, 'GST'), (8, 2, 5, 'PST')")
-        cur.execute("INSERT INTO pricelists (id, name, status, reseller_id) "
-                    "VALUES (2, 'gold', 0, 0)")
-    db.commit()
+    execute(db, "INSERT INTO taxes (id, taxes_priority, taxes_rate, taxes_description) "
+                "VALUES (7, 1, 5, 'GST'), (8, 2, 5, 'PST')")
+    execute(db, "INSERT INTO pricelists (id, name, status, reseller_id) VALUES (2, 'gold', 0, 0)")
     customer(astpp, "5550000001", "--tax", "GST")
     before = account_row(db, "5550000001")
     result = astpp("account", "update", "5550000001", "--first-name", "Grace", "--last-name",
@@ -50,7 +37,7 @@ def test_flags_change_what_the_edit_page_shows(astpp, db):
     assert out["rate_group"] == "gold" and out["status"] == "inactive"
     # what ASTPP's customer edit page reads: the accounts row and the account's tax ids
     after = account_row(db, "5550000001")
-    changed = {k: after[k] for k in after if after[k] != before[k]}
+    changed = changed_columns(before, after)
     expiry = changed.pop("expiry")
     assert abs(expiry - (datetime.utcnow() + timedelta(days=30))) < timedelta(minutes=1)
     assert changed == {"first_name": "Grace", "last_name": "Hopper",
@@ -98,9 +85,7 @@ def test_email_of_another_live_account_exits_4(astpp, db):
     assert result.exit_code == 4, (result.stdout, result.stderr)
     assert account_row(db, "5550000004")["email"] == "5550000004@example.com"
     # a soft-deleted account's email is free again, as in ASTPP's is_unique
-    with db.cursor() as cur:
-        cur.execute("UPDATE accounts SET deleted = 1 WHERE number = '5550000003'")
-    db.commit()
+    execute(db, "UPDATE accounts SET deleted = 1 WHERE number = '5550000003'")
     assert astpp("account", "update", "5550000004", "--email",
                  "5550000003@example.com").exit_code == 0
     assert account_row(db, "5550000004")["email"] == "5550000003@example.com"

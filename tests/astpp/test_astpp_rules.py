@@ -159,7 +159,6 @@ def test_list_and_show_read_astpp_accounts(astpp, db):
 @pytest.mark.parametrize("args", [["rategroup", "create", "gold"], ["db", "upgrade"],
                                   ["tax", "create", "VAT", "--rate", "20"], ["db", "current"],
                                   ["role", "create", "x", "--for", "admin"],
-                                  ["account", "update", "123", "--city", "X"],
                                   ["account", "disable", "123"], ["account", "delete", "123"],
                                   ["account", "reset-password", "123"],
                                   ["account", "rotate-sip-secret", "123"]])

@@ -100,8 +100,9 @@ def _mode_parameters() -> list[inspect.Parameter]:
         opt("from_file", str | None, None, "--from-file", metavar="PATH", panel=BULK_PANEL,
             help="Create one account per row of a CSV, JSON or JSONL file; - for stdin"),
         opt("file_format", str | None, None, "--format", panel=BULK_PANEL, metavar="FORMAT",
-            autocompletion=choices(("csv", "json", "jsonl")),
-            help="csv, json or jsonl (inferred from the file name; required for stdin)"),
+            autocompletion=choices(("csv", "json", "jsonl", "astpp")),
+            help="csv, json or jsonl (inferred from the file name; required for stdin); "
+                 "astpp: ASTPP's customer import file (recognised by its header)"),
         opt("count", int | None, None, "--count", metavar="N", panel=BULK_PANEL,
             help="Create N accounts from the flags as a template"),
         opt("prefix", str | None, None, "--prefix", metavar="P", panel=BULK_PANEL,

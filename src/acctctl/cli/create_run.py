@@ -51,8 +51,12 @@ def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
         raise UsageError(f"--if-exists must be fail or skip, got {mode['if_exists']!r}")
     if mode["template"] not in (None, "csv", "json"):
         raise UsageError(f"--template must be csv or json, got {mode['template']!r}")
-    if mode["file_format"] not in (None, "csv", "json", "jsonl"):
-        raise UsageError(f"--format must be csv, json or jsonl, got {mode['file_format']!r}")
+    if mode["file_format"] not in (None, "csv", "json", "jsonl", "astpp"):
+        raise UsageError("--format must be csv, json, jsonl or astpp, got "
+                         f"{mode['file_format']!r}")
+    if mode["file_format"] == "astpp" and kind != "customer":
+        raise UsageError("--format astpp is ASTPP's customer import file: only "
+                         "`create customer` reads it")
     if mode["from_file"] is not None and mode["count"] is not None:
         raise UsageError("--from-file and --count cannot be combined")
     if mode["count"] is not None:
@@ -320,8 +324,10 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
 
         from acctctl.cli.rejects import without_error_column
 
-        rows = without_error_column(read_rows(path, fmt, on_password))
-        counted = count_rows(path, fmt)  # stdin: no total, so no ETA
+        # ASTPP's customer import file is read as customers only (its columns are a customer's)
+        astpp = frozenset(given) if kind == "customer" else None
+        rows = without_error_column(read_rows(path, fmt, on_password, astpp=astpp))
+        counted = count_rows(path, fmt, astpp)  # stdin: no total, so no ETA
         total, run_mode = (counted[0] if counted else None), "file"
         chosen, generated = (counted[1], counted[0] - counted[1] - counted[2]) if counted \
             else (0, 0)

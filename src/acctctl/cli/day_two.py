@@ -212,7 +212,7 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
     options = change_options(ctx, run_mode, dry_run=mode["dry_run"])
     rows = [(1, {**given, "number": number})]
     if confirm_for is not None and not mode["dry_run"]:
-        preview = update_accounts(state.storage(), state.settings, rows,
+        preview = update_accounts(state.storage(), state.account_settings(), rows,
                                   replace(options, dry_run=True))
         _raise_update_errors(state, number, preview)
         if preview.unchanged:
@@ -227,7 +227,7 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
         except Declined:
             say("not confirmed: nothing was written", "yellow")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-    result = update_accounts(state.storage(), state.settings, rows, options)
+    result = update_accounts(state.storage(), state.account_settings(), rows, options)
     _raise_update_errors(state, number, result)
     if result.unchanged:
         record = result.unchanged[0]
@@ -284,7 +284,7 @@ def _update_bulk(ctx, given: dict, mode: dict) -> None:
     path = mode["from_file"]
     rows = read_rows(path, infer_format(path, mode["file_format"]))
     options = change_options(ctx, "file", mode["dry_run"], mode["continue_on_error"])
-    result = update_accounts(state.storage(), state.settings, rows, options)
+    result = update_accounts(state.storage(), state.account_settings(), rows, options)
     refused = bool(result.errors) and not mode["continue_on_error"]
     updated = [] if refused else result.updated
     failed = len({e.row for e in result.errors})

@@ -8,6 +8,7 @@ written out when the errors are known. The file is new, mode 0600, never overwri
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
@@ -34,15 +35,17 @@ def without_error_column(rows: Iterable[tuple[int, dict]]) -> Iterator[tuple[int
     """A rejects file runs again as it is: its `error` column is not a field."""
     for number, raw in rows:
         if isinstance(raw, dict) and ERROR_COLUMN in raw:
-            raw = {k: v for k, v in raw.items() if k != ERROR_COLUMN}
+            raw = copy.copy(raw)  # a translated row keeps what its reader noted (problems)
+            del raw[ERROR_COLUMN]
         yield number, raw
 
 
 class Rejects:
     def __init__(self, path: str, source: str, fmt: str):
         self.path = path
-        self.fmt = fmt
-        self.header, self.delimiter = _csv_header(source) if fmt == "csv" else (None, ",")
+        self.fmt = "csv" if fmt == "astpp" else fmt  # ASTPP's import file is a CSV
+        self.header, self.delimiter = (_csv_header(source) if self.fmt == "csv"
+                                       else (None, ","))
         self.seen_keys: dict[str, None] = {}  # column order when the header is unknown
         self.handle = open_private(path, "--rejects-file")
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
@@ -52,6 +55,7 @@ class Rejects:
 
         for number, raw in rows:
             kept = raw if isinstance(raw, dict) else {}  # a RowError: no object to give back
+            kept = getattr(kept, "source", kept)  # a translated row: as the file has it
             self.seen_keys.update(dict.fromkeys(kept))
             self.spool.write(json.dumps([number, plain(kept)], ensure_ascii=False) + "\n")
             yield number, raw

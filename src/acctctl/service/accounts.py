@@ -282,6 +282,10 @@ class _BatchRun:
         self.storage.prefill(self.kind, data)
         found = natural_key(data.get("number"), data.get("email"))
         key = str(found[1]) if found else None
+        # what the reader found wrong in a row it translated (ASTPP's import file: a value
+        # acctctl has no field for): errors of this row, reported with its field errors
+        for column, message in getattr(raw, "problems", {}).items():
+            self._error(row, key, column, message)
         if self.options.first_name_from_number and "first_name" not in data:
             data["first_name"] = "(from number)"  # replaced once the number is drawn
         unknown = [k for k in data if k not in self.model.model_fields]

@@ -20,6 +20,9 @@ from pathlib import Path
 from acctctl.errors import FieldError, UsageError, ValidationFailed
 
 EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+#: `--format astpp`: CSV whose header must be ASTPP's customer import file's (a .csv with that
+#: header is recognised without it); see service/astpp_import.py
+FORMATS = ("csv", "json", "jsonl", "astpp")
 
 MAX_CELL = 10_000  # characters in one value; the longest field (number_translation) is 1,000
 MAX_ROW = 1 << 20  # characters in one row: a CSV record, a JSONL line, a JSON array element
@@ -71,19 +74,25 @@ def readable_by_others(path: str) -> bool:
 
 
 def read_rows(
-    path: str, fmt: str, on_password: Callable[[], None] | None = None
+    path: str, fmt: str, on_password: Callable[[], None] | None = None,
+    astpp: frozenset[str] | None = None,
 ) -> Iterator[tuple[int, dict | RowError]]:
-    """Stream rows; UTF-8 with or without a BOM; an empty CSV cell means "not given"."""
-    if fmt not in ("csv", "json", "jsonl"):
-        raise UsageError(f"unknown format {fmt!r}: use csv, json or jsonl")
+    """Stream rows; UTF-8 with or without a BOM; an empty CSV cell means "not given".
+
+    astpp: not None where ASTPP's customer import file is accepted (`create customer`): its
+    rows come as field keys (service/astpp_import.py); the set holds the keys given as flags.
+    Elsewhere that file is refused (exit 2) rather than read as keys it does not have."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}: use csv, json or jsonl "
+                         "(or astpp: ASTPP's customer import file)")
     from acctctl.bounded import open_text
 
     # every read below is bounded (readline(MAX_ROW + 1), read(_CHUNK)): never the whole file
     stream = open_text(path, what=path, error=UsageError)
     warned = False
-    parse = {"csv": _csv_rows, "jsonl": _jsonl_rows, "json": _json_rows}[fmt]
+    parse = {"csv": _csv_rows, "astpp": _csv_rows, "jsonl": _jsonl_rows, "json": _json_rows}[fmt]
     try:
-        for number, row in parse(stream, path):
+        for number, row in parse(stream, path, _Foreign(fmt, astpp)):
             if not warned and on_password and isinstance(row, dict) and "password" in row:
                 warned = True  # a hash is not a password
                 on_password()
@@ -97,7 +106,8 @@ def read_rows(
             stream.close()
 
 
-def count_rows(path: str, fmt: str) -> tuple[int, int, int] | None:
+def count_rows(path: str, fmt: str, astpp: frozenset[str] | None = None,
+               ) -> tuple[int, int, int] | None:
     """(rows, rows with a password, rows with a password_hash) of a file, read once up front
     so progress can show an ETA and hashing be estimated. None for stdin (it can be read only
     once) and for a file read_rows will refuse (it says why when the run reads it)."""
@@ -105,7 +115,7 @@ def count_rows(path: str, fmt: str) -> tuple[int, int, int] | None:
         return None
     rows = passwords = hashes = 0
     try:
-        for _number, row in read_rows(path, fmt):
+        for _number, row in read_rows(path, fmt, astpp=astpp):
             rows += 1
             if isinstance(row, dict):
                 passwords += "password" in row
@@ -142,7 +152,34 @@ class _Lines:
         return line
 
 
-def _csv_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
+class _Foreign:
+    """Which other system's file a CSV may be: ASTPP's customer import file (by its header,
+    or by --format astpp), turned into rows of field keys where the caller accepts it."""
+
+    def __init__(self, fmt: str, astpp: frozenset[str] | None):
+        self.forced = fmt == "astpp"
+        self.astpp = astpp
+
+    def reader(self, header: list[str], path: str) -> Callable[[dict], dict] | None:
+        """None: a header of field keys; else what makes a row of field keys of a record."""
+        from acctctl.service import astpp_import
+
+        if not (self.forced or astpp_import.is_astpp_header(header)):
+            return None
+        if self.astpp is None:
+            raise UsageError(f"{_name(path)} is ASTPP's customer import file (by its header"
+                             f"{', or --format astpp' if self.forced else ''}): only "
+                             "`acctctl create customer --from-file` reads it")
+        if not astpp_import.is_astpp_header(header):
+            raise UsageError(f"--format astpp: the header of {_name(path)} is not ASTPP's "
+                             "customer import file's (Account,Password,First Name,...)")
+        astpp_import.check_header(header, _name(path))
+        defaults = self.astpp
+        return lambda record: astpp_import.translate(record, defaults)
+
+
+def _csv_rows(stream, path: str, foreign: _Foreign | None = None,
+              ) -> Iterator[tuple[int, dict | RowError]]:
     lines = _Lines(stream)
     try:
         header_line = next(lines, None)
@@ -155,6 +192,7 @@ def _csv_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
     delimiter = sniff_delimiter(header_line)
     header = [k.strip() for k in next(csv.reader([header_line], delimiter=delimiter))]
     _check_header(header, header_line, path)
+    as_keys = (foreign or _Foreign("csv", None)).reader(header, path)
     reader = csv.reader(lines, delimiter=delimiter)
     number = 0
     while True:
@@ -178,7 +216,8 @@ def _csv_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
         if len(cells) > len(header):
             yield number, RowError(number, "has more cells than the header has keys")
             continue
-        yield number, _csv_record(number, header, cells)
+        record = _csv_record(number, header, cells)
+        yield number, as_keys(record) if as_keys and isinstance(record, dict) else record
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -232,7 +271,7 @@ def _name(path: str) -> str:
 # --- JSON Lines ----------------------------------------------------------------------------
 
 
-def _jsonl_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
+def _jsonl_rows(stream, path: str, _foreign=None) -> Iterator[tuple[int, dict | RowError]]:
     decoder = _Decoder()
     number = 0
     while True:
@@ -263,7 +302,7 @@ def _jsonl_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
 # --- JSON array ----------------------------------------------------------------------------
 
 
-def _json_rows(stream, path: str) -> Iterator[tuple[int, dict | RowError]]:
+def _json_rows(stream, path: str, _foreign=None) -> Iterator[tuple[int, dict | RowError]]:
     """An array of objects, decoded one element at a time: never the whole file at once."""
     decoder = _Decoder()
     buffer, pos, eof = "", 0, False

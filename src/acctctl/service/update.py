@@ -99,6 +99,8 @@ class _UpdateRun:
         self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
         self.conn: Any
         self.lookups: Any
+        #: validated updates of this chunk not written yet: (row, key, account, changes, ids)
+        self.pending: list[tuple[int, str, StoredAccount, dict, dict]] = []
 
     def _error(self, row: int, key: str | None, name: str, message: str, conflict=False):
         self.result.errors.append(
@@ -114,6 +116,7 @@ class _UpdateRun:
         stored = self.storage.find(self.conn, [n for n in numbers if n], lock=True)
         for (row, raw), number in zip(pending, numbers, strict=True):
             self._one(row, raw, number, stored.get(number))
+        self._flush()
 
     def _one(self, row: int, raw: dict | RowError, number: str,
              account: StoredAccount | None) -> None:
@@ -143,28 +146,53 @@ class _UpdateRun:
         ids = self._resolve(row, key, account, new)
         if ids is None or not self._unique(row, key, record, new):
             return
+        problems = self.storage.check_changes(account, new)  # the target's own limits
+        for name, message in problems:
+            self._error(row, key, name, message)
+        if problems:
+            return
         changes = {k: [record.get(k), v] for k, v in new.items()
                    if plain(record.get(k)) != plain(v)}
         if not changes:
             self.result.unchanged.append({"number": number, "kind": record["kind"]})
             return
+        # written with the rest of the chunk (_flush): a file is not one round trip a row
+        self.pending.append((row, key, account, changes, ids))
+
+    def _flush(self) -> None:
+        """Write the pending updates and their audit records: all at once (update_many), or,
+        when a concurrent writer took an email or PIN meanwhile, one by one to name the row."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        now = self.options.now
         try:
             with self.conn.begin_nested():
-                self.storage.update(self.conn, account, changes, ids, self.options.now)
-                audit(self.storage, self.conn, self.options, "update",
-                      [(account.id, account.number, changes)])
-        except sa.exc.IntegrityError:  # a concurrent writer took the email or PIN meanwhile
-            for name in ("email", "pin"):
-                if name in changes:
-                    self._error(row, key, name, f"{changes[name][1]} was just taken by another "
-                                "account", conflict=True)
-            return
-        updated = dict(record)
-        updated.update({k: v for k, (_, v) in changes.items()})
-        updated["updated_at"] = self.options.now
-        updated = {k: v for k, v in updated.items() if not k.startswith("_")}
-        updated["changes"] = changes
-        self.result.updated.append(updated)
+                self.storage.update_many(self.conn, [(a, c, i) for _, _, a, c, i in pending],
+                                         now)
+        except sa.exc.IntegrityError:
+            written = []
+            for item in pending:
+                row, key, account, changes, ids = item
+                try:
+                    with self.conn.begin_nested():
+                        self.storage.update(self.conn, account, changes, ids, now)
+                    written.append(item)
+                except sa.exc.IntegrityError:
+                    for name in ("email", "pin"):
+                        if name in changes:
+                            self._error(row, key, name, f"{changes[name][1]} was just taken by "
+                                        "another account", conflict=True)
+            pending = written
+        audit(self.storage, self.conn, self.options, "update",
+              [(account.id, account.number, changes) for _, _, account, changes, _ in pending])
+        for _, _, account, changes, _ in pending:
+            updated = dict(account.values)
+            updated.update({k: v for k, (_, v) in changes.items()})
+            updated["updated_at"] = now
+            updated = {k: v for k, v in updated.items() if not k.startswith("_")}
+            updated["changes"] = changes
+            self.result.updated.append(updated)
 
     def _allowed(self, row: int, key: str, record: dict, given: dict) -> bool:
         kind, ok = record["kind"], True
@@ -258,6 +286,11 @@ class _UpdateRun:
             pin = None
         taken = self.lookups.existing(email_keys=[email_key] if email_key else [],
                                       pins=[pin] if pin else [])
+        if self.pending and (email_key in taken["email"] or pin in taken["pin"]):
+            # a pending update of this chunk may free it (an email moved between accounts)
+            self._flush()
+            taken = self.lookups.existing(email_keys=[email_key] if email_key else [],
+                                          pins=[pin] if pin else [])
         ok = True
         for name, value in (("email", email_key), ("pin", pin)):
             if value is None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from acctctl.storage import (
     transaction_on,
 )
 from acctctl.targets.astpp import columns as C
-from acctctl.targets.astpp import encoding
+from acctctl.targets.astpp import edit, encoding
 
 #: The session every connection gets: strict, so a value ASTPP's columns cannot hold is an
 #: error instead of a silent cut (no NO_ZERO_DATE: ASTPP's zero dates must stay writable);
@@ -135,9 +135,9 @@ def _loose_key_file(path: str) -> list[str]:
 
 
 #: The operations this storage does (supports()); every other command that opens the database
-#: exits 2 here. Day two (but batch undo) is not built for ASTPP yet.
+#: exits 2 here. Day two but account update and batch undo is not built for ASTPP yet.
 OPERATIONS = ("create", "account list", "account show", "account export", "rategroup list",
-              "tax list", "role list", "reference",
+              "tax list", "role list", "reference", "account update",
               "ledger", "batch", "audit")  # the ledger (trail.py)
 #: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
 #: note; --batch from the ledger (a batch's accounts are in acctctl's own database).
@@ -519,8 +519,7 @@ class AstppStorage(Storage):
             d.currency_id = self.currencies[m.currency][0]
             d.sweep_id = self.sweeps[m.billing_schedule]
             if m.account_type == "postpaid":  # given in the creating admin's currency
-                d.credit_limit = (m.credit_limit * self.base_rate / self.creator_rate).quantize(
-                    Decimal("0.00001"), rounding=ROUND_HALF_UP)
+                d.credit_limit = edit.to_base_currency(self, m.credit_limit)
             d.taxes = [(t, self.catalog.tax_priority(conn, t)) for t in
                        dict.fromkeys(p.ids["tax_ids"])]
         if kind == "reseller":
@@ -665,13 +664,39 @@ class AstppStorage(Storage):
 
     def find(self, conn: Connection, numbers: list[str], *, deleted_too: bool = False,
              lock: bool = True, batch_id: str | None = None) -> dict[str, StoredAccount]:
-        if batch_id is not None:  # batch undo: the batch's accounts by their ASTPP ids
+        """Live accounts (targets/astpp/edit.py: read_accounts), their rows locked; with
+        batch_id the batch's accounts by the ASTPP ids the ledger recorded (batch undo)."""
+        if batch_id is not None:
             return self._batch_found(conn, batch_id, lock)
-        raise NotImplementedError("find on the astpp target")
+        if deleted_too:
+            # TODO(issue 17, delete --purge): soft-deleted accounts
+            raise NotImplementedError("find of deleted accounts on astpp")
+        return edit.read_accounts(conn, self, numbers, lock=lock)
+
+    # --- account update: what ASTPP's edit pages change (targets/astpp/edit.py) -----------
+
+    def check_changes(self, account: StoredAccount, new: dict) -> list[tuple[str, str]]:
+        return edit.edit_problems(self, account, new)
 
     def update(self, conn: Connection, account: StoredAccount, changes: dict, ids: dict,
                now: datetime) -> None:
-        raise NotImplementedError("update on the astpp target")
+        self.update_many(conn, [(account, changes, ids)], now)
+
+    def update_many(self, conn: Connection, updates: list[tuple[StoredAccount, dict, dict]],
+                    now: datetime) -> None:
+        """One UPDATE per chunk and set of changed columns, the tax links of the chunk in one
+        DELETE and one INSERT; each new value as ASTPP stores it goes back into `changes`."""
+        lookups = self.lookups(conn)
+        planned = []
+        for account, changes, ids in updates:
+            new = {k: v for k, (_, v) in changes.items()}
+            planned.append((account, changes, new,
+                            edit.plan_edit(conn, self, account, new, now, ids, lookups)))
+        edit.apply_edits(conn, [e for *_, e in planned], now)
+        for account, changes, new, e in planned:
+            for key, value in edit.stored_changes(self, account, e, new).items():
+                if key in changes:
+                    changes[key][1] = value
 
     def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
                    now: datetime) -> None:

@@ -364,3 +364,17 @@ def test_batch_show_and_list_batch_find_the_batchs_accounts_by_their_ids(astpp, 
     assert sorted(a["number"] for a in shown) == list(SEED)  # the deleted one too
     listed = astpp.json("account", "list", "--batch", out["batch_id"])
     assert [a["number"] for a in listed] == [SEED[1]]
+
+
+def test_acctctls_own_update_is_in_the_ledger_and_refuses_the_undo(astpp, db):
+    out = seed(astpp, *SEED)
+    result = astpp("account", "update", SEED[1], "--city", "Oslo", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    (record,) = [r for r in astpp.json("audit", "list", "--account", SEED[1])
+                 if r["action"] != "create customer"]
+    assert record["changes"] == {"city": ["", "Oslo"]}
+    assert record["batch_id"] != out["batch_id"]
+    refused = astpp("batch", "undo", out["batch_id"], "--yes")
+    assert refused.exit_code == 4 and f"changed since it was created: {SEED[1]}" in \
+        refused.stderr
+    assert astpp_rows(db, SEED)["accounts"] == 2

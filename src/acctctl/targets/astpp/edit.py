@@ -35,8 +35,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from acctctl.storage import StoredAccount
-from acctctl.targets.astpp.catalog import AstppLookups, _money
+from acctctl.targets.astpp.catalog import AstppLookups
 from acctctl.targets.astpp.columns import KIND_OF_TYPE, SWEEP
+from acctctl.targets.astpp.reads import money, record_fields
 
 CHUNK = 500
 SUPER_ADMIN = -1
@@ -132,7 +133,10 @@ def field_values(target: Any, row: Mapping, taxes: list[str], sip_device: bool) 
     field values: the record `account show` prints."""
     from acctctl.storage.records import account_record
 
-    return account_record(target.catalog._fields(dict(row)), {
+    named = dict(row, _country=target.country_iso.get(row["country_id"]),
+                 _timezone=target.zone_name.get(row["timezone_id"]),
+                 _currency=target.currency_code.get(row["currency_id"]))
+    return account_record(record_fields(named), {
         "rate_group": row.get("_rate_group"), "taxes": list(taxes),
         "reseller": row.get("_reseller"), "role": row.get("_role"), "sip_device": sip_device})
 
@@ -318,7 +322,7 @@ def stored_changes(target: Any, account: AstppAccount, edit: Edit,
     stored = dict(changes)
     cols = edit.columns
     if "credit_limit" in changes:
-        stored["credit_limit"] = _money(cols["credit_limit"])
+        stored["credit_limit"] = money(cols["credit_limit"])
     if "expiry" in cols:
         stored["expiry"] = cols["expiry"].replace(tzinfo=UTC)
     if "validfordays" in cols:

@@ -158,7 +158,11 @@ class Client:
         password. With options.if_exists="skip" an existing account (same number, else
         email) is returned untouched; with options.dry_run the would-be account (nothing
         written, batch_id None, dry_run True)."""
-        options = options or CreateOptions()
+        return self._create_one(kind, options or CreateOptions(), fields)[0]
+
+    def _create_one(self, kind: str, options: CreateOptions,
+                    fields: dict) -> tuple[Account, str | None]:
+        """(the account, the id of the batch that created it; None when nothing was)."""
         _check_kind(kind)
         check_exclusive(fields)
         result = self._create(kind, [(1, fields)], options, "flags")
@@ -168,8 +172,9 @@ class Client:
             from acctctl.service.accounts import natural_key
 
             field, value = natural_key(fields.get("number"), fields.get("email"))
-            return Account.from_record(self.storage.show(**{field: value}, with_devices=False))
-        return result.created[0]
+            shown = self.storage.show(**{field: value}, with_devices=False)
+            return Account.from_record(shown), None
+        return result.created[0], result.batch_id
 
     def create_many(self, kind: str, rows: Iterable[Mapping[str, Any]], *,
                     defaults: Mapping[str, Any] | None = None,

@@ -117,18 +117,35 @@ with acctctl.open("sqlite:///{shared}", env={{}}, cwd={str(tmp_path)!r}) as clie
     assert live == [1, 0, 0]  # the helper's two batches: undone
 
 
-def test_a_batch_the_helper_cannot_undo_fails_the_teardown_naming_it(pytester, tmp_path,
-                                                                      monkeypatch):
-    monkeypatch.delenv("ACCTCTL_TEST_DATABASE_URL", raising=False)
+def test_the_helper_purges_what_the_test_changed_and_fails_on_what_cannot_go(
+        pytester, tmp_path, monkeypatch):
+    shared = tmp_path / "shared.db"
+    monkeypatch.setenv("ACCTCTL_TEST_DATABASE_URL", f"sqlite:///{shared}")
     suite = '''
+from typer.testing import CliRunner
+from acctctl.cli import app
+
 def test_changed(acctctl_accounts, acctctl_client):
-    account = acctctl_accounts.create("customer", first_name="Ada")
-    acctctl_client.update(account.number, last_name="Byron")
+    account = acctctl_accounts.create("customer", first_name="Ada", number="2001")
+    acctctl_client.update(account.number, last_name="Byron")  # batch undo refuses this
+
+def test_owner(acctctl_accounts, acctctl_database_url):
+    acctctl_accounts.create("reseller", first_name="Res", number="3001")
+    made = CliRunner().invoke(app, ["rategroup", "create", "own", "--reseller", "3001"],
+                              env={"ACCTCTL_DATABASE_URL": acctctl_database_url})
+    assert made.exit_code == 0, made.output
 '''
     pytester.makepyfile(test_changed=suite)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*could not undo what it created: batch *changed since*"])
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_owner*",
+                                 "*could not undo what it created: batch *rate group*"])
+    numbers = in_python(f"""
+import acctctl, json
+with acctctl.open("sqlite:///{shared}", env={{}}, cwd={str(tmp_path)!r}) as client:
+    print(json.dumps([a.number for a in client.list()]))
+""")
+    assert numbers == ["3001"]  # the changed customer was purged; the owner stays
 
 
 def test_apply_is_not_there_yet(pytester, monkeypatch):

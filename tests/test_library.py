@@ -245,3 +245,26 @@ def test_options_are_checked_as_the_cli_checks_its_flags(tmp_path):
             client.create("customer", first_name="A", expiry="2099-01-01", valid_days="3")
         with pytest.raises(acctctl.UsageError, match="kind must be one of"):
             client.create("robot", first_name="A")
+
+
+@pytest.mark.db
+def test_update_many_and_create_from_file_follow_the_bulk_rules(client, tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("number,first_name\n8001,Ada\n8002,Bob\n")
+    created = client.create_from_file("customer", rows, defaults={"city": "Leeds"})
+    assert [(a.number, a.city) for a in created.created] == [("8001", "Leeds"),
+                                                              ("8002", "Leeds")]
+    with pytest.raises(acctctl.InvalidData) as caught:
+        client.update_many([{"number": "8001", "city": "York"},
+                            {"number": "8002", "cps": "-1"}])
+    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "cps")]
+    assert client.show("8001").city == "Leeds"  # atomic: nothing written
+    with pytest.raises(acctctl.Partial) as partial:
+        client.update_many([{"number": "8001", "city": "York"},
+                            {"number": "8002", "cps": "-1"}], continue_on_error=True)
+    assert [a.number for a in partial.value.result.updated] == ["8001"]
+    assert client.show("8001").city == "York"
+    result = client.update_many([{"number": "8001", "city": "York"},
+                                 {"number": "8002", "city": "Hull"}])
+    assert result.unchanged == ["8001"] and result.updated[0].changes == {
+        "city": ("Leeds", "Hull")}

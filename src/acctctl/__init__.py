@@ -1,3 +1,115 @@
-"""acctctl: provision accounts for a VoIP billing platform (the ASTPP account model)."""
+"""acctctl: provision accounts for a VoIP billing platform (the ASTPP account model).
+
+As a library (contract §12, docs/api.md)::
+
+    import acctctl
+
+    with acctctl.open(url="sqlite:///accounts.db") as client:
+        account = client.create("customer", first_name="Ada")
+        print(account.number, account.generated.password)
+
+`acctctl.open()` / `acctctl.Client`, the options (`CreateOptions`, `ListOptions`), the
+results (`Account`, `CreateResult`, ...) and the errors named after the CLI's exit codes
+(`UsageError`, `InvalidData`, `Conflict`, `ConfigurationError`, `Partial`, `NotFound`) are
+loaded on first use: `import acctctl` itself loads neither Typer, Rich nor questionary, nor
+the database layer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it (imported on first access, PEP 562)
+_LAZY = {
+    "open": "acctctl.client",
+    "Client": "acctctl.client",
+    "AcctctlWarning": "acctctl.client",
+    "CreateOptions": "acctctl.options",
+    "ListOptions": "acctctl.options",
+    "Account": "acctctl.results",
+    "Generated": "acctctl.results",
+    "CreateResult": "acctctl.results",
+    "UpdateResult": "acctctl.results",
+    "Skipped": "acctctl.results",
+    "Change": "acctctl.results",
+    "Export": "acctctl.results",
+    "Batch": "acctctl.results",
+    "AuditRecord": "acctctl.results",
+    "Error": "acctctl.errors",
+    "UsageError": "acctctl.errors",
+    "InvalidData": "acctctl.errors",
+    "NotFound": "acctctl.errors",
+    "Conflict": "acctctl.errors",
+    "ConfigurationError": "acctctl.errors",
+    "Partial": "acctctl.errors",
+    "FieldError": "acctctl.errors",
+}
+_RENAMED = {"Error": "AcctctlError"}
+
+__all__ = [
+    "__version__",
+    "open",
+    "Client",
+    "AcctctlWarning",
+    "CreateOptions",
+    "ListOptions",
+    "Account",
+    "Generated",
+    "CreateResult",
+    "UpdateResult",
+    "Skipped",
+    "Change",
+    "Export",
+    "Batch",
+    "AuditRecord",
+    "Error",
+    "UsageError",
+    "InvalidData",
+    "NotFound",
+    "Conflict",
+    "ConfigurationError",
+    "Partial",
+    "FieldError",
+]
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads them
+    from acctctl.client import AcctctlWarning, Client, open  # noqa: A004
+    from acctctl.errors import AcctctlError as Error
+    from acctctl.errors import (
+        ConfigurationError,
+        Conflict,
+        FieldError,
+        InvalidData,
+        NotFound,
+        Partial,
+        UsageError,
+    )
+    from acctctl.options import CreateOptions, ListOptions
+    from acctctl.results import (
+        Account,
+        AuditRecord,
+        Batch,
+        Change,
+        CreateResult,
+        Export,
+        Generated,
+        Skipped,
+        UpdateResult,
+    )
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'acctctl' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    globals()[name] = value  # once: the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

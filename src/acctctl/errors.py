@@ -1,6 +1,10 @@
 """Errors a user can cause, each with the exit code of contract §4.
 
-Anything that is not an AcctctlError is a bug and exits 1 (see cli/app.py).
+Anything that is not an AcctctlError is a bug and exits 1 (see cli/app.py). The classes
+named after the exit codes (UsageError 2, InvalidData 3, Conflict 4, ConfigurationError 5,
+Partial 6) are what the library raises (contract §12, `acctctl.InvalidData`, ...); the
+narrower ones the service raises (NotFound, Exhausted, ConfigError, DatabaseError) are
+subclasses of them, so one `except acctctl.InvalidData` catches every exit-3 error.
 """
 
 from __future__ import annotations
@@ -32,46 +36,78 @@ class FieldError:
 
 
 class AcctctlError(Exception):
+    """Every error a user can cause. message: what the CLI prints; hint: what to do;
+    errors: the field errors behind it (row, key, field, message), as the CLI lists them."""
+
     exit_code = EXIT_INTERNAL
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None,
+                 errors: list[FieldError] | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.errors = list(errors or [])
 
 
 class UsageError(AcctctlError):
+    """Exit 2: options that do not go together, a bad option value, a missing input."""
+
     exit_code = EXIT_USAGE
 
 
-class ConfigError(AcctctlError):
-    exit_code = EXIT_CONFIG
-
-
-class DatabaseError(AcctctlError):
-    exit_code = EXIT_CONFIG
-
-
-class NotFound(AcctctlError):
-    exit_code = EXIT_INVALID
-
-
-class Exhausted(AcctctlError):
-    """No free value is left to generate (numbers of a prefix and length, PINs)."""
+class InvalidData(AcctctlError):
+    """Exit 3: a field failed its rule, or a number / batch matches nothing; nothing written."""
 
     exit_code = EXIT_INVALID
 
 
 class Conflict(AcctctlError):
+    """Exit 4: the value exists already, or something depends on what would go."""
+
     exit_code = EXIT_CONFLICT
+
+
+class ConfigurationError(AcctctlError):
+    """Exit 5: unreadable configuration, no connection, a schema not at head."""
+
+    exit_code = EXIT_CONFIG
+
+
+class Partial(AcctctlError):
+    """Exit 6: continue_on_error wrote the good rows; `errors` are the rows that failed and
+    `result` is what was written."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, message: str, result=None, errors: list[FieldError] | None = None):
+        super().__init__(message, errors=errors)
+        self.result = result
+
+
+class ConfigError(ConfigurationError):
+    exit_code = EXIT_CONFIG
+
+
+class DatabaseError(ConfigurationError):
+    exit_code = EXIT_CONFIG
+
+
+class NotFound(InvalidData):
+    exit_code = EXIT_INVALID
+
+
+class Exhausted(InvalidData):
+    """No free value is left to generate (numbers of a prefix and length, PINs)."""
+
+    exit_code = EXIT_INVALID
 
 
 class ValidationFailed(AcctctlError):
     """One or more field rules failed. Exit 3, or 4 when every error is a conflict."""
 
     def __init__(self, errors: list[FieldError], message: str | None = None):
-        self.errors = list(errors)
-        super().__init__(message or _summarise(self.errors))
+        errors = list(errors)
+        super().__init__(message or _summarise(errors), errors=errors)
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]

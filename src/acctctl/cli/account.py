@@ -15,23 +15,14 @@ from acctctl.cli.options import (
     LIST_COLUMNS,
     LIST_DROP_ORDER,
     TABLE_LIMIT,
-    Batch,
-    CreatedAfter,
-    IncludeDeleted,
-    Kind,
-    Limit,
-    Offset,
     Output,
-    Reseller,
-    Search,
-    Sort,
-    Status,
     check_format,
-    list_filters,
+    list_filter_flags,
     table_columns,
 )
 from acctctl.cli.state import state_of
 from acctctl.errors import UsageError
+from acctctl.options import ListOptions
 from acctctl.output import Fit, write_account_card, write_json, write_records
 
 
@@ -68,18 +59,10 @@ def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
 
 
 @app.command("list")
+@list_filter_flags
 def list_(
     ctx: typer.Context,
-    kind: Kind = None,
-    reseller: Reseller = None,
-    status: Status = None,
-    search: Search = None,
-    batch: Batch = None,
-    created_after: CreatedAfter = None,
-    include_deleted: IncludeDeleted = False,
-    sort: Sort = "number",
-    limit: Limit = None,
-    offset: Offset = 0,
+    filters: ListOptions,
     output: Output = "table",
     wide: Annotated[bool, typer.Option("--wide", help="Table: every column and full "
                                        "timestamps (one block per account when they do not "
@@ -90,14 +73,15 @@ def list_(
     The table shows 100 rows unless --limit says otherwise (0 = all); json, jsonl and csv
     return every row unless --limit is given."""
     check_format(output)
-    filters = list_filters(kind, reseller, status, search, batch, created_after,
-                           include_deleted, sort)
+    checked = filters.check()
+    kind, limit, offset, sort = filters.kind, filters.limit, filters.offset, filters.sort
+    include_deleted = filters.include_deleted
     if limit is None and output == "table":
         limit = TABLE_LIMIT
     storage = state_of(ctx).storage()
     unsupported = [flag for flag, value in (
-        ("--status", status), ("--search", search), ("--batch", batch),
-        ("--created-after", created_after), ("--include-deleted", include_deleted),
+        ("--status", filters.status), ("--search", filters.search), ("--batch", filters.batch),
+        ("--created-after", filters.created_after), ("--include-deleted", include_deleted),
         ("--sort", sort != "number"), ("--offset", offset))
         if value and not storage.supports(f"account list {flag}")]
     if unsupported:
@@ -105,7 +89,7 @@ def list_(
                          "target")
     from acctctl.storage import AccountFilter
 
-    where = AccountFilter(**{k: v for k, v in filters.items() if k != "sort"})
+    where = AccountFilter(**{k: v for k, v in checked.items() if k != "sort"})
     # one row more than asked tells whether the limit cut the list (then: how many in all)
     counted = bool(limit) and storage.supports("account list total")
     records = storage.list_accounts(where, sort, (limit + 1 if counted else limit) or None,
@@ -115,8 +99,8 @@ def list_(
         records, total = records[:limit], storage.count_accounts(where)
     if output == "table":
         columns = table_columns(LIST_COLUMNS + (["deleted_at"] if include_deleted else []),
-                                filters)
-        filtered = any(v for k, v in filters.items() if k != "sort") or offset
+                                checked)
+        filtered = any(v for k, v in checked.items() if k != "sort") or offset
         write_records(records, output, columns=columns, title="accounts",
                       fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"),
                       empty="no accounts match" if filtered else "no accounts")

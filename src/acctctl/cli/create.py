@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from acctctl.cli.complete import OUTPUT_FORMATS, choices, from_database
-from acctctl.cli.create_run import run_create
+from acctctl.cli.create_run import CreateFlags, run_create
 from acctctl.cli.flag_data import FLAGS
 from acctctl.cli.help import GroupedCommand, examples_epilog
 from acctctl.cli.lazy import LazyGroup
@@ -169,7 +169,7 @@ def build_command(kind: str):
     def command(ctx: typer.Context, **kwargs: Any) -> None:
         given = {k: kwargs.pop(k) for k in field_keys}
         given = {k: v for k, v in given.items() if v is not None and v != []}
-        run_create(ctx, kind, given, kwargs)
+        run_create(ctx, kind, given, CreateFlags(**kwargs))
 
     ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                   annotation=typer.Context)

@@ -5,31 +5,56 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from dataclasses import dataclass
 
 import typer
 
 from acctctl.cli.console import say, streams, warn
 from acctctl.cli.state import state_of
 from acctctl.errors import EXIT_INTERRUPTED, EXIT_PARTIAL, UsageError, ValidationFailed
+from acctctl.options import CreateOptions, check_count, check_exclusive, check_file_format
 from acctctl.output import FORMATS
 
 
-def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any]) -> None:
+@dataclass
+class CreateFlags(CreateOptions):
+    """Every mode flag of `create KIND` (cli/create.py _mode_parameters): the library's
+    CreateOptions (dry run, if-exists, continue-on-error, prefix, length) plus what only the
+    command line has: where the input comes from, the terminal, the output."""
+
+    password_file: str | None = None
+    password_stdin: bool = False
+    interactive: bool = False
+    all_fields: bool = False
+    yes: bool = False
+    output: str = "table"
+    secrets_file: str | None = None
+    from_file: str | None = None
+    file_format: str | None = None
+    count: int | None = None
+    rejects_file: str | None = None
+    template: str | None = None
+
+    @property
+    def bulk(self) -> bool:
+        return self.from_file is not None or self.count is not None
+
+
+def run_create(ctx: typer.Context, kind: str, given: dict, mode: CreateFlags) -> None:
     state = state_of(ctx)
-    state.dry_run = mode["dry_run"]
+    state.dry_run = mode.dry_run
     _check_mode_flags(kind, given, mode)
-    if mode["template"]:
-        _print_template(kind, mode["template"])
+    if mode.template:
+        _print_template(kind, mode.template)
         return
-    bulk = mode["from_file"] is not None or mode["count"] is not None
-    password = _read_password(mode, bulk)
+    bulk = mode.bulk
+    password = _read_password(mode.password_file, mode.password_stdin, bulk)
     if password is not None:
         given["password"] = password
-    if mode["dry_run"] and mode["secrets_file"] and os.path.exists(mode["secrets_file"]):
-        raise UsageError(f"--secrets-file {mode['secrets_file']} exists; it is never overwritten")
+    if mode.dry_run and mode.secrets_file and os.path.exists(mode.secrets_file):
+        raise UsageError(f"--secrets-file {mode.secrets_file} exists; it is never overwritten")
     # a dry run generates nothing worth keeping, so it writes no secrets file either
-    secrets_file = None if mode["dry_run"] else _open_secrets_file(mode["secrets_file"])
+    secrets_file = None if mode.dry_run else _open_secrets_file(mode.secrets_file)
     try:
         if bulk:
             _run_bulk(state, kind, given, mode, secrets_file)
@@ -44,66 +69,35 @@ def run_create(ctx: typer.Context, kind: str, given: dict, mode: dict[str, Any])
 # --- flags that go together, or not --------------------------------------------------------
 
 
-def _check_mode_flags(kind: str, given: dict, mode: dict) -> None:
-    if mode["output"] not in FORMATS:
-        raise UsageError(f"--output must be one of {', '.join(FORMATS)}, got {mode['output']!r}")
-    if mode["if_exists"] not in ("fail", "skip"):
-        raise UsageError(f"--if-exists must be fail or skip, got {mode['if_exists']!r}")
-    if mode["template"] not in (None, "csv", "json"):
-        raise UsageError(f"--template must be csv or json, got {mode['template']!r}")
-    if mode["file_format"] not in (None, "csv", "json", "jsonl", "astpp"):
-        raise UsageError("--format must be csv, json, jsonl or astpp, got "
-                         f"{mode['file_format']!r}")
-    if mode["file_format"] == "astpp" and kind != "customer":
-        raise UsageError("--format astpp is ASTPP's customer import file: only "
-                         "`create customer` reads it")
-    if mode["from_file"] is not None and mode["count"] is not None:
+def _check_mode_flags(kind: str, given: dict, mode: CreateFlags) -> None:
+    if mode.output not in FORMATS:
+        raise UsageError(f"--output must be one of {', '.join(FORMATS)}, got {mode.output!r}")
+    if mode.template not in (None, "csv", "json"):
+        raise UsageError(f"--template must be csv or json, got {mode.template!r}")
+    check_file_format(mode.file_format, kind)
+    if mode.from_file is not None and mode.count is not None:
         raise UsageError("--from-file and --count cannot be combined")
-    if mode["count"] is not None:
-        if mode["count"] < 1:
-            raise UsageError("--count must be at least 1")
-        from acctctl.models.inputs import KINDS
-
-        if KINDS[kind].model_fields["email"].is_required():
-            raise UsageError(f"--count cannot create {kind}s: each needs its own email "
-                             "(required); list them in a file for --from-file")
-        shared = [k for k in ("number", "email", "pin") if k in given]
-        if shared:
-            raise UsageError(
-                "--count creates many accounts, so they cannot share "
-                + ", ".join("--" + k for k in shared)
-            )
-    if mode["length"] is not None and mode["length"] < 1:
-        raise UsageError("--length must be at least 1")
-    if mode["prefix"] is not None:
-        if not (mode["prefix"].isascii() and mode["prefix"].isdigit()):
-            raise UsageError("--prefix must be digits")
-        if mode["prefix"].startswith("0"):
-            raise UsageError("--prefix must not start with 0: generated numbers never do")
-    if mode["length"] is not None and mode["length"] > 18:
-        raise UsageError("--length must be at most 18")
-    if mode["rejects_file"] is not None and not (mode["from_file"] is not None
-                                                 and mode["continue_on_error"]):
+    if mode.count is not None:
+        check_count(kind, mode.count, given)
+    mode.check()  # what the library checks too: --if-exists, --prefix, --length
+    if mode.rejects_file is not None and not (mode.from_file is not None
+                                              and mode.continue_on_error):
         raise UsageError("--rejects-file needs --from-file and --continue-on-error: it holds "
                          "the rows that were not written while the others were")
-    if mode["password_file"] and mode["password_stdin"]:
+    if mode.password_file and mode.password_stdin:
         raise UsageError("--password-file and --password-stdin cannot be combined")
-    if mode["password_stdin"] and mode["from_file"] == "-":
+    if mode.password_stdin and mode.from_file == "-":
         raise UsageError("--password-stdin and --from-file - both want standard input")
     for flag in ("interactive", "all_fields"):
-        if mode[flag] and (mode["from_file"] is not None or mode["count"] is not None):
+        if getattr(mode, flag) and mode.bulk:
             raise UsageError(f"--{flag.replace('_', '-')} creates one account; it cannot be "
                              "combined with bulk")
-    from acctctl.models.inputs import EXCLUSIVE
-
-    for first, second in EXCLUSIVE:  # on the command line, giving both is a usage error
-        if first in given and second in given:
-            raise UsageError(f"--{first.replace('_', '-')} and --{second.replace('_', '-')} "
-                             "cannot be combined; give one of them")
+    check_exclusive(given)  # on the command line, giving both is a usage error
 
 
-def _read_password(mode: dict, bulk: bool) -> str | None:
-    if not (mode["password_file"] or mode["password_stdin"]):
+def _read_password(password_file: str | None, password_stdin: bool,
+                   bulk: bool) -> str | None:
+    if not (password_file or password_stdin):
         return None
     if bulk:
         raise UsageError("one password cannot serve many accounts: put `password` in the rows")
@@ -114,8 +108,8 @@ def _read_password(mode: dict, bulk: bool) -> str | None:
         return ValidationFailed([FieldError("password", f"{message}; a password is one line "
                                             "of UTF-8 text")], message="nothing was written")
 
-    path = mode["password_file"] or STDIN
-    what = (f"--password-file {path}" if mode["password_file"]
+    path = password_file or STDIN
+    what = (f"--password-file {path}" if password_file
             else "standard input (--password-stdin)")
     # one line, at most PASSWORD_LINE_MAX bytes: /dev/zero or an endless pipe ends at once
     return read_line(path, what=what, limit=PASSWORD_LINE_MAX, error=UsageError,
@@ -141,27 +135,27 @@ def _print_template(kind: str, fmt: str) -> None:
         write_json([dict.fromkeys(keys)])
 
 
-def _options(state, mode: dict, run_mode: str, defaults: dict | None = None):
+def _options(state, mode: CreateFlags, run_mode: str, defaults: dict | None = None):
     from acctctl.service.accounts import BatchOptions, redact_command
 
     return BatchOptions(
         mode=run_mode,
         command=redact_command(state.argv),
         profile=state.loaded().profile,
-        dry_run=mode["dry_run"],
-        if_exists=mode["if_exists"],
-        continue_on_error=mode["continue_on_error"],
+        dry_run=mode.dry_run,
+        if_exists=mode.if_exists,
+        continue_on_error=mode.continue_on_error,
         defaults=defaults or {},
-        number_prefix=mode["prefix"],
-        number_length=mode["length"],
-        first_name_from_number=mode["count"] is not None,
+        number_prefix=mode.prefix,
+        number_length=mode.length,
+        first_name_from_number=mode.count is not None,
     )
 
 
 # --- one account ---------------------------------------------------------------------------
 
 
-def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
+def _run_single(state, kind: str, given: dict, mode: CreateFlags, secrets_file) -> None:
     from acctctl.models.inputs import flag_for, missing_required
     from acctctl.service.accounts import create_accounts
 
@@ -170,19 +164,19 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     field_flags = [k for k in given if k != "password"]
     run_mode = "flags"
     for flag in ("interactive", "all_fields"):
-        if mode[flag] and not gate.can_prompt():
+        if getattr(mode, flag) and not gate.can_prompt():
             raise UsageError(f"--{flag.replace('_', '-')} needs a terminal on stdin and stdout "
                              "(and no --no-input)")
-    wants_wizard = mode["interactive"] or mode["all_fields"] or not field_flags
+    wants_wizard = mode.interactive or mode.all_fields or not field_flags
     missing = missing_required(kind, given, settings)
     if gate.can_prompt() and (wants_wizard or missing):
         from acctctl.cli.console import err_console
         from acctctl.interactive.wizard import Declined, run_wizard
 
-        ask = "all" if mode["all_fields"] else "essentials" if wants_wizard else "missing"
+        ask = "all" if mode.all_fields else "essentials" if wants_wizard else "missing"
         storage = state.storage()
         try:
-            given = run_wizard(kind, given, settings, storage, ask=ask, confirm=not mode["yes"],
+            given = run_wizard(kind, given, settings, storage, ask=ask, confirm=not mode.yes,
                                console=err_console())
         except Declined:
             say("not confirmed: nothing was written", "yellow")
@@ -205,7 +199,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
         record = shown["record"] = _single_record(result)
         if record is not None:
             delivery.before_commit([record], bool(record.get("generated")),
-                                   lambda: _render_single(record, mode["output"]))
+                                   lambda: _render_single(record, mode.output))
 
     options = _options(state, mode, run_mode)
     options.before_commit = before_commit
@@ -223,9 +217,9 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             failure.kind = kind
             raise failure
         if result.skipped:
-            _report_skipped_single(storage, kind, given, result, mode["output"])
+            _report_skipped_single(storage, kind, given, result, mode.output)
             return
-        if mode["dry_run"]:
+        if mode.dry_run:
             record = _single_record(result)
             record.pop("generated", None)
             record["batch_id"] = None  # nothing was written: no batch knows this account
@@ -235,8 +229,8 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             delivery.committed()
             record = shown["record"]
         if not delivery.on_stdout:
-            _render_single(record, mode["output"])
-        if not mode["dry_run"]:
+            _render_single(record, mode.output)
+        if not mode.dry_run:
             say(f"created {kind} {record['number']} (batch {result.batch_id})", "green")
     finally:
         result.close()
@@ -285,36 +279,23 @@ def _flatten(record: dict) -> dict:
 # --- many accounts -------------------------------------------------------------------------
 
 
-def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
-    from acctctl.service.accounts import create_accounts, free_numbers
+def _run_bulk(state, kind: str, given: dict, mode: CreateFlags, secrets_file) -> None:
+    from acctctl.service.accounts import check_free_numbers, create_accounts
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
     settings = state.account_settings()
     rejects = None
-    if mode["count"] is not None:
+    if mode.count is not None:
         storage = state.storage()
-        length = mode["length"] or settings.numbers.length
-        prefix = mode["prefix"] if mode["prefix"] is not None else settings.numbers.prefix
-        if len(prefix) >= length:
-            raise UsageError(f"--prefix {prefix} leaves no digit to generate in a "
-                             f"{length}-digit number: give a longer --length")
-        free = free_numbers(storage, prefix, length)
-        if mode["count"] > free:
-            from acctctl.errors import NotFound
-
-            raise NotFound(
-                f"only {free} numbers remain free for prefix {prefix or '(none)'} and length "
-                f"{length}; --count {mode['count']} does not fit",
-                hint="choose another --prefix or a longer --length",
-            )
-        rows = ((i, {}) for i in range(1, mode["count"] + 1))
-        total, run_mode = mode["count"], "count"
-        chosen, generated = 0, mode["count"]
+        check_free_numbers(storage, settings, mode.count, mode.prefix, mode.length)
+        rows = ((i, {}) for i in range(1, mode.count + 1))
+        total, run_mode = mode.count, "count"
+        chosen, generated = 0, mode.count
     else:
         from acctctl.service.rows import count_rows
 
-        path = mode["from_file"]
-        fmt = infer_format(path, mode["file_format"])
+        path = mode.from_file
+        fmt = infer_format(path, mode.file_format)
         loose = readable_by_others(path)
 
         def on_password() -> None:
@@ -332,13 +313,13 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
         chosen, generated = (counted[1], counted[0] - counted[1] - counted[2]) if counted \
             else (0, 0)
         storage = state.storage()
-        if mode["rejects_file"] is not None:
+        if mode.rejects_file is not None:
             from acctctl.cli.rejects import Rejects
 
-            rejects = Rejects(mode["rejects_file"], path, fmt)
+            rejects = Rejects(mode.rejects_file, path, fmt)
             rows = rejects.tee(rows)
     options = _options(state, mode, run_mode, defaults=given)
-    if not mode["dry_run"]:  # a dry run hashes nothing
+    if not mode.dry_run:  # a dry run hashes nothing
         _estimate_hashing(storage, settings, chosen, generated)
     from acctctl.cli.secrets_file import Delivery
 
@@ -371,16 +352,16 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
             rejects.discard()  # when reporting failed before it was written
 
 
-def _written(result, mode: dict) -> bool:
+def _written(result, mode: CreateFlags) -> bool:
     """Whether the batch committed accounts: only then has it a batch id that `batch show`
     and `batch undo` know (nothing written, e.g. every row skipped: batch_id null)."""
-    refused = bool(result.errors) and not mode["continue_on_error"]
+    refused = bool(result.errors) and not mode.continue_on_error
     return not (result.dry_run or refused) and result.created_count > 0
 
 
-def _bulk_records(result, mode: dict, keep_secrets: bool):
+def _bulk_records(result, mode: CreateFlags, keep_secrets: bool):
     """The created (or, in a dry run, would-be) accounts, streamed back from the spool."""
-    if result.errors and not mode["continue_on_error"]:
+    if result.errors and not mode.continue_on_error:
         return
     for record in result.created():
         record.pop("_row", None)
@@ -392,7 +373,7 @@ def _bulk_records(result, mode: dict, keep_secrets: bool):
         yield record
 
 
-def _report_bulk(kind: str, result, mode: dict, delivery, rejects=None) -> None:
+def _report_bulk(kind: str, result, mode: CreateFlags, delivery, rejects=None) -> None:
     from acctctl.cli.report import report_field_errors
 
     failed = rejects.write(result.errors) if rejects is not None else 0  # before stdout
@@ -401,7 +382,7 @@ def _report_bulk(kind: str, result, mode: dict, delivery, rejects=None) -> None:
                            _bulk_records(result, mode, keep_secrets=delivery.file is None))
     if result.errors:
         # rows of a file are keyed by field keys; --count rows come from flags
-        report_field_errors(result.errors, kind, use_keys=mode["from_file"] is not None)
+        report_field_errors(result.errors, kind, use_keys=mode.from_file is not None)
     verb = "would create" if result.dry_run else "created"
     summary = _bulk_summary(result, mode)
     would = result.created_count if result.dry_run else summary["created"]
@@ -414,26 +395,26 @@ def _report_bulk(kind: str, result, mode: dict, delivery, rejects=None) -> None:
         say(f"wrote the {failed} failed row{'s' if failed != 1 else ''} to "
             f"{rejects.path}: fix them and run it again", "yellow")
     if result.errors:
-        if mode["continue_on_error"]:
+        if mode.continue_on_error:
             raise typer.Exit(EXIT_PARTIAL)
         failure = ValidationFailed(result.errors, message="nothing was written")
         raise typer.Exit(failure.exit_code)
 
 
-def _bulk_summary(result, mode: dict) -> dict:
-    refused = bool(result.errors) and not mode["continue_on_error"]
+def _bulk_summary(result, mode: CreateFlags) -> dict:
+    refused = bool(result.errors) and not mode.continue_on_error
     # a dry run reports what it would create, matching its "created" list ("dry_run": true)
     created = result.created_count if result.dry_run else 0 if refused else result.created_count
     return {"created": created, "skipped": len(result.skipped),
             "failed": len({e.row for e in result.errors})}
 
 
-def _write_bulk_output(kind: str, result, mode: dict, created) -> None:
+def _write_bulk_output(kind: str, result, mode: CreateFlags, created) -> None:
     """The data on stdout in the chosen format; `created` streams the accounts."""
     from acctctl.output import write_records, write_table_stream
     from acctctl.service.records import output_keys
 
-    fmt = mode["output"]
+    fmt = mode.output
     if fmt == "json":
         document = {
             "batch_id": result.batch_id if _written(result, mode) else None,

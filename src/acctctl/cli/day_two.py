@@ -7,7 +7,7 @@ Thin commands: check the flags, call one service function, render. No rules and 
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import typer
@@ -17,23 +17,13 @@ from acctctl.cli.create import KIND_NAMES, _field_parameters
 from acctctl.cli.create_run import _open_secrets_file, _read_password, _render_single
 from acctctl.cli.help import EXAMPLES, GroupedCommand, examples_epilog
 from acctctl.cli.options import (
-    Batch,
-    CreatedAfter,
     DryRun,
-    IncludeDeleted,
-    Kind,
-    Limit,
-    Offset,
     Output,
-    Reseller,
-    Search,
-    Sort,
-    Status,
     Yes,
     change_options,
     check_format,
     confirm,
-    list_filters,
+    list_filter_flags,
     render,
 )
 from acctctl.cli.report import report_field_errors
@@ -47,6 +37,7 @@ from acctctl.errors import (
     UsageError,
     ValidationFailed,
 )
+from acctctl.options import ListOptions, check_exclusive, check_file_format
 from acctctl.output import cell, write_json, write_records
 from acctctl.service.rows import infer_format, read_rows
 
@@ -115,7 +106,7 @@ def build_update_command():
     def command(ctx: typer.Context, account: str | None = None, **kwargs: Any) -> None:
         given = {k: kwargs.pop(k) for k in field_keys}
         given = {k: v for k, v in given.items() if v is not None and v != []}
-        run_update(ctx, account, given, kwargs)
+        run_update(ctx, account, given, UpdateFlags(**kwargs))
 
     ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                   annotation=typer.Context)
@@ -131,17 +122,24 @@ def build_update_command():
     return typer.main.get_command(single)
 
 
-def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) -> None:
-    from acctctl.models.inputs import EXCLUSIVE
+@dataclass
+class UpdateFlags:
+    """The mode flags of `account update` (the field flags are the changes)."""
 
-    check_format(mode["output"])
-    if mode["file_format"] not in (None, "csv", "json", "jsonl"):
-        raise UsageError(f"--format must be csv, json or jsonl, got {mode['file_format']!r}")
-    for first, second in EXCLUSIVE:
-        if first in given and second in given:
-            raise UsageError(f"--{first.replace('_', '-')} and --{second.replace('_', '-')} "
-                             "cannot be combined; give one of them")
-    if mode["from_file"] is not None:
+    from_file: str | None = None
+    file_format: str | None = None
+    continue_on_error: bool = False
+    dry_run: bool = False
+    no_input: bool = False
+    yes: bool = False
+    output: str = "table"
+
+
+def run_update(ctx: typer.Context, number: str | None, given: dict, mode: UpdateFlags) -> None:
+    check_format(mode.output)
+    check_file_format(mode.file_format)
+    check_exclusive(given)
+    if mode.from_file is not None:
         if number is not None:
             raise UsageError("give NUMBER or --from-file, not both (rows carry their number)")
         _update_bulk(ctx, given, mode)
@@ -149,7 +147,7 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
     if number is None:
         raise UsageError("missing NUMBER: the account to update (or --from-file PATH)")
     run_mode, account = "flags", None
-    if not given and streams(no_input=mode["no_input"]).can_prompt():
+    if not given and streams(no_input=mode.no_input).can_prompt():
         account, given = _wizard_changes(ctx, number)
         run_mode = "interactive"
     elif not given:
@@ -161,7 +159,7 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: dict) 
         failure.kind = _kind_of(state_of(ctx), number)
         raise failure
     _update_single(ctx, number, given, mode, run_mode,
-                   confirm_for=account if account is not None and not mode["yes"] else None)
+                   confirm_for=account if account is not None and not mode.yes else None)
 
 
 #: What the update wizard never asks: fixed at creation, or changed by reset-password.
@@ -200,7 +198,7 @@ def _account_title(record: dict) -> str:
     return f"Update {record['kind']} {record['number']}" + (f" ({name})" if name else "")
 
 
-def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
+def _update_single(ctx, number: str, given: dict, mode: UpdateFlags, run_mode: str,
                    confirm_for: dict | None = None) -> None:
     """Update one account. confirm_for (the account, from the wizard): first run the update
     as a dry run, show its old -> new and ask; then write the same changes, at the same
@@ -209,9 +207,9 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
     from acctctl.service.update import update_accounts
 
     state = state_of(ctx)
-    options = change_options(ctx, run_mode, dry_run=mode["dry_run"])
+    options = change_options(ctx, run_mode, dry_run=mode.dry_run)
     rows = [(1, {**given, "number": number})]
-    if confirm_for is not None and not mode["dry_run"]:
+    if confirm_for is not None and not mode.dry_run:
         preview = update_accounts(state.storage(), state.account_settings(), rows,
                                   replace(options, dry_run=True))
         _raise_update_errors(state, number, preview)
@@ -234,13 +232,13 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
 
         say(f"{record['kind']} {number}: nothing changed (the values are already so)",
             "yellow")
-        _render_one(state.storage().show(number, with_devices=False), mode["output"])
+        _render_one(state.storage().show(number, with_devices=False), mode.output)
         return
     record = result.updated[0]
     changes = record.pop("changes")
-    if mode["output"] == "json":
+    if mode.output == "json":
         record["changes"] = changes
-    _render_one(record, mode["output"])
+    _render_one(record, mode.output)
     for key, (old, new) in changes.items():
         say(f"  {key}: {_shown(old)} -> {_shown(new)}")
     verb = "dry run: would update" if result.dry_run else "updated"
@@ -274,24 +272,24 @@ def _kind_of(state, number: str) -> str | None:
         return None
 
 
-def _update_bulk(ctx, given: dict, mode: dict) -> None:
+def _update_bulk(ctx, given: dict, mode: UpdateFlags) -> None:
     from acctctl.service.update import update_accounts
 
     if given:
         raise UsageError("--from-file takes the changes from its rows; field flags cannot be "
                          "combined with it")
     state = state_of(ctx)
-    path = mode["from_file"]
-    rows = read_rows(path, infer_format(path, mode["file_format"]))
-    options = change_options(ctx, "file", mode["dry_run"], mode["continue_on_error"])
+    path = mode.from_file
+    rows = read_rows(path, infer_format(path, mode.file_format))
+    options = change_options(ctx, "file", mode.dry_run, mode.continue_on_error)
     result = update_accounts(state.storage(), state.account_settings(), rows, options)
-    refused = bool(result.errors) and not mode["continue_on_error"]
+    refused = bool(result.errors) and not mode.continue_on_error
     updated = [] if refused else result.updated
     failed = len({e.row for e in result.errors})
     summary = {"updated": len(updated), "unchanged": len(result.unchanged), "failed": failed}
     nothing = result.dry_run or refused or not updated
     batch_id = None if nothing else result.batch_id  # only a batch that wrote has an id
-    fmt = mode["output"]
+    fmt = mode.output
     if fmt == "json":
         document = {"batch_id": batch_id, "updated": updated,
                     "unchanged": result.unchanged,
@@ -312,7 +310,7 @@ def _update_bulk(ctx, given: dict, mode: dict) -> None:
         + ("no batch: nothing was written" if nothing else f"batch {batch_id}"),
         "yellow" if result.errors else "green")
     if result.errors:
-        if mode["continue_on_error"]:
+        if mode.continue_on_error:
             raise typer.Exit(EXIT_PARTIAL)
         raise typer.Exit(ValidationFailed(result.errors).exit_code)
 
@@ -426,8 +424,7 @@ def reset_password(
     check_format(output)
     if password_file and password_stdin:
         raise UsageError("--password-file and --password-stdin cannot be combined")
-    password = _read_password({"password_file": password_file,
-                               "password_stdin": password_stdin}, bulk=False)
+    password = _read_password(password_file, password_stdin, bulk=False)
     state = state_of(ctx)
     result = _run_with_secrets_file(secrets_file, output, lambda before_commit: reset(
         state.storage(), state.settings, number, password, change_options(ctx), before_commit))
@@ -453,18 +450,10 @@ def rotate_sip_secret(
 # --- export -----------------------------------------------------------------------------------
 
 
+@list_filter_flags
 def export(
     ctx: typer.Context,
-    kind: Kind = None,
-    reseller: Reseller = None,
-    status: Status = None,
-    search: Search = None,
-    batch: Batch = None,
-    created_after: CreatedAfter = None,
-    include_deleted: IncludeDeleted = False,
-    sort: Sort = "number",
-    limit: Limit = None,
-    offset: Offset = 0,
+    filters: ListOptions,
     with_secrets: Annotated[bool, typer.Option(
         "--with-secrets", help="Add each SIP device's secret as sip_password (on the "
         "astpp target also the portal password, in clear)")] = False,
@@ -476,12 +465,12 @@ def export(
 
     if output not in ("csv", "jsonl", "json"):
         raise UsageError(f"--output must be csv, jsonl or json for export, got {output!r}")
+    kind = filters.kind
     if kind is None:
         raise UsageError("--kind is required: create KIND --from-file takes one kind per file")
-    filters = list_filters(kind, reseller, status, search, batch, created_after,
-                           include_deleted, sort)
     keys, rows = export_accounts(state_of(ctx).storage(), with_secrets=with_secrets,
-                                 limit=limit or None, offset=offset, **filters)
+                                 limit=filters.limit or None, offset=filters.offset,
+                                 **filters.check())
     # every key of the kind on every row (§7: a stable shape); an empty field is null in
     # json/jsonl and an empty cell in csv, which create --from-file reads alike: not given
     write_records(rows, output, columns=keys)

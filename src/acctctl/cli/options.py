@@ -15,8 +15,8 @@ from acctctl.cli.complete import KINDS, OUTPUT_FORMATS, choices, from_database
 from acctctl.cli.console import say, streams
 from acctctl.cli.state import state_of
 from acctctl.errors import EXIT_INTERRUPTED, UsageError
+from acctctl.options import filter_text, parse_since  # noqa: F401 - the commands' names
 from acctctl.output import FORMATS, write_records
-from acctctl.service.rows import MAX_CELL
 
 Output = Annotated[str, typer.Option("--output", "-o", help="table, json, jsonl or csv",
                                      autocompletion=choices(OUTPUT_FORMATS))]
@@ -69,53 +69,45 @@ Offset = Annotated[int, typer.Option("--offset", min=0, max=2**31 - 1,
 
 TABLE_LIMIT = 100
 
-
-def list_filters(kind, reseller, status, search, batch, created_after, include_deleted,
-                 sort) -> dict:
-    """The filter flags, checked (exit 2 on a bad one), as keyword arguments of the service."""
-
-    if kind is not None and kind not in KINDS:
-        raise UsageError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if status is not None and status not in ("active", "inactive"):
-        raise UsageError(f"--status must be active or inactive, got {status!r}")
-    check_sort(sort)
-    for flag, value in (("--reseller", reseller), ("--search", search), ("--batch", batch),
-                        ("--created-after", created_after)):
-        filter_text(value, flag)
-    return {"kind": kind, "reseller": reseller, "status": status, "search": search,
-            "batch_id": batch, "include_deleted": include_deleted, "sort": sort,
-            "created_after": parse_since(created_after, "--created-after")}
+#: The filter flags, declared once: ListOptions field -> its flag. `account list` and
+#: `account export` take them all through list_filter_flags.
+LIST_FILTER_FLAGS = {"kind": (Kind, None), "reseller": (Reseller, None),
+                     "status": (Status, None), "search": (Search, None),
+                     "batch": (Batch, None), "created_after": (CreatedAfter, None),
+                     "include_deleted": (IncludeDeleted, False), "sort": (Sort, "number"),
+                     "limit": (Limit, None), "offset": (Offset, 0)}
 
 
-def filter_text(value: str | None, flag: str) -> str | None:
-    """A filter flag's text: at most the value limit of docs/input-rules.md (10,000
-    characters), so every backend answers it alike; exit 2 naming the flag otherwise."""
+def list_filter_flags(command):
+    """The filter flags of `account list` and `account export` (contract §7), declared once:
+    `command(ctx, filters: ListOptions, ...)` gets them, in this order after ctx, as one
+    acctctl.options.ListOptions (the library's, so both check them alike)."""
+    import functools
+    import inspect
+    import typing
 
-    if value is not None and len(value) > MAX_CELL:
-        raise UsageError(f"{flag} is {len(value):,} characters long: a value is at most "
-                         f"{MAX_CELL:,} characters")
-    return value
+    # the command's own annotations resolved (they are strings here): Typer reads them from
+    # the new signature, whose module is this one
+    hints = typing.get_type_hints(command, include_extras=True)
+    signature = inspect.signature(command)
+    rest = [p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in signature.parameters.values() if p.name != "filters"]
+    flags = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                               annotation=annotation)
+             for name, (annotation, default) in LIST_FILTER_FLAGS.items()]
+    params = [rest[0], *flags,
+              *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in rest[1:])]
 
+    @functools.wraps(command)
+    def with_filters(ctx, **kwargs):
+        from acctctl.options import ListOptions
 
-def check_sort(sort: str) -> None:
-    from acctctl.service.records import SORT_KEYS
+        filters = ListOptions(**{name: kwargs.pop(name) for name in LIST_FILTER_FLAGS})
+        return command(ctx, filters=filters, **kwargs)
 
-    if sort.lstrip("-") not in SORT_KEYS:
-        raise UsageError(f"--sort must be a field key ({', '.join(SORT_KEYS)}), "
-                         f"optionally with a leading -, got {sort!r}")
-
-
-def parse_since(value: str | None, flag: str):
-    """An ISO 8601 date (midnight UTC) or date-time (no offset = UTC); exit 2 otherwise.
-    The date rule of --expiry (models/rules.py parse_moment), with the flag named."""
-    from acctctl.models.rules import parse_moment
-
-    if value is None:
-        return None
-    try:
-        return parse_moment(value)
-    except ValueError as exc:
-        raise UsageError(f"{flag} {exc}") from None
+    with_filters.__signature__ = signature.replace(parameters=params)
+    with_filters.__annotations__ = {p.name: p.annotation for p in params}
+    return with_filters
 
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]

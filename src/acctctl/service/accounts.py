@@ -604,3 +604,23 @@ def free_numbers(storage: Storage, prefix: str, length: int) -> int:
     with storage.reading() as conn:
         used = storage.lookups(conn).count_numbers(prefix, length)
     return max(secrets_.number_capacity(length, prefix) - used, 0)
+
+
+def check_free_numbers(storage: Storage, settings: Any, count: int, prefix: str | None,
+                       length: int | None) -> None:
+    """--count N: exit 2 when the prefix leaves no digit to draw, exit 3 (saying how many
+    remain) when fewer than N numbers of that prefix and length are free."""
+    from acctctl.errors import NotFound, UsageError
+
+    length = length or settings.numbers.length
+    prefix = prefix if prefix is not None else settings.numbers.prefix
+    if len(prefix) >= length:
+        raise UsageError(f"--prefix {prefix} leaves no digit to generate in a "
+                         f"{length}-digit number: give a longer --length")
+    free = free_numbers(storage, prefix, length)
+    if count > free:
+        raise NotFound(
+            f"only {free} numbers remain free for prefix {prefix or '(none)'} and length "
+            f"{length}; --count {count} does not fit",
+            hint="choose another --prefix or a longer --length",
+        )

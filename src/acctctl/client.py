@@ -1,0 +1,526 @@
+"""acctctl as a Python library (contract §12): `acctctl.open(...)` gives a Client.
+
+The client is what the CLI's commands are, without Typer, Rich or questionary: it loads the
+configuration as the CLI does (config.load_settings: --config, $ACCTCTL_CONFIG, ./acctctl.toml,
+the user config; profiles; $ACCTCTL_DATABASE_URL), opens the storage database.target names
+(acctctl.storage) and calls the same service functions with the same models and rules. What
+the CLI would exit non-zero for is raised as the exception named after that exit code
+(acctctl.UsageError 2, InvalidData 3, Conflict 4, ConfigurationError 5, Partial 6), with the
+CLI's message and the row errors in `.errors`. Results are the dataclasses of results.py.
+
+Not here yet: `apply` (contract §10 has no implementation yet).
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from acctctl.errors import (
+    AcctctlError,
+    Conflict,
+    InvalidData,
+    NotFound,
+    Partial,
+    UsageError,
+    ValidationFailed,
+)
+from acctctl.options import CreateOptions, ListOptions, check_count, check_exclusive
+from acctctl.results import (
+    Account,
+    AuditRecord,
+    Batch,
+    Change,
+    CreateResult,
+    Export,
+    Skipped,
+    UpdateResult,
+    audit_of,
+    batch_of,
+)
+
+#: The audit trail's `mode` of what the library wrote (the CLI's: flags, interactive, file,
+#: count): `batch list` tells a seeding test suite's batches from an operator's.
+MODE = "library"
+#: How the library's calls appear as the audit trail's `command`.
+COMMAND = "acctctl (python) {}"
+
+
+class AcctctlWarning(UserWarning):
+    """What the CLI prints as a warning on stderr (a config readable by others, ...)."""
+
+
+def open(url: str | None = None, *, config: str | os.PathLike | None = None,  # noqa: A001
+         profile: str | None = None, env: Mapping[str, str] | None = None,
+         cwd: str | os.PathLike | None = None) -> Client:
+    """A client on the database the configuration names, as the CLI would find it.
+
+    url: the database URL (as $ACCTCTL_DATABASE_URL: it overrides the config's, the rest of
+    the configuration still applies); config: a config file (as --config); profile: a
+    [profiles.NAME] table (as --profile); env / cwd: the environment and working directory the
+    lookup uses (default: the process's). Raises ConfigurationError (exit 5) when the
+    configuration is unreadable or the database cannot be reached.
+    """
+    from acctctl.config import ENV_DATABASE_URL, load_settings
+
+    environ = dict(os.environ if env is None else env)
+    if url is not None:
+        environ[ENV_DATABASE_URL] = url
+    loaded = load_settings(None if config is None else os.fspath(config), profile,
+                           env=environ, cwd=None if cwd is None else Path(cwd))
+    return Client(loaded)
+
+
+class Client:
+    """The operations of the CLI, in-process. Open one with acctctl.open(); close it (or use
+    it as a context manager) to release the database connections."""
+
+    def __init__(self, loaded: Any):
+        """loaded: a config.LoadedSettings (acctctl.open() makes one)."""
+        from acctctl.storage import storage_class
+
+        self.loaded = loaded
+        self._class = storage_class(loaded.settings.target)
+        for message in loaded.warnings:
+            warnings.warn(message, AcctctlWarning, stacklevel=3)
+        self._storage = None
+        self._storage = self._class.open(loaded, warn=self._warn)
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        warnings.warn(message, AcctctlWarning, stacklevel=3)
+
+    # --- the client itself ------------------------------------------------------------------
+
+    @property
+    def storage(self):
+        """The acctctl.storage.Storage the client writes through."""
+        if self._storage is None:
+            raise UsageError("this client is closed")
+        return self._storage
+
+    @property
+    def settings(self):
+        """The effective settings accounts are created with (the profile applied; on the
+        astpp target ASTPP's own defaults fill what the profile does not set)."""
+        return self.storage.settings
+
+    @property
+    def url(self) -> str:
+        """The database URL, any password masked (what messages show)."""
+        return self.loaded.shown_url
+
+    @property
+    def profile(self) -> str | None:
+        return self.loaded.profile
+
+    def close(self) -> None:
+        if self._storage is not None:
+            storage, self._storage = self._storage, None
+            storage.close()
+            dispose = getattr(storage.engine, "dispose", None)
+            if dispose is not None:
+                dispose()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<acctctl.Client {self.url}{' (closed)' if self._storage is None else ''}>"
+
+    def _for(self, operation: str):
+        """The storage, when its target does `operation` (exit 2 otherwise, as the CLI)."""
+        if not self._class.supports(operation):
+            raise UsageError(f"{operation} is not supported on the {self._class.name} target")
+        return self.storage
+
+    def _changes(self, action: str, dry_run: bool = False, continue_on_error: bool = False):
+        from acctctl.service.changes import ChangeOptions
+
+        return ChangeOptions(command=COMMAND.format(action), profile=self.profile, mode=MODE,
+                             dry_run=dry_run, continue_on_error=continue_on_error)
+
+    # --- create -----------------------------------------------------------------------------
+
+    def create(self, kind: str, *, options: CreateOptions | None = None,
+               **fields: Any) -> Account:
+        """Create one account of `kind` from field keys (contract §2): what is not given
+        gets its default, number, PIN, password and SIP secret are generated when not given
+        (the Account's `generated` holds them, shown once). `password=` sets the portal
+        password. With options.if_exists="skip" an existing account (same number, else
+        email) is returned untouched; with options.dry_run the would-be account (nothing
+        written, batch_id None, dry_run True)."""
+        return self._create_one(kind, options or CreateOptions(), fields)[0]
+
+    def _create_one(self, kind: str, options: CreateOptions,
+                    fields: dict) -> tuple[Account, str | None]:
+        """(the account, the id of the batch that created it; None when nothing was)."""
+        _check_kind(kind)
+        check_exclusive(fields)
+        result = self._create(kind, [(1, fields)], options, "flags")
+        if result.errors:
+            raise _failure([_single(e) for e in result.errors])
+        if result.skipped:
+            from acctctl.service.accounts import natural_key
+
+            field, value = natural_key(fields.get("number"), fields.get("email"))
+            shown = self.storage.show(**{field: value}, with_devices=False)
+            return Account.from_record(shown), None
+        return result.created[0], result.batch_id
+
+    def create_many(self, kind: str, rows: Iterable[Mapping[str, Any]], *,
+                    defaults: Mapping[str, Any] | None = None,
+                    options: CreateOptions | None = None) -> CreateResult:
+        """Create one account per row (dicts of field keys; `password` or `password_hash`
+        allowed), in one transaction; defaults apply to every row (the CLI's flags with
+        --from-file). Atomic: any bad row raises InvalidData / Conflict with every row error,
+        nothing written; with options.continue_on_error the good rows are written and
+        Partial is raised carrying them (`.result`) and the errors."""
+        _check_kind(kind)
+        return self._bulk(kind, ((i, dict(row)) for i, row in enumerate(rows, start=1)),
+                          defaults, options or CreateOptions(), "file")
+
+    def create_from_file(self, kind: str, path: str | os.PathLike, *, format: str | None = None,
+                         defaults: Mapping[str, Any] | None = None,
+                         options: CreateOptions | None = None) -> CreateResult:
+        """create_many from a CSV, JSON or JSONL file, read as `create KIND --from-file`
+        reads it (format inferred from the name unless given)."""
+        from acctctl.options import check_file_format
+        from acctctl.service.rows import infer_format, read_rows
+
+        _check_kind(kind)
+        check_file_format(format, kind)
+        path = os.fspath(path)
+        # ASTPP's customer import file is read as the CLI reads it; `defaults` are its flags
+        astpp = frozenset(defaults or {}) if kind == "customer" else None
+        rows = read_rows(path, infer_format(path, format), astpp=astpp)
+        return self._bulk(kind, rows, defaults, options or CreateOptions(), "file")
+
+    def create_count(self, kind: str, count: int, *, options: CreateOptions | None = None,
+                     **template: Any) -> CreateResult:
+        """`count` accounts from the template's fields (the CLI's --count): numbers are
+        generated (options.prefix / options.length), the first name defaults to the number.
+        InvalidData (exit 3) when fewer numbers remain free."""
+        options = options or CreateOptions()
+        _check_kind(kind)
+        options.check()
+        check_count(kind, count, template)
+        check_exclusive(template)
+        from acctctl.service.accounts import check_free_numbers
+
+        with _translated():
+            check_free_numbers(self._for("create"), self.settings, count, options.prefix,
+                               options.length)
+        return self._bulk(kind, ((i, {}) for i in range(1, count + 1)), template, options,
+                          "count")
+
+    def _bulk(self, kind: str, rows, defaults, options: CreateOptions,
+              run_mode: str) -> CreateResult:
+        defaults = dict(defaults or {})
+        check_exclusive(defaults)
+        result = self._create(kind, rows, options, run_mode, defaults)
+        if result.errors and not options.continue_on_error:
+            raise _failure(result.errors)
+        if result.errors:
+            raise Partial(f"created {len(result.created)}, failed {result.summary['failed']}",
+                          result=result, errors=result.errors)
+        return result
+
+    def _create(self, kind: str, rows, options: CreateOptions, run_mode: str,
+                defaults: dict | None = None) -> CreateResult:
+        from acctctl.service.accounts import BatchOptions, create_accounts
+
+        options.check()
+        storage = self._for("create")
+        batch = BatchOptions(mode=MODE, command=COMMAND.format(f"create {kind}"),
+                             profile=self.profile, dry_run=options.dry_run,
+                             if_exists=options.if_exists,
+                             continue_on_error=options.continue_on_error,
+                             defaults=defaults or {}, number_prefix=options.prefix,
+                             number_length=options.length,
+                             first_name_from_number=run_mode == "count")
+        with _translated():
+            result = create_accounts(storage, self.settings, kind, rows, batch)
+        try:
+            refused = bool(result.errors) and not options.continue_on_error
+            created = [] if refused else [Account.from_record(r) for r in result.created()]
+        finally:
+            result.close()
+        if result.dry_run:
+            for account in created:
+                account.batch_id, account.generated, account.dry_run = None, None, True
+        return CreateResult(batch_id=result.batch_id if result.written else None,
+                            created=created,
+                            skipped=[Skipped(s.get("row"), s.get("key"),
+                                             s.get("reason", "exists"))
+                                     for s in result.skipped],
+                            errors=list(result.errors), dry_run=result.dry_run)
+
+    # --- day two ----------------------------------------------------------------------------
+
+    def update(self, number: str, *, dry_run: bool = False, **changes: Any) -> Account:
+        """Change fields of one account (the same rules as create; number, account_type and
+        reseller cannot change: InvalidData). The Account returned carries `changes`
+        ({field: (old, new)}, empty when the values already were so)."""
+        if not changes:
+            raise UsageError("nothing to change: give at least one field")
+        if "number" in changes:
+            raise _failure([_field_error("number", "cannot be changed after creation")])
+        check_exclusive(changes)
+        result = self._update([(1, {**changes, "number": number})], dry_run, False)
+        if result.errors:
+            missing = [e for e in result.errors
+                       if e.message.startswith("no account has number")]
+            if missing:
+                raise NotFound(missing[0].message)
+            raise _failure([_single(e) for e in result.errors])
+        if result.unchanged:
+            account = self.show(number)
+            account.changes = {}
+            return account
+        account = result.updated[0]
+        account.dry_run = dry_run
+        return account
+
+    def update_many(self, rows: Iterable[Mapping[str, Any]], *, dry_run: bool = False,
+                    continue_on_error: bool = False) -> UpdateResult:
+        """Rows keyed by `number` with the fields to change (`account update --from-file`):
+        atomic (InvalidData / Conflict with every row error) unless continue_on_error
+        (Partial carrying the result)."""
+        result = self._update(((i, dict(r)) for i, r in enumerate(rows, start=1)), dry_run,
+                              continue_on_error)
+        if result.errors and not continue_on_error:
+            raise _failure(result.errors)
+        if result.errors:
+            raise Partial(f"updated {len(result.updated)}, failed {result.summary['failed']}",
+                          result=result, errors=result.errors)
+        return result
+
+    def _update(self, rows, dry_run: bool, continue_on_error: bool) -> UpdateResult:
+        from acctctl.service.update import update_accounts
+
+        storage = self._for("account update")
+        with _translated():
+            result = update_accounts(storage, self.settings, rows,
+                                     self._changes("account update", dry_run,
+                                                   continue_on_error))
+        refused = bool(result.errors) and not continue_on_error
+        updated = [] if refused else [Account.from_record(r) for r in result.updated]
+        nothing = result.dry_run or refused or not updated
+        return UpdateResult(batch_id=None if nothing else result.batch_id, updated=updated,
+                            unchanged=[r["number"] for r in result.unchanged],
+                            errors=list(result.errors), dry_run=result.dry_run)
+
+    def disable(self, *numbers: str, dry_run: bool = False) -> builtins.list[Change]:
+        """Disable accounts and their SIP devices, all or nothing."""
+        return self._set_status(numbers, "inactive", dry_run)
+
+    def enable(self, *numbers: str, dry_run: bool = False) -> builtins.list[Change]:
+        """Enable accounts and their SIP devices, all or nothing."""
+        return self._set_status(numbers, "active", dry_run)
+
+    def _set_status(self, numbers, status: str, dry_run: bool) -> builtins.list[Change]:
+        from acctctl.service.lifecycle import set_status
+
+        verb = "disable" if status == "inactive" else "enable"
+        storage = self._for(f"account {verb}")
+        with _translated():
+            results = set_status(storage, _numbers(numbers), status,
+                                 self._changes(f"account {verb}", dry_run))
+        return [Change(r["number"], r["kind"], verb + "d", r["changed"], dry_run)
+                for r in results]
+
+    def delete(self, *numbers: str, purge: bool = False,
+               dry_run: bool = False) -> builtins.list[Change]:
+        """Soft delete (the number, email, PIN and SIP username become free again), or with
+        purge remove the rows. A reseller that still owns something: Conflict."""
+        from acctctl.service.lifecycle import delete_accounts
+
+        storage = self._for("account delete")
+        with _translated():
+            results = delete_accounts(storage, _numbers(numbers), purge,
+                                      self._changes("account delete", dry_run))
+        return [Change(r["number"], r["kind"], r["action"], True, dry_run) for r in results]
+
+    def purge(self, *numbers: str, dry_run: bool = False) -> builtins.list[Change]:
+        """delete(..., purge=True)."""
+        return self.delete(*numbers, purge=True, dry_run=dry_run)
+
+    def reset_password(self, number: str, password: str | None = None) -> Account:
+        """A new portal password: `password` (checked by the password rules), or generated
+        and returned once in `.generated.password`. Stored as a hash."""
+        from acctctl.service.lifecycle import reset_password
+
+        storage = self._for("account reset-password")
+        with _translated():
+            result = reset_password(storage, self.settings, number, password,
+                                    self._changes("account reset-password"))
+        return Account.from_record(result)
+
+    def rotate_sip_secret(self, number: str) -> Account:
+        """A new generated secret for the account's SIP device, in `.generated.sip_password`
+        (InvalidData when the account has no SIP device)."""
+        from acctctl.service.lifecycle import rotate_sip_secret
+
+        storage = self._for("account rotate-sip-secret")
+        with _translated():
+            result = rotate_sip_secret(storage, number,
+                                       self._changes("account rotate-sip-secret"))
+        return Account.from_record(result)
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def show(self, number: str | None = None, *, email: str | None = None) -> Account:
+        """One live account by number (or email), with its SIP devices (never a secret).
+        NotFound (InvalidData, exit 3) when none matches."""
+        if (number is None) == (email is None):
+            raise UsageError("give a number or an email")
+        storage = self._for("account show")
+        with _translated():
+            return Account.from_record(storage.show(number, email, with_devices=True))
+
+    def list(self, options: ListOptions | None = None, **filters: Any) -> builtins.list[Account]:
+        """Accounts matching the filters of `account list` (ListOptions, or its fields as
+        keywords: kind, reseller, status, search, batch, created_after, include_deleted,
+        sort, limit, offset). Every match unless limit is given."""
+        options = _list_options(options, filters)
+        storage = self._for("account list")
+        where = options.where()
+        given = [("--status", options.status), ("--search", options.search),
+                 ("--batch", options.batch), ("--created-after", options.created_after),
+                 ("--include-deleted", options.include_deleted),
+                 ("--sort", options.sort != "number"), ("--offset", options.offset)]
+        unsupported = [flag for flag, value in given
+                       if value and not storage.supports(f"account list {flag}")]
+        if unsupported:
+            raise UsageError(f"{', '.join(unsupported)}: not supported on the {storage.name} "
+                             "target")
+        with _translated():
+            records = storage.list_accounts(where, options.sort, options.limit or None,
+                                            options.offset)
+        return [Account.from_record(r) for r in records]
+
+    def export(self, kind: str, *, with_secrets: bool = False,
+               options: ListOptions | None = None, **filters: Any) -> Export:
+        """Accounts of one kind as rows create_many (or `create KIND --from-file`) takes
+        unchanged, password_hash included, owners first; with_secrets adds sip_password."""
+        from acctctl.service.export import export_accounts
+
+        _check_kind(kind)
+        options = _list_options(options, {**filters, "kind": kind})
+        checked = options.check()
+        storage = self._for("account export")
+        with _translated():
+            keys, rows = export_accounts(storage, with_secrets=with_secrets,
+                                         limit=options.limit or None, offset=options.offset,
+                                         **checked)
+        return Export(kind=kind, keys=keys, rows=rows)
+
+    # --- batches and the audit trail ----------------------------------------------------
+
+    def batches(self, limit: int | None = None) -> builtins.list[Batch]:
+        """Batches, newest first."""
+        from acctctl.service.batches import list_batches
+
+        with _translated():
+            return [batch_of(r) for r in list_batches(self._for("batch list"), limit or None)]
+
+    def batch(self, batch_id: str) -> builtins.list[Account]:
+        """The accounts a batch created that still exist (soft-deleted ones too)."""
+        from acctctl.service.batches import show_batch
+
+        with _translated():
+            return [Account.from_record(r) for r in show_batch(self._for("batch show"),
+                                                               batch_id)]
+
+    def undo(self, batch_id: str, *, dry_run: bool = False) -> builtins.list[Change]:
+        """Purge what the batch created, in one transaction (`batch undo`); Conflict, nothing
+        changed, when any of its accounts changed since or owns something outside it."""
+        from acctctl.service.batches import undo_batch
+
+        storage = self._for("batch undo")
+        with _translated():
+            results = undo_batch(storage, batch_id, self._changes("batch undo", dry_run))
+        return [Change(r["number"], r["kind"], r["action"], True, dry_run) for r in results]
+
+    def audit(self, *, account: str | None = None, batch: str | None = None,
+              since: Any = None, limit: int | None = None) -> builtins.list[AuditRecord]:
+        """Audit records, newest first, filtered by account number, batch id or time
+        (since: ISO 8601 text or a datetime, inclusive)."""
+        from acctctl.options import parse_since
+        from acctctl.service.batches import list_audit
+
+        if isinstance(since, str):
+            since = parse_since(since, "--since")
+        with _translated():
+            return [audit_of(r) for r in list_audit(self._for("audit list"), account, batch,
+                                                    since, limit or None)]
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _check_kind(kind: str) -> None:
+    from acctctl.options import KINDS
+
+    if kind not in KINDS:
+        raise UsageError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+
+
+def _numbers(numbers: Iterable[str]) -> builtins.list[str]:
+    numbers = [str(n) for n in numbers]
+    if not numbers:
+        raise UsageError("give at least one account number")
+    return numbers
+
+
+def _list_options(options: ListOptions | None, filters: dict) -> ListOptions:
+    if options is not None and filters:
+        from dataclasses import replace
+
+        return replace(options, **filters)
+    try:
+        return options or ListOptions(**filters)
+    except TypeError as exc:
+        raise UsageError(f"unknown filter: {exc}") from None
+
+
+def _field_error(field: str, message: str):
+    from acctctl.errors import FieldError
+
+    return FieldError(field=field, message=message)
+
+
+def _single(error):
+    """A single account's error: no row number (the CLI lists it without one)."""
+    return error.__class__(field=error.field, message=error.message, conflict=error.conflict,
+                           key=error.key)
+
+
+def _failure(errors) -> AcctctlError:
+    """The exception of what the CLI reports as ValidationFailed: Conflict (exit 4) when
+    every error is a conflict, InvalidData (exit 3) otherwise; nothing was written."""
+    failure = ValidationFailed(errors, message=None)
+    cls = Conflict if failure.exit_code == Conflict.exit_code else InvalidData
+    summary = failure.message
+    details = "; ".join(f"{e.field}: {e.message}" if e.row is None
+                        else f"row {e.row}: {e.field}: {e.message}" for e in errors[:5])
+    more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
+    return cls(f"{summary}: {details}{more}" if details else summary, errors=errors)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """ValidationFailed (the CLI's exit 3 or 4) raised as InvalidData or Conflict."""
+    try:
+        yield
+    except ValidationFailed as failure:
+        raise _failure(failure.errors) from None

@@ -49,6 +49,7 @@ __all__ = [
     "LoadedSettings",
     "NumbersSettings",
     "PasswordsSettings",
+    "RegistrarSettings",
     "Settings",
     "default_config_dict",
     "default_database_url",
@@ -196,6 +197,49 @@ class DefaultsSettings(BaseModel):
     create_sip_device: bool = True
 
 
+REGISTRAR_KINDS = ("kamailio", "opensips", "astpp-opensips")
+_REGISTRAR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class RegistrarSettings(BaseModel):
+    """One ``[[registrars]]`` entry (contract §11): a SIP proxy's ``subscriber`` table that
+    mirrors the SIP devices of the accounts target."""
+
+    model_config = _SECTION_CONFIG
+
+    name: str  # what `registrar check|sync NAME` and acctctl's record of managed rows use
+    kind: str
+    url: str  # mysql:// (or mariadb://) or postgresql://
+    password_file: str = ""  # when set, its content replaces any password in the URL
+    domain: str = Field(min_length=1, max_length=64)  # also the realm the proxy challenges with
+    # true only where the proxy computes HA1 from `password` (Kamailio's calculate_ha1)
+    store_plaintext: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _REGISTRAR_NAME.fullmatch(value):
+            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-' (first a letter "
+                             f"or digit), got {value!r}")
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in REGISTRAR_KINDS:
+            raise ValueError(f"must be one of {', '.join(REGISTRAR_KINDS)}, got {value!r}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        # a registrar is a proxy's database server: SQLite is never one
+        if not (_POSTGRES_SCHEME.match(value) or _MYSQL_SCHEME.match(value)):
+            raise ValueError("must be a mysql://, mariadb:// or postgresql:// URL, got "
+                             f"{mask_url(value)!r}")
+        return value
+
+
 class Settings(BaseModel):
     """The whole document. ``profiles`` stays raw: a profile is validated when selected."""
 
@@ -206,7 +250,19 @@ class Settings(BaseModel):
     passwords: PasswordsSettings = Field(default_factory=PasswordsSettings)
     defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
     astpp: AstppSettings = Field(default_factory=AstppSettings)
+    registrars: list[RegistrarSettings] = Field(default_factory=list)
     profiles: dict[str, dict] = Field(default_factory=dict)
+
+    @field_validator("registrars")
+    @classmethod
+    def _unique_names(cls, value: list[RegistrarSettings]) -> list[RegistrarSettings]:
+        seen: set[str] = set()
+        for registrar in value:
+            if registrar.name in seen:
+                raise ValueError(f"two registrars are named {registrar.name!r}; names are "
+                                 "unique (acctctl records the rows it manages by name)")
+            seen.add(registrar.name)
+        return value
 
     @property
     def target(self) -> str:
@@ -218,7 +274,7 @@ class Settings(BaseModel):
         return self.database.target == "astpp"
 
 
-SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp")
+SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp", "registrars")
 
 
 @dataclass(frozen=True)
@@ -605,7 +661,8 @@ def shown_url(url: str) -> str:
 
 
 def _read_password_file(
-    value: str, config: Path | None, cwd: Path, warnings: list[str]
+    value: str, config: Path | None, cwd: Path, warnings: list[str],
+    key: str = "database.password_file",
 ) -> str:
     pw_path = Path(value).expanduser()
     if not pw_path.is_absolute():
@@ -613,12 +670,36 @@ def _read_password_file(
     warnings.extend(_readable_by_others(pw_path))
     from acctctl.bounded import SECRET_FILE_MAX, read_text
 
-    password = read_text(pw_path, what=f"database.password_file {pw_path}",
+    password = read_text(pw_path, what=f"{key} {pw_path}",
                          limit=SECRET_FILE_MAX, error=ConfigError)
     password = password.rstrip("\r\n")
     if not password:
-        raise ConfigError(f"database.password_file {pw_path} is empty")
+        raise ConfigError(f"{key} {pw_path} is empty")
     return password
+
+
+def registrar_url(loaded: LoadedSettings, registrar: RegistrarSettings,
+                  warnings: list[str], cwd: Path | None = None) -> tuple[str, str]:
+    """(the URL to connect to a registrar with, the URL to show) as for the database URL:
+    the psycopg/PyMySQL driver, and the password from ``password_file`` (relative to the
+    config file's directory) applied to the first only."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    shown = mask_url(registrar.url)
+    url = _POSTGRES_SCHEME.sub("postgresql+psycopg://", registrar.url, count=1)
+    url = _MYSQL_SCHEME.sub("mysql+pymysql://", url, count=1)
+    key = f"registrars.{registrar.name}"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"{key}.url is not a valid database URL: {shown}") from exc
+    if registrar.password_file:
+        password = _read_password_file(registrar.password_file, loaded.path,
+                                       Path.cwd() if cwd is None else cwd, warnings,
+                                       key=f"{key}.password_file")
+        parsed = parsed.set(password=password)
+    return parsed.render_as_string(hide_password=False), shown
 
 
 _URL_USERINFO = re.compile(r"(?P<head>://[^:/?#@\s]*:)[^\s]*@")
@@ -665,6 +746,10 @@ def _permission_warnings(doc: Mapping[str, Any], path: Path) -> list[str]:
     profiles = doc.get("profiles")
     if isinstance(profiles, Mapping):
         urls += [_dig(p, "database", "url") for p in profiles.values()]
+    for where in [doc, *(profiles.values() if isinstance(profiles, Mapping) else ())]:
+        registrars = where.get("registrars") if isinstance(where, Mapping) else None
+        if isinstance(registrars, list):
+            urls += [_dig(r, "url") for r in registrars]
     if not any(_has_password(url) for url in urls):
         return []
     return _readable_by_others(path)
@@ -725,6 +810,10 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
     sections["database"]["url"] = loaded.shown_url or shown_url(loaded.database_url)
     if not loaded.settings.is_astpp:
         sections.pop("astpp")  # [astpp] means nothing to acctctl's own schema
+    for registrar in sections["registrars"]:
+        registrar["url"] = mask_url(registrar["url"])
+    if not sections["registrars"]:
+        sections.pop("registrars")  # TOML has no empty array of tables worth printing
     return {
         "config_file": str(loaded.path) if loaded.path is not None else BUILTIN_DEFAULTS,
         "profile": loaded.profile if loaded.profile is not None else NO_PROFILE,
@@ -737,6 +826,7 @@ def default_config_dict() -> dict[str, Any]:
     ``[astpp]`` only matters with ``database.target = "astpp"`` and is added by the caller."""
     doc = _sections(Settings())
     doc.pop("astpp")
+    doc.pop("registrars")
     return doc
 
 

@@ -229,3 +229,15 @@ class AuditEvent(SQLModel, table=True):
     profile: str | None = Field(default=None, max_length=60)
     # {field: [old, new]} as JSON for changes of non-secret fields; never a secret or hash
     changes: str | None = Field(default=None, sa_type=sa.Text())
+
+
+class RegistrarRow(SQLModel, table=True):
+    """A `subscriber` row acctctl wrote into a SIP registrar (contract §11): the record of
+    which rows are acctctl's, so an operator's own rows in the same table (trunks, test
+    phones) are never changed or removed. Kept here, not in the registrar, because acctctl
+    never alters a registrar's tables and Kamailio's has no column to mark a row with."""
+
+    __tablename__ = "registrar_rows"
+    registrar: str = Field(primary_key=True, max_length=64)  # [[registrars]] name
+    username: str = Field(primary_key=True, max_length=64)
+    domain: str = Field(primary_key=True, max_length=64)

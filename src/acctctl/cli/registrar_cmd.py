@@ -78,7 +78,8 @@ def sync(ctx: typer.Context, name: Name = None, dry_run: DryRun = False,
         records += done
         conflicts += len(found.conflict)
         changed = len(done) - len(found.conflict)
-        say(f"{found.registrar.name}: {'would change' if dry_run else 'changed'} "
+        say(f"{found.registrar.name} ({found.registrar.flavour.label}): "
+            f"{'would change' if dry_run else 'changed'} "
             f"{changed} row(s)" + (f", {len(found.conflict)} conflict(s) left alone"
                                   if found.conflict else ""),
             "yellow" if dry_run or found.conflict else "green")

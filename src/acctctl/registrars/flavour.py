@@ -70,10 +70,6 @@ def detect(conn: sa.Connection, kind: str, name: str) -> Flavour:
     if found is None:
         raise DatabaseError(f"{where}: `subscriber` (version {version}) has neither ha1b nor "
                             "ha1_sha256: an unknown flavour")
-    if version not in KNOWN_VERSIONS[kind]:
-        known = ", ".join(str(v) for v in KNOWN_VERSIONS[kind])
-        raise DatabaseError(f"{where}: `subscriber` table version {version} is not one acctctl "
-                            f"knows for kind {kind!r} ({known})")
     compatible = {"kamailio": ("kamailio",), "opensips": ("opensips", "kamailio"),
                   "astpp-opensips": ("astpp-opensips",)}[kind]
     # OpenSIPS <= 3.1 (version 7) has Kamailio's columns; anything else is the wrong kind
@@ -81,6 +77,10 @@ def detect(conn: sa.Connection, kind: str, name: str) -> Flavour:
         raise DatabaseError(f"{where} is configured as kind {kind!r} but its `subscriber` "
                             f"table looks like {found!r} (version {version})",
                             hint=f"set kind = {found!r} for registrar {name}")
+    if version not in KNOWN_VERSIONS[kind]:
+        known = ", ".join(str(v) for v in KNOWN_VERSIONS[kind])
+        raise DatabaseError(f"{where}: `subscriber` table version {version} is not one acctctl "
+                            f"knows for kind {kind!r} ({known})")
     if kind == "kamailio" and any(c in columns for c in ("ha1_sha256", "ha1_sha512t256")):
         raise DatabaseError(f"{where}: a Kamailio `subscriber` with SHA-2 columns is an "
                             "unknown flavour")

@@ -104,3 +104,11 @@ def test_registrar_commands_are_listed_by_help(offline):
     assert "registrar" in result.stdout
     result = offline("")("registrar", "--help")
     assert "check" in result.stdout and "sync" in result.stdout
+
+
+def test_the_astpp_target_is_refused_until_its_ledger_can_hold_the_record(offline):
+    astpp = '[database]\ntarget = "astpp"\nurl = "mysql://root@127.0.0.1:1/astpp"\n'
+    result = offline(astpp + EDGE)("registrar", "check",
+                                   env={"ACCTCTL_DATABASE_URL": ""})
+    assert result.exit_code == 2, result.stderr
+    assert "registrar check is not supported on the astpp target" in result.stderr

@@ -63,7 +63,7 @@ def sync(ctx: typer.Context, name: Name = None, dry_run: DryRun = False,
          output: Output = "table") -> None:
     """Repair every difference check finds (never an operator's own rows); fills a newly
     added registrar: acctctl registrar sync --dry-run"""
-    from acctctl.registrars.sync import actions, apply, check_fits, plan
+    from acctctl.registrars.sync import actions, check_fits, plan
 
     check_format(output)
     state = state_of(ctx)
@@ -74,7 +74,7 @@ def sync(ctx: typer.Context, name: Name = None, dry_run: DryRun = False,
         check_fits(found)
     records, conflicts = [], 0
     for found in plans:
-        done = actions(found, dry_run=True) if dry_run else apply(found, engine)
+        done = actions(found, dry_run=True) if dry_run else _apply(found, engine)
         records += done
         conflicts += len(found.conflict)
         changed = len(done) - len(found.conflict)
@@ -91,3 +91,25 @@ def sync(ctx: typer.Context, name: Name = None, dry_run: DryRun = False,
         say(f"{conflicts} username(s) are held by rows acctctl does not manage; remove or "
             "rename those rows, then sync again", "yellow")
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _apply(found, engine) -> list[dict]:
+    """apply(), with an interruption or a lost database told as what it is: the registrar
+    may be partly written, and check/sync converge from there (docs/registrars.md)."""
+    import sqlalchemy as sa
+
+    from acctctl.errors import EXIT_INTERRUPTED, DatabaseError
+    from acctctl.registrars.sync import apply
+
+    name = found.registrar.name
+    again = "run acctctl registrar check, then acctctl registrar sync again"
+    try:
+        return apply(found, engine)
+    except KeyboardInterrupt:
+        say(f"interrupted while syncing registrar {name}: it may be partly written; {again}",
+            "yellow")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(f"registrar {name}: sync failed ({reason}); it may be partly "
+                            f"written", hint=again) from None

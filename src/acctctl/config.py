@@ -524,6 +524,7 @@ class _KeyLocator:
         table: tuple[str, ...] = ()
         open_string: str | None = None
         depth = 0  # brackets/braces still open from a value that spans lines
+        arrays: dict[tuple[str, ...], int] = {}  # [[name]] tables seen so far, by name
         for number, line in enumerate(text.splitlines(), start=1):
             if open_string is not None:
                 if line.count(open_string) % 2 == 1:
@@ -535,6 +536,10 @@ class _KeyLocator:
             header = _HEADER_RE.match(line)
             if header:
                 table = _split_key(header.group("name"))
+                if line.lstrip().startswith("[["):  # an array of tables: pydantic's loc
+                    # names each entry by its index ("registrars", "1", "kind")
+                    index = arrays[table] = arrays.get(table, -1) + 1
+                    table = (*table, str(index))
                 self._lines.setdefault(table, number)
                 continue
             assign = _ASSIGN_RE.match(line)

@@ -112,3 +112,11 @@ def test_the_astpp_target_is_refused_until_its_ledger_can_hold_the_record(offlin
                                    env={"ACCTCTL_DATABASE_URL": ""})
     assert result.exit_code == 2, result.stderr
     assert "registrar check is not supported on the astpp target" in result.stderr
+
+
+def test_the_error_points_at_the_line_of_the_right_registrar(offline, tmp_path):
+    second = EDGE.replace('"edge"', '"core"').replace('kind = "kamailio"', 'kind = "sip"')
+    result = offline(EDGE + second)("config", "show")
+    assert result.exit_code == 5
+    line = (TEST_CONFIG + EDGE + second).splitlines().index('kind = "sip"') + 1
+    assert f"acctctl.toml:{line}: registrars.1.kind: must be one of" in result.stderr

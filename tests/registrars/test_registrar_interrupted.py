@@ -63,3 +63,25 @@ def test_a_new_domain_moves_acctctls_rows_and_only_those(cli, config_file, regis
     assert {r[0] for r in registrar_db.execute("SELECT DISTINCT domain FROM subscriber")} == \
         {"new.test"}
     assert states(cli, 0) == {}
+
+
+@pytest.mark.parametrize("registrar_db", ["postgresql"], indirect=True)
+def test_two_syncs_planned_at_once_both_succeed(cli, config_file, registrar_db, engine):
+    from acctctl.config import load_settings
+    from acctctl.registrars import open_registrar
+    from acctctl.registrars.sync import apply, plan
+
+    registrar_config(config_file, registrar_db)
+    create(cli, 3)
+    loaded = load_settings(str(config_file))
+    first, second = (open_registrar(loaded, loaded.settings.registrars[0], [])
+                     for _ in range(2))
+    try:
+        plans = [plan(first, engine), plan(second, engine)]  # both see three to add
+        assert [len(p.add) for p in plans] == [3, 3]
+        for p in plans:
+            assert len(apply(p, engine)) == 3
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()
+    assert states(cli, 0) == {}

@@ -22,14 +22,17 @@ SYNC_COLUMNS = ["registrar", "username", "domain", "action", "state"]
 
 
 def _registrars(ctx: typer.Context, name: str | None):
-    """(the accounts target's engine, each chosen registrar opened and its flavour known)."""
+    """(the accounts target's engine, each chosen registrar opened and its flavour known);
+    the registrars' connections close when the command ends."""
     from acctctl.registrars import chosen, open_registrar
 
     state = state_of(ctx)
     engine = state.engine()
     warnings: list[str] = []
-    opened = [open_registrar(state.loaded(), settings, warnings)
-              for settings in chosen(state.settings, name)]
+    opened = []
+    for settings in chosen(state.settings, name):
+        opened.append(open_registrar(state.loaded(), settings, warnings))
+        ctx.call_on_close(opened[-1].engine.dispose)
     for message in dict.fromkeys(warnings):
         warn(message)
     return engine, opened

@@ -26,11 +26,16 @@ def managed(conn: sa.Connection, registrar: str) -> set[Key]:
 
 
 def remember(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:
-    """Record keys (none of them recorded yet): one INSERT per chunk."""
+    """Record keys: one INSERT per chunk. A key another sync recorded meanwhile is kept as
+    it is (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
     for start in range(0, len(keys), CHUNK):
-        conn.execute(sa.insert(RR).values([
+        conn.execute(insert(RR).values([
             {"registrar": registrar, "username": u, "domain": d}
-            for u, d in keys[start:start + CHUNK]]))
+            for u, d in keys[start:start + CHUNK]]).on_conflict_do_nothing())
 
 
 def forget(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:

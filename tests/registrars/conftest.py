@@ -314,9 +314,12 @@ def sipp(sip_tools, tmp_path):
         scenario = folder / "register.xml"
         scenario.write_text(SCENARIO.format(final=expect))
         users_csv = folder / "users.csv"
-        # SIPp takes a per-call credential as a whole [authentication] keyword in a field
+        # SIPp takes a per-call credential as a whole [authentication] keyword in a field.
+        # It reads a password that starts with "0x" as hex (1 generated secret in 4096 does),
+        # so every secret goes as the hex of its bytes: exact, whatever its characters.
         users_csv.write_text("SEQUENTIAL\n" + "".join(
-            f"{u};[authentication username={u} password={s}];{domain}\n" for u, s in users))
+            f"{u};[authentication username={u} password=0x{s.encode().hex()}];{domain}\n"
+            for u, s in users))
         command = [sip_tools["sipp"], f"127.0.0.1:{server.port}", "-sf", str(scenario),
                    "-inf", str(users_csv), "-m", str(len(users)), "-r", "500", "-l", "200",
                    "-i", "127.0.0.1", "-p", str(free_udp_port()), "-nostdin",

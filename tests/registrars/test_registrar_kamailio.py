@@ -140,3 +140,29 @@ def test_a_registrar_added_later_is_filled_and_hashes_only_by_default(cli, confi
     assert registrar_db.execute("SELECT count(*) FROM subscriber WHERE password <> ''") == [(0,)]
     server = kamailio(registrar_db)
     assert sipp(server, devices, DOMAIN, "200")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("registrar_db", ["mysql"], indirect=True)
+def test_a_thousand_devices_register_after_one_sync_of_two_statements(cli, config_file,
+                                                                      registrar_db, kamailio,
+                                                                      sipp):
+    import sqlalchemy as sa
+
+    registrar_config(config_file, registrar_db)
+    devices = create(cli, 1000)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split("(")[0].upper())
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+    try:
+        assert cli("registrar", "sync").exit_code == 0
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+    # bulk speed: one INSERT per chunk of 500 rows, in each database, never one per row
+    assert statements.count("INSERT INTO SUBSCRIBER ") == 2
+    assert statements.count("INSERT INTO REGISTRAR_ROWS ") == 2
+    server = kamailio(registrar_db)
+    assert sipp(server, devices, DOMAIN, "200")

@@ -84,12 +84,16 @@ class DatabaseSettings(BaseModel):
     @field_validator("target")
     @classmethod
     def _known_target(cls, value: str) -> str:
-        if value not in TARGETS:
-            raise ValueError(f"must be one of {', '.join(TARGETS)}, got {value!r}")
-        return value
+        return _one_of(value, TARGETS)
 
 
 TARGETS = ("acctctl", "astpp")
+
+
+def _one_of(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 class AstppSettings(BaseModel):
@@ -226,9 +230,7 @@ class RegistrarSettings(BaseModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in REGISTRAR_KINDS:
-            raise ValueError(f"must be one of {', '.join(REGISTRAR_KINDS)}, got {value!r}")
-        return value
+        return _one_of(value, REGISTRAR_KINDS)
 
     @field_validator("url")
     @classmethod

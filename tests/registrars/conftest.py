@@ -263,41 +263,31 @@ def _wait_ready(server: Kamailio) -> None:
     pytest.fail(f"Kamailio did not start:\n{server.log.read_text()[-3000:]}")
 
 
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register with digest">
-  <send retrans="500"><![CDATA[
+def _register(cseq: int, credentials: str = "") -> str:
+    """One REGISTER of the scenario; [field1] is the call's credential (see register())."""
+    return f"""  <send retrans="500"><![CDATA[
 
       REGISTER sip:[field2] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: <sip:[field0]@[field2]>;tag=[call_number]
       To: <sip:[field0]@[field2]>
       Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
+      CSeq: {cseq} REGISTER
+      Contact: <sip:[field0]@[local_ip]:[local_port]>{credentials}
       Max-Forwards: 70
       Expires: 60
       Content-Length: 0
 
   ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-
-      REGISTER sip:[field2] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:[field0]@[field2]>;tag=[call_number]
-      To: <sip:[field0]@[field2]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      [field1]
-      Max-Forwards: 70
-      Expires: 60
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="{final}"/>
-</scenario>
 """
+
+
+SCENARIO = ("""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register with digest">
+""" + _register(1) + """  <recv response="401" auth="true"/>
+""" + _register(2, "\n      [field1]") + """  <recv response="{final}"/>
+</scenario>
+""")
 
 
 @pytest.fixture

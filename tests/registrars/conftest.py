@@ -29,7 +29,7 @@ KAMAILIO_SQL = Path("/usr/share/kamailio")
 MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 HERE = Path(__file__).parent
 START_TIMEOUT_S = 15
-SIPP_TIMEOUT_S = 60
+SIPP_TIMEOUT_S = 90
 
 
 def _absent(what: str, required: bool) -> None:
@@ -311,9 +311,9 @@ def sipp(sip_tools, tmp_path):
             f"{u};[authentication username={u} password=0x{s.encode().hex()}];{domain}\n"
             for u, s in users))
         command = [sip_tools["sipp"], f"127.0.0.1:{server.port}", "-sf", str(scenario),
-                   "-inf", str(users_csv), "-m", str(len(users)), "-r", "500", "-l", "200",
+                   "-inf", str(users_csv), "-m", str(len(users)), "-r", "200", "-l", "50",
                    "-i", "127.0.0.1", "-p", str(free_udp_port()), "-nostdin",
-                   "-timeout", f"{SIPP_TIMEOUT_S}s", "-timeout_error", "-recv_timeout", "5000",
+                   "-timeout", f"{SIPP_TIMEOUT_S}s", "-timeout_error", "-recv_timeout", "10000",
                    "-trace_err"]
         process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)

@@ -27,10 +27,10 @@ main()
 """
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "pydantic", "acctctl.db", "acctctl.models",
-         "acctctl.service", "acctctl.config")
+         "acctctl.service", "acctctl.config", "acctctl.registrars")
 COMMAND_MODULES = ("acctctl.cli.create", "acctctl.cli.account", "acctctl.cli.day_two",
                    "acctctl.cli.batch_cmd", "acctctl.cli.catalog", "acctctl.cli.db_cmd",
-                   "acctctl.cli.config_cmd")
+                   "acctctl.cli.config_cmd", "acctctl.cli.registrar_cmd")
 
 
 def loaded_modules(*args: str, env: dict | None = None) -> tuple[list[str], str]:
@@ -70,7 +70,7 @@ def test_root_help_lists_every_registered_command_with_its_help():
 
 @pytest.mark.parametrize("name", ["completion", "create", "account", "batch", "audit",
                                   "rategroup", "tax",
-                                  "role", "reference", "db", "config"])
+                                  "role", "reference", "registrar", "db", "config"])
 def test_every_registry_entry_loads_with_the_registry_help(name):
     from acctctl.cli.app import COMMANDS, load_group
 

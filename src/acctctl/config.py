@@ -50,6 +50,7 @@ __all__ = [
     "LoadedSettings",
     "NumbersSettings",
     "PasswordsSettings",
+    "RegistrarSettings",
     "Settings",
     "default_config_dict",
     "default_database_url",
@@ -84,9 +85,7 @@ class DatabaseSettings(BaseModel):
     @field_validator("target")
     @classmethod
     def _known_target(cls, value: str) -> str:
-        if value not in TARGETS:
-            raise ValueError(f"must be one of {', '.join(TARGETS)}, got {value!r}")
-        return value
+        return _one_of(value, TARGETS)
 
 
 #: database.target -> "module:Class" of its Storage (acctctl.storage.REGISTRY is this dict):
@@ -95,6 +94,12 @@ TARGETS: dict[str, str] = {
     "acctctl": "acctctl.storage.native:NativeStorage",
     "astpp": "acctctl.targets.astpp.storage:AstppStorage",
 }
+
+
+def _one_of(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 class AstppSettings(BaseModel):
@@ -225,6 +230,47 @@ class DefaultsSettings(BaseModel):
     create_sip_device: bool = True
 
 
+REGISTRAR_KINDS = ("kamailio", "opensips", "astpp-opensips")
+_REGISTRAR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class RegistrarSettings(BaseModel):
+    """One ``[[registrars]]`` entry (contract §11): a SIP proxy's ``subscriber`` table that
+    mirrors the SIP devices of the accounts target."""
+
+    model_config = _SECTION_CONFIG
+
+    name: str  # what `registrar check|sync NAME` and acctctl's record of managed rows use
+    kind: str
+    url: str  # mysql:// (or mariadb://) or postgresql://
+    password_file: str = ""  # when set, its content replaces any password in the URL
+    domain: str = Field(min_length=1, max_length=64)  # also the realm the proxy challenges with
+    # true only where the proxy computes HA1 from `password` (Kamailio's calculate_ha1)
+    store_plaintext: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _REGISTRAR_NAME.fullmatch(value):
+            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-' (first a letter "
+                             f"or digit), got {value!r}")
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        return _one_of(value, REGISTRAR_KINDS)
+
+    @field_validator("url")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        # a registrar is a proxy's database server: SQLite is never one
+        if not (_POSTGRES_SCHEME.match(value) or _MYSQL_SCHEME.match(value)):
+            raise ValueError("must be a mysql://, mariadb:// or postgresql:// URL, got "
+                             f"{mask_url(value)!r}")
+        return value
+
+
 class Settings(BaseModel):
     """The whole document. ``profiles`` stays raw: a profile is validated when selected."""
 
@@ -236,7 +282,19 @@ class Settings(BaseModel):
     defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
     astpp: AstppSettings = Field(default_factory=AstppSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    registrars: list[RegistrarSettings] = Field(default_factory=list)
     profiles: dict[str, dict] = Field(default_factory=dict)
+
+    @field_validator("registrars")
+    @classmethod
+    def _unique_names(cls, value: list[RegistrarSettings]) -> list[RegistrarSettings]:
+        seen: set[str] = set()
+        for registrar in value:
+            if registrar.name in seen:
+                raise ValueError(f"two registrars are named {registrar.name!r}; names are "
+                                 "unique (acctctl records the rows it manages by name)")
+            seen.add(registrar.name)
+        return value
 
     @property
     def target(self) -> str:
@@ -248,7 +306,7 @@ class Settings(BaseModel):
         return self.database.target == "astpp"
 
 
-SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp", "ledger")
+SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp", "ledger", "registrars")
 #: the sections that mean something only with database.target = "astpp"
 ASTPP_SECTIONS = ("astpp", "ledger")
 
@@ -512,6 +570,7 @@ class _KeyLocator:
         table: tuple[str, ...] = ()
         open_string: str | None = None
         depth = 0  # brackets/braces still open from a value that spans lines
+        arrays: dict[tuple[str, ...], int] = {}  # [[name]] tables seen so far, by name
         for number, line in enumerate(text.splitlines(), start=1):
             if open_string is not None:
                 if line.count(open_string) % 2 == 1:
@@ -523,6 +582,10 @@ class _KeyLocator:
             header = _HEADER_RE.match(line)
             if header:
                 table = _split_key(header.group("name"))
+                if line.lstrip().startswith("[["):  # an array of tables: pydantic's loc
+                    # names each entry by its index ("registrars", "1", "kind")
+                    index = arrays[table] = arrays.get(table, -1) + 1
+                    table = (*table, str(index))
                 self._lines.setdefault(table, number)
                 continue
             assign = _ASSIGN_RE.match(line)
@@ -673,7 +736,8 @@ def shown_url(url: str) -> str:
 
 
 def _read_password_file(
-    value: str, config: Path | None, cwd: Path, warnings: list[str]
+    value: str, config: Path | None, cwd: Path, warnings: list[str],
+    key: str = "database.password_file",
 ) -> str:
     pw_path = Path(value).expanduser()
     if not pw_path.is_absolute():
@@ -681,12 +745,36 @@ def _read_password_file(
     warnings.extend(_readable_by_others(pw_path))
     from acctctl.bounded import SECRET_FILE_MAX, read_text
 
-    password = read_text(pw_path, what=f"database.password_file {pw_path}",
+    password = read_text(pw_path, what=f"{key} {pw_path}",
                          limit=SECRET_FILE_MAX, error=ConfigError)
     password = password.rstrip("\r\n")
     if not password:
-        raise ConfigError(f"database.password_file {pw_path} is empty")
+        raise ConfigError(f"{key} {pw_path} is empty")
     return password
+
+
+def registrar_url(loaded: LoadedSettings, registrar: RegistrarSettings,
+                  warnings: list[str], cwd: Path | None = None) -> tuple[str, str]:
+    """(the URL to connect to a registrar with, the URL to show) as for the database URL:
+    the psycopg/PyMySQL driver, and the password from ``password_file`` (relative to the
+    config file's directory) applied to the first only."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    shown = mask_url(registrar.url)
+    url = _POSTGRES_SCHEME.sub("postgresql+psycopg://", registrar.url, count=1)
+    url = _MYSQL_SCHEME.sub("mysql+pymysql://", url, count=1)
+    key = f"registrars.{registrar.name}"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"{key}.url is not a valid database URL: {shown}") from exc
+    if registrar.password_file:
+        password = _read_password_file(registrar.password_file, loaded.path,
+                                       Path.cwd() if cwd is None else cwd, warnings,
+                                       key=f"{key}.password_file")
+        parsed = parsed.set(password=password)
+    return parsed.render_as_string(hide_password=False), shown
 
 
 _URL_USERINFO = re.compile(r"(?P<head>://[^:/?#@\s]*:)[^\s]*@")
@@ -734,6 +822,10 @@ def _permission_warnings(doc: Mapping[str, Any], path: Path) -> list[str]:
     if isinstance(profiles, Mapping):
         urls += [_dig(p, section, "url") for p in profiles.values()
                  for section in ("database", "ledger")]
+    for where in [doc, *(profiles.values() if isinstance(profiles, Mapping) else ())]:
+        registrars = where.get("registrars") if isinstance(where, Mapping) else None
+        if isinstance(registrars, list):
+            urls += [_dig(r, "url") for r in registrars]
     if not any(_has_password(url) for url in urls):
         return []
     return _readable_by_others(path)
@@ -797,6 +889,10 @@ def effective_settings_dict(loaded: LoadedSettings) -> dict[str, Any]:
     else:
         for section in ASTPP_SECTIONS:  # [astpp] and [ledger] mean nothing to acctctl's schema
             sections.pop(section)
+    for registrar in sections["registrars"]:
+        registrar["url"] = mask_url(registrar["url"])
+    if not sections["registrars"]:
+        sections.pop("registrars")  # TOML has no empty array of tables worth printing
     return {
         "config_file": str(loaded.path) if loaded.path is not None else BUILTIN_DEFAULTS,
         "profile": loaded.profile if loaded.profile is not None else NO_PROFILE,
@@ -811,6 +907,7 @@ def default_config_dict() -> dict[str, Any]:
     doc = _sections(Settings())
     for section in ASTPP_SECTIONS:
         doc.pop(section)
+    doc.pop("registrars")
     return doc
 
 

@@ -43,6 +43,8 @@ COMMANDS: dict[str, Entry] = {
     "role": Entry("acctctl.cli.catalog:role_app", "Roles of resellers, admins and sub-admins."),
     "reference": Entry("acctctl.cli.catalog:reference_app",
                        "ISO countries, currencies and IANA time zones."),
+    "registrar": Entry("acctctl.cli.registrar_cmd:app",
+                       "SIP registrars (Kamailio, OpenSIPS): check and sync."),
     "db": Entry("acctctl.cli.db_cmd:app",
                 "Database schema (Alembic migrations shipped with acctctl)."),
     "config": Entry("acctctl.cli.config_cmd:app", "Configuration file (TOML)."),

@@ -98,6 +98,8 @@ EXAMPLES: dict[str, list[str]] = {
     "db upgrade": ["acctctl db upgrade", "acctctl --profile staging db upgrade"],
     "db current": ["acctctl db current"],
     "db check": ["acctctl db check && echo schema ok"],
+    "registrar check": ["acctctl registrar check", "acctctl registrar check edge -o json"],
+    "registrar sync": ["acctctl registrar sync --dry-run", "acctctl registrar sync edge"],
     "config init": [
         "acctctl config init",
         "acctctl config init --database-url postgresql://acctctl@db/acctctl",

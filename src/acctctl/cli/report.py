@@ -28,7 +28,7 @@ def flag_name(field: str, kind: str | None) -> str:
 READ_ONLY_COMMANDS = ("account list", "account show", "account export", "batch list",
                       "batch show", "audit list", "config show", "config path", "db current",
                       "db check", "reference", "rategroup list", "tax list", "role list",
-                      "completion")
+                      "completion", "registrar check")
 
 _NOTHING_WRITTEN = re.compile(r"(?:\s*[;:,]\s*|^)nothing was written\b\.?", re.IGNORECASE)
 

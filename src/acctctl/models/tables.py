@@ -243,3 +243,15 @@ class AuditEvent(SQLModel, table=True):
     target_account_id: int | None = Field(default=None, sa_type=sa.BigInteger())
     # "sha256:<hex>" of the account's rows as a create wrote them in the target (undo compares)
     row_digest: str | None = Field(default=None, max_length=80)
+
+
+class RegistrarRow(SQLModel, table=True):
+    """A `subscriber` row acctctl wrote into a SIP registrar (contract §11): the record of
+    which rows are acctctl's, so an operator's own rows in the same table (trunks, test
+    phones) are never changed or removed. Kept here, not in the registrar, because acctctl
+    never alters a registrar's tables and Kamailio's has no column to mark a row with."""
+
+    __tablename__ = "registrar_rows"
+    registrar: str = Field(primary_key=True, max_length=64)  # [[registrars]] name
+    username: str = Field(primary_key=True, max_length=64)
+    domain: str = Field(primary_key=True, max_length=64)

@@ -1,0 +1,54 @@
+"""acctctl's record of the registrar rows it manages (table registrar_rows, contract §11).
+
+The record is written before a row is added and cleared after a row is removed, so an
+interruption between the two databases leaves a recorded row that is missing (which
+`registrar check` reports and `sync` adds) and never an unrecorded row of acctctl's that
+would pass for an operator's own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from acctctl.models.tables import RegistrarRow
+
+RR = RegistrarRow.__table__
+CHUNK = 500
+
+Key = tuple[str, str]  # (username, domain)
+
+
+def managed(conn: sa.Connection, registrar: str) -> set[Key]:
+    rows = conn.execute(sa.select(RR.c.username, RR.c.domain).where(RR.c.registrar == registrar))
+    return {(u, d) for u, d in rows}
+
+
+def remember(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:
+    """Record keys: one INSERT per chunk. A key another sync recorded meanwhile is kept as
+    it is (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    for start in range(0, len(keys), CHUNK):
+        conn.execute(insert(RR).values([
+            {"registrar": registrar, "username": u, "domain": d}
+            for u, d in keys[start:start + CHUNK]]).on_conflict_do_nothing())
+
+
+def forget(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:
+    """Drop keys from the record: one DELETE per chunk of a domain."""
+    for domain, usernames in by_domain(keys).items():
+        for start in range(0, len(usernames), CHUNK):
+            conn.execute(sa.delete(RR).where(
+                RR.c.registrar == registrar, RR.c.domain == domain,
+                RR.c.username.in_(usernames[start:start + CHUNK])))
+
+
+def by_domain(keys: list[Key]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for username, domain in keys:
+        grouped[domain].append(username)
+    return grouped

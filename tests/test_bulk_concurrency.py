@@ -1,7 +1,8 @@
 """Two bulk runs at once, both drawing numbers from a tiny space: no duplicate, no crash.
 
 The database's unique constraints are the guard; a run that loses a race rolls its savepoint
-back, re-checks and draws afresh (service/accounts.py, _BatchRun._flush).
+back, re-checks and draws afresh (service/accounts.py, _BatchRun._flush; the write is
+NativeStorage.insert).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import sys
 
 import sqlalchemy as sa
 
-from acctctl.service import accounts
 from acctctl.service.lookups import Lookups
+from acctctl.storage.native import NativeStorage
 
 
 def _bulk_process(env: dict, tmp_path, name: str) -> subprocess.Popen:
@@ -76,18 +77,18 @@ def test_a_lost_race_is_redrawn(cli, engine, monkeypatch):
         return next(draws, None) or real_generate(length, prefix)
 
     inserts = {"failed": 0}
-    real_insert = accounts._BatchRun._insert
+    real_insert = NativeStorage.insert
 
-    def insert(self, pending):
+    def insert(self, conn, batch, pending):
         try:
-            return real_insert(self, pending)
+            return real_insert(self, conn, batch, pending)
         except sa.exc.IntegrityError:
             inserts["failed"] += 1
             raise
 
     monkeypatch.setattr(Lookups, "existing", existing)
     monkeypatch.setattr(secrets_, "generate_account_number", generate)
-    monkeypatch.setattr(accounts._BatchRun, "_insert", insert)
+    monkeypatch.setattr(NativeStorage, "insert", insert)
 
     doc = cli.json("create", "customer", "--count", "5", "--prefix", "88", "--length", "4")
     assert inserts["failed"] == 1  # the race happened, and was recovered from
@@ -108,17 +109,17 @@ class _Other(Exception):
 
 
 def test_a_deadlock_victim_rolls_back_its_savepoint_and_retries(cli, engine, monkeypatch):
-    real_insert = accounts._BatchRun._insert
+    real_insert = NativeStorage.insert
     calls = {"n": 0}
 
-    def insert(self, pending):
+    def insert(self, conn, batch, pending):
         calls["n"] += 1
         if calls["n"] == 1:
-            real_insert(self, pending)  # half done, then chosen as the deadlock victim
+            real_insert(self, conn, batch, pending)  # half done, then chosen as the deadlock victim
             raise sa.exc.OperationalError("INSERT", {}, _Deadlock("deadlock detected"))
-        return real_insert(self, pending)
+        return real_insert(self, conn, batch, pending)
 
-    monkeypatch.setattr(accounts._BatchRun, "_insert", insert)
+    monkeypatch.setattr(NativeStorage, "insert", insert)
     doc = cli.json("create", "customer", "--count", "3")
     assert calls["n"] == 2 and doc["summary"]["created"] == 3
     with engine.connect() as conn:
@@ -128,10 +129,10 @@ def test_a_deadlock_victim_rolls_back_its_savepoint_and_retries(cli, engine, mon
 
 
 def test_other_operational_errors_are_not_retried_and_exit_5(cli, monkeypatch):
-    def insert(self, pending):
+    def insert(self, conn, batch, pending):
         raise sa.exc.OperationalError("INSERT", {}, _Other("too many connections"))
 
-    monkeypatch.setattr(accounts._BatchRun, "_insert", insert)
+    monkeypatch.setattr(NativeStorage, "insert", insert)
     result = cli("create", "customer", "--count", "3")
     assert result.exit_code == 5 and "too many connections" in result.stderr
     assert "internal error" not in result.stderr

@@ -74,7 +74,7 @@ def test_an_internal_error_exits_1_without_traceback_or_locals(monkeypatch, tmp_
     from typer.testing import CliRunner
 
     from acctctl.cli import app
-    from acctctl.service import catalog
+    from acctctl.storage import catalog  # what `role list` reads through the storage
 
     def boom(*_a, **_k):
         secret_local = "hunter2-secret"  # noqa: F841 - must never be printed
@@ -110,7 +110,7 @@ def test_database_errors_never_print_statements_or_parameters(monkeypatch, tmp_p
     from typer.testing import CliRunner
 
     from acctctl.cli import app
-    from acctctl.service import catalog
+    from acctctl.storage import catalog  # what `role list` reads through the storage
 
     def fail(*_a, **_k):
         raise sa.exc.DataError("INSERT INTO accounts VALUES (%(password_hash)s)",

@@ -17,8 +17,9 @@ from argon2 import PasswordHasher, Type, extract_parameters
 from acctctl.config import Settings
 from acctctl.errors import ConfigError
 from acctctl.models.tables import Account
-from acctctl.service import accounts, secrets_
+from acctctl.service import secrets_
 from acctctl.service.accounts import BatchOptions, create_accounts
+from acctctl.storage.native import NativeStorage
 
 # Cheap, and told apart by their parameters.
 STRONG = {"hash_time_cost": 2, "hash_memory_kib": 2048, "hash_parallelism": 2}
@@ -129,14 +130,14 @@ def test_each_password_is_hashed_once(engine, hash_calls):
 
 def test_progress_is_driven_by_written_rows(engine, monkeypatch):
     written = {"rows": 0}
-    real_insert = accounts._BatchRun._insert
+    real_insert = NativeStorage.insert
 
-    def insert(self, pending):
-        ids = real_insert(self, pending)
+    def insert(self, conn, batch, pending):
+        ids = real_insert(self, conn, batch, pending)
         written["rows"] += len(pending)
         return ids
 
-    monkeypatch.setattr(accounts._BatchRun, "_insert", insert)
+    monkeypatch.setattr(NativeStorage, "insert", insert)
     events = []
 
     def progress(phase, done):

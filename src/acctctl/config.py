@@ -88,7 +88,12 @@ class DatabaseSettings(BaseModel):
         return value
 
 
-TARGETS = ("acctctl", "astpp")
+#: database.target -> "module:Class" of its Storage (acctctl.storage.REGISTRY is this dict):
+#: a new target is one package and one line here. Names only: nothing is imported.
+TARGETS: dict[str, str] = {
+    "acctctl": "acctctl.storage.native:NativeStorage",
+    "astpp": "acctctl.targets.astpp.storage:AstppStorage",
+}
 
 
 class AstppSettings(BaseModel):

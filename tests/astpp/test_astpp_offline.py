@@ -71,6 +71,7 @@ def test_astpp_target_needs_a_mysql_url_and_a_key(tmp_path, monkeypatch):
 ])
 def test_only_the_commands_built_for_astpp_may_open_it(argv, allowed):
     from acctctl.cli.state import State
-    from acctctl.targets import allowed_on_astpp
+    from acctctl.storage import storage_class
 
-    assert allowed_on_astpp(State(argv=argv).command_path()) is allowed
+    operation = State(argv=argv).command_path().removeprefix("acctctl").strip()
+    assert storage_class("astpp").supports(operation) is allowed

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-import acctctl.targets.astpp.target as astpp_target
+import acctctl.targets.astpp.storage as astpp_target
 from astpp.astpp_helpers import created, rows
 
 
@@ -190,17 +190,17 @@ def test_a_deadlock_retries_the_whole_transaction(astpp, db, monkeypatch):
     import pymysql
     import sqlalchemy as sa
 
-    real, calls = astpp_target.AstppTarget.insert, []
+    real, calls = astpp_target.AstppStorage.insert, []
 
-    def insert_then_deadlock(self, run, pending):
+    def insert_then_deadlock(self, conn, batch, pending):
         calls.append(len(pending))
-        ids = real(self, run, pending)
+        ids = real(self, conn, batch, pending)
         if len(calls) == 1:  # InnoDB chose this transaction as the deadlock victim
             raise sa.exc.OperationalError("INSERT", {}, pymysql.err.OperationalError(
                 1213, "Deadlock found when trying to get lock; try restarting transaction"))
         return ids
 
-    monkeypatch.setattr(astpp_target.AstppTarget, "insert", insert_then_deadlock)
+    monkeypatch.setattr(astpp_target.AstppStorage, "insert", insert_then_deadlock)
     out = created(astpp("create", "customer", "--count", "3", "-o", "json"))
     assert calls == [3, 3] and out["summary"]["created"] == 3
     assert count(db) == 4 and len(rows(db, "SELECT id FROM sip_devices")) == 3

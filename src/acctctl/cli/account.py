@@ -33,7 +33,6 @@ from acctctl.cli.options import (
 from acctctl.cli.state import state_of
 from acctctl.errors import UsageError
 from acctctl.output import Fit, write_account_card, write_json, write_records
-from acctctl.targets import catalog_for
 
 
 class AccountGroup(LazyGroup):
@@ -51,19 +50,11 @@ class AccountGroup(LazyGroup):
 
 app = typer.Typer(cls=AccountGroup, no_args_is_help=True)
 
-def native_catalog():
-    from acctctl.service import catalog
-
-    return catalog
-
-
 @app.command("show")
 def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
     """Show one account: acctctl account show 4123456789 -o json"""
     check_format(output)
-    engine = state_of(ctx).engine()
-    catalog = catalog_for(engine)
-    record = catalog.find_account(engine, number, with_devices=True)  # either target
+    record = state_of(ctx).storage().show(number, with_devices=True)
     if output in ("table", "csv") and "sip_devices" in record:
         # one cell: "username (status)", never a secret
         record["sip_devices"] = [f"{d['username']} ({d['status']})"
@@ -103,19 +94,25 @@ def list_(
                            include_deleted, sort)
     if limit is None and output == "table":
         limit = TABLE_LIMIT
-    engine = state_of(ctx).engine()
-    catalog = catalog_for(engine)
-    if catalog is native_catalog():
-        records, total = catalog.list_page(engine, limit=limit or None, offset=offset,
-                                           count_all=True, **filters)
-    else:  # the astpp target: --kind, --reseller and --limit only, for now
-        day_two = [flag for flag, value in (
-            ("--status", status), ("--search", search), ("--batch", batch),
-            ("--created-after", created_after), ("--include-deleted", include_deleted),
-            ("--sort", sort != "number"), ("--offset", offset)) if value]
-        if day_two:
-            raise UsageError(f"{', '.join(day_two)}: not supported on the astpp target")
-        records, total = catalog.list_accounts(engine, kind, reseller, limit or None), None
+    storage = state_of(ctx).storage()
+    unsupported = [flag for flag, value in (
+        ("--status", status), ("--search", search), ("--batch", batch),
+        ("--created-after", created_after), ("--include-deleted", include_deleted),
+        ("--sort", sort != "number"), ("--offset", offset))
+        if value and not storage.supports(f"account list {flag}")]
+    if unsupported:
+        raise UsageError(f"{', '.join(unsupported)}: not supported on the {storage.name} "
+                         "target")
+    from acctctl.storage import AccountFilter
+
+    where = AccountFilter(**{k: v for k, v in filters.items() if k != "sort"})
+    # one row more than asked tells whether the limit cut the list (then: how many in all)
+    counted = bool(limit) and storage.supports("account list total")
+    records = storage.list_accounts(where, sort, (limit + 1 if counted else limit) or None,
+                                    offset)
+    total = None
+    if counted and len(records) > limit:
+        records, total = records[:limit], storage.count_accounts(where)
     if output == "table":
         columns = table_columns(LIST_COLUMNS + (["deleted_at"] if include_deleted else []),
                                 filters)

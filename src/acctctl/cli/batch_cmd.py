@@ -40,7 +40,7 @@ def batch_list(ctx: typer.Context, limit: Limit = None, output: Output = "table"
     from acctctl.service.batches import list_batches
 
     check_format(output)
-    write_records(list_batches(state_of(ctx).engine(), limit or None), output,
+    write_records(list_batches(state_of(ctx).storage(), limit or None), output,
                   columns=BATCH_COLUMNS, title="batches", empty="no batches")
 
 
@@ -51,7 +51,7 @@ def batch_show(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
     from acctctl.service.batches import show_batch
 
     check_format(output)
-    records = show_batch(state_of(ctx).engine(), batch_id)
+    records = show_batch(state_of(ctx).storage(), batch_id)
     if output == "table":
         write_records(records, output, columns=[*LIST_COLUMNS, "deleted_at"], title=batch_id,
                       fit=Fit(drop=LIST_DROP_ORDER), empty=f"batch {batch_id} has no accounts")
@@ -67,10 +67,10 @@ def batch_undo(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
     from acctctl.service.batches import undo_batch
 
     check_format(output)
-    engine = state_of(ctx).engine()
+    storage = state_of(ctx).storage()
     if not dry_run:
         confirm(f"Purge every account batch {batch_id} created?", yes)
-    results = undo_batch(engine, batch_id, change_options(ctx, dry_run=dry_run))
+    results = undo_batch(storage, batch_id, change_options(ctx, dry_run=dry_run))
     if dry_run:  # marked as create's dry run marks it: a script must not mistake it
         results = [{**r, "action": "would purge", "dry_run": True} for r in results]
     render(results, output, "accounts")
@@ -99,7 +99,7 @@ def audit_list(
     check_format(output)
     for flag, value in (("--account", account), ("--batch", batch), ("--since", since)):
         filter_text(value, flag)
-    records = list_audit(state_of(ctx).engine(), account, batch,
+    records = list_audit(state_of(ctx).storage(), account, batch,
                          parse_since(since, "--since"), limit or None)
     write_records(records, output, columns=AUDIT_COLUMNS, title="audit",
                   empty="no audit records match" if account or batch or since

@@ -11,7 +11,6 @@ from acctctl.cli.console import say, warn
 from acctctl.cli.options import DryRun, Output, Yes, check_format, confirm, filter_text
 from acctctl.cli.state import state_of
 from acctctl.output import cell, write_json, write_records
-from acctctl.targets import catalog_for
 
 rategroup_app = typer.Typer(no_args_is_help=True)
 tax_app = typer.Typer(no_args_is_help=True)
@@ -83,8 +82,7 @@ def rategroup_list(ctx: typer.Context, reseller: Reseller = None,
                    output: Output = "table") -> None:
     """List rate groups."""
     check_format(output)
-    engine = state_of(ctx).engine()
-    _show(catalog_for(engine).list_rate_groups(engine, reseller), output, "rate groups")
+    _show(state_of(ctx).storage().list_rate_groups(reseller), output, "rate groups")
 
 
 @rategroup_app.command("update")
@@ -131,8 +129,7 @@ def tax_create(
 def tax_list(ctx: typer.Context, reseller: Reseller = None, output: Output = "table") -> None:
     """List taxes."""
     check_format(output)
-    engine = state_of(ctx).engine()
-    _show(catalog_for(engine).list_taxes(engine, reseller), output, "taxes")
+    _show(state_of(ctx).storage().list_taxes(reseller), output, "taxes")
 
 
 @tax_app.command("update")
@@ -236,8 +233,7 @@ def role_create(
 def role_list(ctx: typer.Context, output: Output = "table") -> None:
     """List roles."""
     check_format(output)
-    engine = state_of(ctx).engine()
-    _show(catalog_for(engine).list_roles(engine), output, "roles")
+    _show(state_of(ctx).storage().list_roles(), output, "roles")
 
 
 def _reference(what: str):
@@ -247,8 +243,7 @@ def _reference(what: str):
                 output: Output = "table") -> None:
         check_format(output)
         filter_text(search, "--search")
-        engine = state_of(ctx).engine()
-        _show(catalog_for(engine).reference(engine, what, search), output, what)
+        _show(state_of(ctx).storage().reference(what, search), output, what)
 
     command.__doc__ = f"List {what}: acctctl reference {what} --search eur"
     reference_app.command(what)(command)

@@ -176,9 +176,9 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
         from acctctl.interactive.wizard import Declined, run_wizard
 
         ask = "all" if mode["all_fields"] else "essentials" if wants_wizard else "missing"
-        engine = state.engine()
+        storage = state.storage()
         try:
-            given = run_wizard(kind, given, settings, engine, ask=ask, confirm=not mode["yes"],
+            given = run_wizard(kind, given, settings, storage, ask=ask, confirm=not mode["yes"],
                                console=err_console())
         except Declined:
             say("not confirmed: nothing was written", "yellow")
@@ -190,7 +190,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             f"missing required flag{'s' if len(missing) > 1 else ''}: {flags} "
             "(no terminal to ask on, or prompting is off)"
         )
-    engine = state.engine()
+    storage = state.storage()
     from acctctl.cli.secrets_file import Delivery
 
     delivery = Delivery(secrets_file)
@@ -206,7 +206,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
     options = _options(state, mode, run_mode)
     options.before_commit = before_commit
     try:
-        result = create_accounts(engine, settings, kind, [(1, given)], options)
+        result = create_accounts(storage, settings, kind, [(1, given)], options)
     except BaseException as exc:
         delivery.failed(exc)
         raise
@@ -219,7 +219,7 @@ def _run_single(state, kind: str, given: dict, mode: dict, secrets_file) -> None
             failure.kind = kind
             raise failure
         if result.skipped:
-            _report_skipped_single(engine, kind, given, result, mode["output"])
+            _report_skipped_single(storage, kind, given, result, mode["output"])
             return
         if mode["dry_run"]:
             record = _single_record(result)
@@ -245,14 +245,13 @@ def _single_record(result) -> dict | None:
     return record
 
 
-def _report_skipped_single(engine, kind: str, given: dict, result, fmt: str) -> None:
+def _report_skipped_single(storage, kind: str, given: dict, result, fmt: str) -> None:
     """--if-exists skip: nothing is touched; show the account that is already there."""
     from acctctl.service.accounts import natural_key
-    from acctctl.targets import catalog_for
 
     key = result.skipped[0]["key"]
     field, value = natural_key(given.get("number"), given.get("email"))
-    existing = catalog_for(engine).find_account(engine, **{field: value})
+    existing = storage.show(**{field: value}, with_devices=False)
     say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
     _render_single(existing, fmt)
 
@@ -289,13 +288,13 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     settings = state.account_settings()
     rejects = None
     if mode["count"] is not None:
-        engine = state.engine()
+        storage = state.storage()
         length = mode["length"] or settings.numbers.length
         prefix = mode["prefix"] if mode["prefix"] is not None else settings.numbers.prefix
         if len(prefix) >= length:
             raise UsageError(f"--prefix {prefix} leaves no digit to generate in a "
                              f"{length}-digit number: give a longer --length")
-        free = free_numbers(engine, prefix, length)
+        free = free_numbers(storage, prefix, length)
         if mode["count"] > free:
             from acctctl.errors import NotFound
 
@@ -326,7 +325,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
         total, run_mode = (counted[0] if counted else None), "file"
         chosen, generated = (counted[1], counted[0] - counted[1] - counted[2]) if counted \
             else (0, 0)
-        engine = state.engine()
+        storage = state.storage()
         if mode["rejects_file"] is not None:
             from acctctl.cli.rejects import Rejects
 
@@ -334,7 +333,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
             rows = rejects.tee(rows)
     options = _options(state, mode, run_mode, defaults=given)
     if not mode["dry_run"]:  # a dry run hashes nothing
-        _estimate_hashing(engine, settings, chosen, generated)
+        _estimate_hashing(storage, settings, chosen, generated)
     from acctctl.cli.secrets_file import Delivery
 
     delivery = Delivery(secrets_file)
@@ -350,7 +349,7 @@ def _run_bulk(state, kind: str, given: dict, mode: dict, secrets_file) -> None:
     options.before_commit = before_commit
     try:
         with bar as advance:
-            result = create_accounts(engine, settings, kind, rows, options, progress=advance)
+            result = create_accounts(storage, settings, kind, rows, options, progress=advance)
     except BaseException as exc:
         if rejects is not None:
             rejects.discard()
@@ -483,12 +482,11 @@ BULK_TABLE_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "res
 ANNOUNCE_HASHING_S = 10
 
 
-def _estimate_hashing(engine, settings, chosen: int, generated: int) -> None:
+def _estimate_hashing(storage, settings, chosen: int, generated: int) -> None:
     """One line on stderr before a long strong-profile hash workload: how long it will take."""
     from acctctl.service import secrets_
-    from acctctl.targets import storage_for
 
-    if storage_for(engine).name != "acctctl":
+    if not storage.hashes_passwords():
         return  # another target stores passwords its own way: nothing is hashed here
     strong = secrets_.strong_profile(settings)
     count = chosen + (generated if secrets_.generated_profile(settings) == strong else 0)

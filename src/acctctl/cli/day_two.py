@@ -173,17 +173,16 @@ def _wizard_changes(ctx: typer.Context, number: str) -> tuple[dict, dict]:
     answers change). A field answered `-` (no value) is handed on as UNSET: it becomes what
     create gives an account that lacks it (empty, or the field's default)."""
     from acctctl.interactive.wizard import run_wizard
-    from acctctl.service.catalog import find_account
     from acctctl.service.update import UNSET, editable_values
 
     state = state_of(ctx)
-    engine = state.engine()
-    record = find_account(engine, number)
+    storage = state.storage()
+    record = storage.show(number, with_devices=False)
     current = {k: (v if isinstance(v, list | bool) else cell(v))
                for k, v in editable_values(record).items()}
     # essentials first, then "Change other settings?"; what cannot change is not asked. The
     # summary comes after, from what the update would really write (_update_single).
-    answers = run_wizard(record["kind"], dict(current), state.settings, engine,
+    answers = run_wizard(record["kind"], dict(current), state.settings, storage,
                          ask="essentials", confirm=False, console=err_console(),
                          exclude=NOT_ASKED, action="Update", own=current)
     changed: dict = {k: v for k, v in answers.items() if k != "password" and current.get(k) != v}
@@ -213,7 +212,7 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
     options = change_options(ctx, run_mode, dry_run=mode["dry_run"])
     rows = [(1, {**given, "number": number})]
     if confirm_for is not None and not mode["dry_run"]:
-        preview = update_accounts(state.engine(), state.settings, rows,
+        preview = update_accounts(state.storage(), state.settings, rows,
                                   replace(options, dry_run=True))
         _raise_update_errors(state, number, preview)
         if preview.unchanged:
@@ -228,15 +227,14 @@ def _update_single(ctx, number: str, given: dict, mode: dict, run_mode: str,
         except Declined:
             say("not confirmed: nothing was written", "yellow")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-    result = update_accounts(state.engine(), state.settings, rows, options)
+    result = update_accounts(state.storage(), state.settings, rows, options)
     _raise_update_errors(state, number, result)
     if result.unchanged:
         record = result.unchanged[0]
-        from acctctl.service.catalog import find_account
 
         say(f"{record['kind']} {number}: nothing changed (the values are already so)",
             "yellow")
-        _render_one(find_account(state.engine(), number), mode["output"])
+        _render_one(state.storage().show(number, with_devices=False), mode["output"])
         return
     record = result.updated[0]
     changes = record.pop("changes")
@@ -269,10 +267,9 @@ def _shown(value) -> str:
 
 
 def _kind_of(state, number: str) -> str | None:
-    from acctctl.service.catalog import find_account
 
     try:
-        return find_account(state.engine(), number)["kind"]
+        return state.storage().show(number, with_devices=False)["kind"]
     except Exception:
         return None
 
@@ -287,7 +284,7 @@ def _update_bulk(ctx, given: dict, mode: dict) -> None:
     path = mode["from_file"]
     rows = read_rows(path, infer_format(path, mode["file_format"]))
     options = change_options(ctx, "file", mode["dry_run"], mode["continue_on_error"])
-    result = update_accounts(state.engine(), state.settings, rows, options)
+    result = update_accounts(state.storage(), state.settings, rows, options)
     refused = bool(result.errors) and not mode["continue_on_error"]
     updated = [] if refused else result.updated
     failed = len({e.row for e in result.errors})
@@ -328,7 +325,7 @@ def _set_status(ctx: typer.Context, numbers: list[str], status: str, output: str
     from acctctl.service.lifecycle import set_status
 
     check_format(output)
-    results = set_status(state_of(ctx).engine(), numbers, status,
+    results = set_status(state_of(ctx).storage(), numbers, status,
                          change_options(ctx, dry_run=dry_run))
     render(results, output, "accounts")
     changed = sum(r["changed"] for r in results)
@@ -363,13 +360,13 @@ def delete(
     from acctctl.service.lifecycle import delete_accounts
 
     check_format(output)
-    engine = state_of(ctx).engine()
+    storage = state_of(ctx).storage()
     if not dry_run:
         n = len(set(numbers))
         what = ", ".join(numbers[:5]) + (f" and {n - 5} more" if n > 5 else "")
         confirm(f"{'Purge' if purge else 'Delete'} {n} account{'s' if n != 1 else ''} "
                 f"({what})?", yes)
-    results = delete_accounts(engine, numbers, purge, change_options(ctx, dry_run=dry_run))
+    results = delete_accounts(storage, numbers, purge, change_options(ctx, dry_run=dry_run))
     if dry_run:  # as batch undo --dry-run: what would happen, marked
         results = [{**r, "action": f"would {'purge' if purge else 'delete'}", "dry_run": True}
                    for r in results]
@@ -433,7 +430,7 @@ def reset_password(
                                "password_stdin": password_stdin}, bulk=False)
     state = state_of(ctx)
     result = _run_with_secrets_file(secrets_file, output, lambda before_commit: reset(
-        state.engine(), state.settings, number, password, change_options(ctx), before_commit))
+        state.storage(), state.settings, number, password, change_options(ctx), before_commit))
     say(f"new password set for {result['kind']} {number}", "green")
 
 
@@ -449,7 +446,7 @@ def rotate_sip_secret(
 
     check_format(output)
     result = _run_with_secrets_file(secrets_file, output, lambda before_commit: rotate(
-        state_of(ctx).engine(), number, change_options(ctx), before_commit))
+        state_of(ctx).storage(), number, change_options(ctx), before_commit))
     say(f"new SIP secret set for {result['kind']} {number}", "green")
 
 
@@ -482,7 +479,7 @@ def export(
         raise UsageError("--kind is required: create KIND --from-file takes one kind per file")
     filters = list_filters(kind, reseller, status, search, batch, created_after,
                            include_deleted, sort)
-    keys, rows = export_accounts(state_of(ctx).engine(), with_secrets=with_secrets,
+    keys, rows = export_accounts(state_of(ctx).storage(), with_secrets=with_secrets,
                                  limit=limit or None, offset=offset, **filters)
     # every key of the kind on every row (§7: a stable shape); an empty field is null in
     # json/jsonl and an empty cell in csv, which create --from-file reads alike: not given

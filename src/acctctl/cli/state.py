@@ -13,6 +13,7 @@ class State:
     no_input: bool = False  # --no-input, before or after the sub-command
     _loaded: Any = None
     _engine: Any = None
+    _storage: Any = None
     dry_run: bool = False  # set by `create --dry-run`: then nothing may change, anywhere
     argv: list[str] = field(default_factory=list)
 
@@ -30,20 +31,34 @@ class State:
     def settings(self):
         return self.loaded().settings
 
+    def operation(self) -> str:
+        """The command being run, as Storage.supports() takes it: "account update"."""
+        return self.command_path().removeprefix("acctctl").strip()
+
+    def storage(self):
+        """Where accounts are stored: the Storage that database.target names
+        (acctctl.storage.REGISTRY), opened and checked once. A command the target does not
+        support exits 2 here, before the database is opened."""
+        from acctctl.storage import storage_class
+
+        cls = storage_class(self.settings.target)
+        operation = self.operation()
+        if not cls.supports(operation):
+            from acctctl.errors import UsageError
+
+            raise UsageError(f"{operation or 'this'} is not supported on the {cls.name} target")
+        if self._storage is None:
+            from acctctl.cli.console import warn
+
+            self._storage = cls.open(self.loaded(), warn=warn, dry_run=self.dry_run)
+        return self._storage
+
     def engine(self, ensure_schema: bool = True):
-        """The database, connected, initialised when empty, refused when behind.
-
-        On the astpp target (contract §8): ASTPP's database, fingerprinted, never migrated;
-        commands not built for it exit 2 here."""
-        if self.settings.is_astpp:
-            return self._astpp_engine()
-        if self._engine is None and self.dry_run:
-            from acctctl.db.dryrun import scratch_engine_if_uninitialised
-
-            # an empty database is not initialised by a dry run: it works on a scratch copy
-            loaded = self.loaded()
-            self._engine = scratch_engine_if_uninitialised(
-                loaded.database_url, loaded.shown_url, loaded.url_source)
+        """The database of the commands only acctctl's own schema has (rate groups, taxes,
+        roles, db): connected, initialised when empty, refused when behind; ensure_schema
+        False: as it is (db current|upgrade). On another target they exit 2 (storage())."""
+        if ensure_schema or not self.settings.target == "acctctl":
+            return self.storage().engine
         if self._engine is None:
             from acctctl.db.engine import check_connection, make_engine
 
@@ -51,27 +66,6 @@ class State:
             self._engine = make_engine(loaded.database_url, loaded.shown_url,
                                        loaded.url_source)
             check_connection(self._engine)
-        if ensure_schema:
-            from acctctl.db.revision import at_head
-
-            if not at_head(self._engine):
-                # behind, ahead or empty: Alembic decides (and initialises an empty one)
-                from acctctl.db.migrate import ensure_schema as ensure
-
-                ensure(self._engine)
-        return self._engine
-
-    def _astpp_engine(self):
-        from acctctl.targets import allowed_on_astpp, refuse_on_astpp
-
-        path = self.command_path()
-        if not allowed_on_astpp(path):
-            refuse_on_astpp(self.settings, path.removeprefix("acctctl ").strip() or "this")
-        if self._engine is None:
-            from acctctl.cli.console import warn
-            from acctctl.targets.astpp.target import open_target
-
-            self._engine = open_target(self.loaded(), warn)
         return self._engine
 
     def command_path(self) -> str:
@@ -87,17 +81,16 @@ class State:
     def account_settings(self):
         """The settings accounts are created with: on the astpp target, ASTPP's own system
         settings fill the defaults the profile does not set."""
-        if self.settings.is_astpp:
-            return self.engine().acctctl_target.settings
-        return self.settings
-
+        return self.storage().settings
 
     def close(self) -> None:
         """At the end of the command: a dry run's scratch transaction ends here, unsaved."""
+        if self._storage is not None:
+            self._storage.close()
         dispose = getattr(self._engine, "dispose", None)
         if dispose is not None:
             dispose()
-        self._engine = None
+        self._engine = self._storage = None
 
 
 def state_of(ctx) -> State:

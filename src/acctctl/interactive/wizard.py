@@ -31,7 +31,7 @@ def make_prompter() -> Prompter:
     return QuestionaryPrompter()
 
 
-def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str = "missing",
+def run_wizard(kind: str, given: dict, settings: Any, storage: Any, *, ask: str = "missing",
                confirm: bool = True, prompter: Prompter | None = None, console: Any = None,
                exclude: Collection[str] = (), action: str = "Create",
                own: dict | None = None) -> dict:
@@ -47,7 +47,7 @@ def run_wizard(kind: str, given: dict, settings: Any, engine: Any, *, ask: str =
     own: for an update, the account's stored values: keeping its own email or PIN is no clash.
     Declining the summary raises Declined; Ctrl-C / end of input propagate.
     """
-    wizard = Wizard(kind, given, settings, engine, prompter or make_prompter(), console,
+    wizard = Wizard(kind, given, settings, storage, prompter or make_prompter(), console,
                     exclude=exclude, own=own)
     answers = wizard.run(ask=ask)
     if confirm:
@@ -98,7 +98,7 @@ def _show_change(value: Any) -> str:
 
 
 class Wizard:
-    def __init__(self, kind: str, given: dict, settings: Any, engine: Any, prompter: Prompter,
+    def __init__(self, kind: str, given: dict, settings: Any, storage: Any, prompter: Prompter,
                  console: Any = None, exclude: Collection[str] = (), own: dict | None = None):
         from acctctl.models.inputs import KINDS, field_specs
 
@@ -111,15 +111,16 @@ class Wizard:
         self.answers: dict = dict(given)  # raw values, the shape the flags produce
         self.clean: dict = {}  # validated values of answers, for rules that read other fields
         self.settings = settings
-        self.engine = engine
+        from acctctl.storage import as_storage
+
+        # where the accounts go (a bare engine: acctctl's own schema), None: no database
+        self.storage = as_storage(storage) if storage is not None else None
         self.prompter = _Headed(prompter, self)
         self.pending_header: str | None = None
         self.checked = None  # the model from the last whole-model check
         self._lists: dict[str, Any] = {}
-        from acctctl.targets import storage_for
-
         # fields the storage target sets itself for this kind (e.g. an ASTPP admin's country)
-        self._fixed = storage_for(engine).fixed_fields(kind) if engine is not None else ()
+        self._fixed = self.storage.fixed_fields(kind) if self.storage is not None else ()
 
     # --- the flow ---------------------------------------------------------------------------
 
@@ -346,13 +347,11 @@ class Wizard:
         if key not in self.model.model_fields:
             return True, value
         ok, result = validate_field(self.kind, key, value, self._ctx())
-        if ok and self.engine is not None:  # the target's own limits (e.g. ASTPP's lists)
-            from acctctl.targets import storage_for
-
-            problem = storage_for(self.engine).check_value(self.kind, key, result)
+        if ok and self.storage is not None:  # the target's own limits (e.g. ASTPP's lists)
+            problem = self.storage.check_value(self.kind, key, result)
             if problem:
                 return False, problem
-        if ok and key in ("number", "email", "pin") and self.engine is not None:
+        if ok and key in ("number", "email", "pin") and self.storage is not None:
             taken = self._taken(key, result)
             if taken:
                 return False, taken
@@ -361,8 +360,6 @@ class Wizard:
     def _taken(self, key: str, value: Any) -> str | None:
         """Ask the database now, so a value another account holds is re-asked here rather
         than failing after the summary (the service's constraint stays the real guard)."""
-        from acctctl.targets import storage_for
-
         if value is None:
             return None
         mine = self.own.get(key)
@@ -370,8 +367,8 @@ class Wizard:
             return None  # the account being updated holds it
         probe = {"number": {"numbers": [value]}, "email": {"email_keys": [value.casefold()]},
                  "pin": {"pins": [value]}}[key]
-        with self.engine.connect() as conn:
-            taken = storage_for(self.engine).lookups(conn).existing(**probe)[key]
+        with self.storage.reading() as conn:
+            taken = self.storage.lookups(conn).existing(**probe)[key]
         return "is already used by another account" if taken else None
 
     def _validator(self, key: str):
@@ -423,14 +420,12 @@ class Wizard:
         country's time zone and currency; the days an account of this kind is valid by default;
         the seeded role), else the field's default."""
         from acctctl.models.inputs import DEFAULT_ROLE, field_default, suggestion
-        from acctctl.targets import target_of
 
         if self.answers.get(key) is not None:
             return self.answers[key]
         suggested = suggestion(self.model, key, self.clean, self.settings)
-        target = target_of(self.engine)
-        if target is not None:  # from the target's own lists (ASTPP's zones and currencies)
-            suggested = target.suggestion(self.kind, key, self.clean, suggested)
+        if self.storage is not None:  # from the target's own lists (ASTPP's zones, currencies)
+            suggested = self.storage.suggestion(self.kind, key, self.clean, suggested)
         if suggested is not None:
             return suggested
         if key == "valid_days" and self.model.expires_by_default and "expiry" not in self.answers:
@@ -471,15 +466,14 @@ class Wizard:
 
     def _owned(self, what: str) -> list[dict]:
         from acctctl.errors import AcctctlError
-        from acctctl.targets import catalog_for
 
-        catalog = catalog_for(self.engine)
         owner = self._owner()
         cache_key = (what, owner)
         if cache_key not in self._lists:
-            reader = catalog.list_rate_groups if what == "rate_groups" else catalog.list_taxes
+            reader = (self.storage.list_rate_groups if what == "rate_groups"
+                      else self.storage.list_taxes)
             try:
-                rows = reader(self.engine, owner, owned_by=True)
+                rows = reader(owner, owned_by=True)
             except AcctctlError:  # an unknown reseller: the field check will say so
                 rows = []
             self._lists[cache_key] = [r for r in rows if r["status"] == "active"]
@@ -487,10 +481,6 @@ class Wizard:
 
     def _options(self, key: str) -> list[Option] | None:
         """Options for a database-backed list; None means "no list, ask as text"."""
-        from acctctl.targets import catalog_for
-
-        catalog = catalog_for(self.engine)
-
         source = self.specs[key]["source"]
         if source == "rate_groups":
             names = [r["name"] for r in self._owned("rate_groups")]
@@ -499,11 +489,13 @@ class Wizard:
             from acctctl.models.inputs import ROLE_SCOPE
 
             scope = ROLE_SCOPE.get(self.kind)
-            roles = [r for r in catalog.list_roles(self.engine) if r["for"] == scope]
+            roles = [r for r in self.storage.list_roles() if r["for"] == scope]
             return [Option(f"{r['name']} - {r['description']}" if r.get("description")
                            else r["name"], r["name"]) for r in roles] or None
         # resellers: only the active ones can own accounts; none means "the admin"
-        resellers = [r for r in catalog.list_accounts(self.engine, "reseller", None, None)
+        from acctctl.storage import AccountFilter
+
+        resellers = [r for r in self.storage.list_accounts(AccountFilter(kind="reseller"))
                      if r.get("status") == "active"]
         if not resellers and self.answers.get("reseller") is None:
             return []
@@ -515,9 +507,7 @@ class Wizard:
 
     def _words(self, source: str) -> tuple[list[str], dict[str, str]]:
         if source not in self._lists:
-            from acctctl.targets import catalog_for
-
-            rows = catalog_for(self.engine).reference(self.engine, source, None)
+            rows = self.storage.reference(source, None)
             words: list[str] = []
             meta: dict[str, str] = {}
             for row in rows:

@@ -17,34 +17,41 @@ written (or found to be skipped or failed), with the phase the batch is in.
 
 from __future__ import annotations
 
-import getpass
 import json
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
 
 from acctctl import interrupts
 from acctctl.db.engine import mask
 from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
 from acctctl.models.inputs import DEFAULT_ROLE, KINDS, AccountInput, BillingInput
 from acctctl.models.rules import RuleContext, password_clash
-from acctctl.models.tables import Account, AccountTax, AuditEvent, SipDevice
 from acctctl.models.validate import validate_account
 from acctctl.plain import json_default
 from acctctl.service import secrets_
-from acctctl.service.lookups import Lookups, _chunks, owner_label
+from acctctl.service.changes import _os_user
 from acctctl.service.records import account_record
 from acctctl.service.rows import RowError
+from acctctl.storage import (
+    AuditEvent,
+    InsertBatch,
+    NewAccount,
+    Rollback,
+    Storage,
+    as_storage,
+)
+from acctctl.storage.lookups import owner_label
 
-_ACCOUNT_COLUMNS = frozenset(Account.__table__.c.keys())
 MAX_RACE_RETRIES = 8
+#: Whole-batch runs when the storage says the database rolled the transaction back (an ASTPP
+#: deadlock): the rows are replayed from the start.
+MAX_BATCH_RUNS = 5
 MAX_DRAWS = 200
 #: Stands in for the hash in a dry run's rows, which are rolled back: nothing is hashed.
 DRY_RUN_HASH = "(dry run: not hashed)"
@@ -106,25 +113,8 @@ class BatchResult:
             self._spool.close()
 
 
-@dataclass
-class _Row:
-    row: int
-    model: AccountInput
-    key: str | None
-    refs: dict
-    ids: dict
-    number_given: bool
-    pin_given: bool
-    generated: dict = field(default_factory=dict)
-    password_hash: str | None = None
-    values: dict | None = None  # the accounts row last inserted
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name (containers without passwd entries)
-        return "unknown"
+#: a row on its way into the storage (the pipeline's name for it)
+_Row = NewAccount
 
 
 def redact_command(argv: list[str]) -> str:
@@ -135,73 +125,69 @@ def redact_command(argv: list[str]) -> str:
     return shlex.join(mask(a) if "://" in a else a for a in argv)
 
 
-class NativeStorage:
-    """acctctl's own schema: the storage adapter of the default target. Another target (e.g.
-    acctctl.targets.astpp) supplies the same four methods and its own transaction."""
-
-    name = "acctctl"
-
-    def lookups(self, conn: Connection) -> Lookups:
-        return Lookups(conn)
-
-    def check(self, kind: str, model: AccountInput, given: dict) -> list[tuple[str, str]]:
-        return []  # the target's own limits beyond the field rules: none here
-
-    def check_value(self, kind: str, key: str, value: Any) -> str | None:
-        return None  # one field's value against the target's limits (for the wizard)
-
-    def fixed_fields(self, kind: str) -> tuple[str, ...]:
-        return ()  # fields the target sets itself for this kind: the wizard does not ask them
-
-    def protect_passwords(self, passwords: list[str], settings: Any,
-                          profile: secrets_.HashProfile) -> list[str]:
-        return secrets_.hash_passwords(passwords, profile)  # argon2id, the row's profile
-
-    def insert(self, run: _BatchRun, pending: list[_Row]) -> list[int]:
-        return run._insert(pending)
-
-
 def create_accounts(
-    engine: Engine,
+    storage: Storage,
     settings: Any,
     kind: str,
     rows: Iterable[tuple[int, dict]],
     options: BatchOptions,
     progress: Progress | None = None,
 ) -> BatchResult:
-    target = getattr(engine, "acctctl_target", None)
-    if target is not None:  # another storage target runs the same pipeline in its transaction
-        return target.create_accounts(settings, kind, rows, options, progress, _BatchRun)
-    run = _BatchRun(settings, kind, options)
-    with engine.connect() as conn:
-        transaction = conn.begin()
+    """storage: where the accounts go (a bare engine: acctctl's own schema on it). The storage
+    owns the transaction; a batch it cannot finish because the database rolled it back
+    (retryable) runs again from its first row, without progress the second time."""
+    storage = as_storage(storage)
+    replay = _Replayable(rows, keep=storage.may_retry)
+    for attempt in range(1, MAX_BATCH_RUNS + 1):
+        run = _BatchRun(settings, kind, options, storage)
+        write = False
         try:
-            if conn.dialect.name == "postgresql":
-                # psycopg prepares a statement after 5 runs, and PostgreSQL may then keep a
-                # generic plan made while the table was small: a sequential scan for every
-                # chunk's look-ups as the batch grows (quadratic). Plan each look-up afresh.
-                conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-            run.execute(conn, rows, progress)
-            if options.dry_run or (run.result.errors and not options.continue_on_error):
-                transaction.rollback()
-            else:
+            with storage.transaction(dry_run=options.dry_run) as conn:
+                run.execute(conn, replay.rows(), progress if attempt == 1 else None)
+                if options.dry_run or (run.result.errors and not options.continue_on_error):
+                    raise Rollback
                 interrupts.check()  # a Ctrl-C Python swallowed still means "write nothing"
                 run.enter("committing")
                 run.deliver()
                 interrupts.check()
                 run.result.committing = True
-                transaction.commit()
-                run.result.written = run.result.created_count > 0
-        except BaseException:
-            transaction.rollback()
+                write = True
+        except BaseException as exc:
             run.result.close()
+            # a failed commit is not replayed: its secrets were delivered once
+            if (attempt < MAX_BATCH_RUNS and not run.result.committing
+                    and storage.retryable(exc)):
+                continue
             raise
-    return run.result
+        if write:
+            run.result.written = run.result.created_count > 0
+            if run.result.written:
+                storage.after_write(run.batch)
+        return run.result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Replayable:
+    """Rows read once from their source, replayable when the batch must run again. keep:
+    whether it may (else nothing is kept: a file of a million rows streams through)."""
+
+    def __init__(self, source: Iterable, keep: bool):
+        self._source = iter(source)
+        self._seen: list | None = [] if keep else None
+
+    def rows(self) -> Iterator:
+        if self._seen is None:
+            yield from self._source
+            return
+        yield from list(self._seen)
+        for row in self._source:
+            self._seen.append(row)
+            yield row
 
 
 class _BatchRun:
-    def __init__(self, settings: Any, kind: str, options: BatchOptions, storage=None):
-        self.storage = storage or NativeStorage()
+    def __init__(self, settings: Any, kind: str, options: BatchOptions, storage: Storage):
+        self.storage = storage
         self.settings = settings
         self.progress: Progress | None = None
         self.phase = "validating"
@@ -216,6 +202,10 @@ class _BatchRun:
         self.ctx = RuleContext(settings=settings, now=self.now)
         self.result = BatchResult(batch_id=str(uuid.uuid4()), dry_run=options.dry_run)
         self.result._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+")
+        self.batch = InsertBatch(kind=kind, batch_id=self.result.batch_id, actor=options.actor,
+                                 mode=options.mode, command=options.command,
+                                 profile=options.profile, now=self.now,
+                                 dry_run=options.dry_run)
         self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
         self.error_rows: set[int | None] = set()  # rows with an error (a set: O(1) per row)
         self.length = options.number_length or settings.numbers.length
@@ -227,7 +217,7 @@ class _BatchRun:
 
     # --- the loop -------------------------------------------------------------------------
 
-    def execute(self, conn: Connection, rows, progress: Progress | None = None) -> None:
+    def execute(self, conn: Any, rows, progress: Progress | None = None) -> None:
         self.conn = conn
         self.progress = progress
         self.postgres = conn.dialect.name == "postgresql"
@@ -288,9 +278,8 @@ class _BatchRun:
         # Readers already drop empty cells ("not given"); an empty value that gets here was
         # given on purpose (e.g. an empty --password-file) and its rule judges it.
         data.update({k: v for k, v in raw.items() if v is not None})
-        prefill = getattr(self.storage, "prefill", None)  # a target's defaults that depend
-        if prefill is not None:  # on the row's own fields (ASTPP's email alerts)
-            prefill(self.kind, data)
+        # a target's defaults that depend on the row's own fields (ASTPP's email alerts)
+        self.storage.prefill(self.kind, data)
         found = natural_key(data.get("number"), data.get("email"))
         key = str(found[1]) if found else None
         if self.options.first_name_from_number and "first_name" not in data:
@@ -311,7 +300,7 @@ class _BatchRun:
                 self._error(row, key, e.field, e.message)
             values = getattr(failure, "partial", {})
         if model is not None:
-            for field_key, message in self.storage.check(self.kind, model, data):
+            for field_key, message in self.storage.check_fields(self.kind, model, data):
                 self._error(row, key, field_key, message)
         refs, ids = self._resolve(row, key, values)
         if model is None or unknown:
@@ -389,13 +378,19 @@ class _BatchRun:
             return
         self._draw_numbers_and_pins(pending, redraw_all=False)
         pending = self._hash_passwords(pending)
+        for p in pending:  # drawn once: a chunk written again keeps the secret it reported
+            if (getattr(p.model, "sip_device", False)
+                    and getattr(p.model, "sip_password", None) is None
+                    and "sip_password" not in p.generated):
+                p.generated["sip_password"] = secrets_.generate_sip_secret()
         self.enter("writing")
         for _attempt in range(MAX_RACE_RETRIES):
             if not pending:
                 return
             try:
                 with self.conn.begin_nested():
-                    ids = self.storage.insert(self, pending)
+                    ids = self.storage.insert(self.conn, self.batch, pending)
+                    self._audit(pending, ids)
             except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
                 if isinstance(exc, sa.exc.OperationalError) and not _is_deadlock(exc):
                     raise
@@ -550,63 +545,16 @@ class _BatchRun:
                 p.password_hash = hashed
         return keep
 
-    def _insert(self, pending: list[_Row]) -> list[int]:
-        A = Account.__table__
-        rows = [self._account_row(p) for p in pending]
-        for p, values in zip(pending, rows, strict=True):
-            p.values = values
-        # Rows go in ascending number order, so two concurrent writers take unique-index
-        # locks in the same order and wait for each other instead of deadlocking.
-        _write_rows(self.conn, A, sorted(rows, key=lambda r: r["number"]))
-        by_number = {}  # then the ids, by number: one statement per chunk
-        for chunk in _chunks([r["number"] for r in rows]):
-            found = self.conn.execute(
-                sa.select(A.c.number, A.c.id).where(self.lookups.one_of(A.c.number, chunk),
-                                                    A.c.deleted_at.is_(None)))
-            by_number.update((number, account_id) for number, account_id in found)
-        ids = [by_number[r["number"]] for r in rows]
-        devices, links, audits = [], [], []
-        for p, account_id in zip(pending, ids, strict=True):
-            m = p.model
-            if getattr(m, "sip_device", False):
-                carried = getattr(m, "sip_password", None)  # a file row may carry one
-                if carried is not None:
-                    secret = carried.get_secret_value()
-                else:
-                    secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
-                    p.generated["sip_password"] = secret
-                devices.append({
-                    "account_id": account_id, "username": m.number, "secret": secret,
-                    "caller_id_name": m.number, "caller_id_number": m.number,
-                    "status": m.status, "created_at": self.now,
-                })
-            links += [{"account_id": account_id, "tax_id": t} for t in dict.fromkeys(
-                p.ids["tax_ids"])]
-            audits.append({
-                "at": self.now, "actor": self.options.actor, "action": f"create {self.kind}",
-                "account_id": account_id, "account_number": m.number,
-                "mode": self.options.mode, "batch_id": self.result.batch_id,
-                "command": self.options.command, "profile": self.options.profile,
-            })
-        for table, values in ((SipDevice.__table__, devices), (AccountTax.__table__, links),
-                              (AuditEvent.__table__, audits)):
-            if values:
-                _write_rows(self.conn, table, values)
-        return ids
-
-
-    def _account_row(self, p: _Row) -> dict:
-        m = p.model
-        values = {k: v for k, v in m.__dict__.items() if k in _ACCOUNT_COLUMNS}
-        values.update(
-            kind=self.kind, password_hash=p.password_hash,
-            email_key=m.email.casefold() if m.email else None,
-            rate_group_id=p.ids["rate_group_id"], reseller_id=p.ids["reseller_id"],
-            role_id=p.ids["role_id"], created_at=self.now, created_by=self.options.actor,
-            batch_id=self.result.batch_id,
-            balance=Decimal(0) if isinstance(m, BillingInput) else None,
-        )
-        return values
+    def _audit(self, pending: list[_Row], ids: list[int]) -> None:
+        """A "create KIND" record per account, in the ledger, with the accounts."""
+        if not self.storage.supports("ledger"):
+            return  # a storage without a ledger (yet) records no batch
+        b = self.batch
+        self.storage.ledger.record(self.conn, [
+            AuditEvent(at=b.now, actor=b.actor, action=f"create {b.kind}", account_id=i,
+                       account_number=p.model.number, mode=b.mode, batch_id=b.batch_id,
+                       command=b.command, profile=b.profile)
+            for p, i in zip(pending, ids, strict=True)])
 
     def _record(self, pending: list[_Row], ids: list[int]) -> None:
         spool = self.result._spool
@@ -633,45 +581,6 @@ def _held_by(taken: dict, field: str, value: str, kind: str) -> str:
     return f" (it is {'an' if holder[0] in 'aeiou' else 'a'} {holder}, not a {kind})"
 
 
-def _write_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    """INSERT rows (all with the same keys) straight through the driver: COPY on PostgreSQL,
-    the sqlite3 module's executemany (a loop in C) on SQLite. SQLAlchemy's executemany costs a
-    statement per row on psycopg and per-row Python work on both. Values are bound as
-    SQLAlchemy would bind them (column types, scalar column defaults), and errors are raised
-    as SQLAlchemy's (IntegrityError, OperationalError), parameters hidden."""
-    dialect = conn.dialect
-    keys = list(rows[0])
-    defaults = {c.key: c.default.arg for c in table.columns
-                if c.key not in rows[0] and c.default is not None and c.default.is_scalar}
-    columns = [table.c[k] for k in keys + list(defaults)]
-    bind = [c.type._cached_bind_processor(dialect) for c in columns]
-    fill = list(defaults.values())
-    data = ([b(v) if b else v for b, v in zip(bind, [row[k] for k in keys] + fill, strict=True)]
-            for row in rows)
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c.name) for c in columns)
-    cursor = conn.connection.dbapi_connection.cursor()
-    if dialect.name == "postgresql":
-        from psycopg import Error
-
-        sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
-    else:
-        from sqlite3 import Error
-
-        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(bind))})"
-    try:
-        if dialect.name == "postgresql":
-            with cursor.copy(sql) as copy:
-                for values in data:
-                    copy.write_row(values)
-        else:
-            cursor.executemany(sql, data)
-    except Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, None, exc, Error, hide_parameters=True) from exc
-    finally:
-        cursor.close()
-
-
 def _is_deadlock(exc: sa.exc.OperationalError) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
 
@@ -685,10 +594,9 @@ def natural_key(number: str | None, email: str | None) -> tuple[str, str] | None
     return None
 
 
-def free_numbers(engine: Engine, prefix: str, length: int) -> int:
-    """ASTPP's capacity check: how many numbers of this prefix and length are still free."""
-    from acctctl.targets import storage_for
-
-    with engine.connect() as conn:
-        used = storage_for(engine).lookups(conn).count_numbers(prefix, length)
+def free_numbers(storage: Storage, prefix: str, length: int) -> int:
+    """How many numbers of this prefix and length are still free."""
+    storage = as_storage(storage)
+    with storage.reading() as conn:
+        used = storage.lookups(conn).count_numbers(prefix, length)
     return max(secrets_.number_capacity(length, prefix) - used, 0)

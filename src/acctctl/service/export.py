@@ -7,15 +7,9 @@ accounts they own, so a file of resellers imports in one pass.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from acctctl.models.inputs import KINDS, field_specs
-from acctctl.models.tables import Account, SipDevice
-from acctctl.service.lookups import _chunks
+from acctctl.storage import AccountFilter, Storage, as_storage
 
-A = Account.__table__
-SD = SipDevice.__table__
 NOT_EXPORTED = ("password", "valid_days")
 
 
@@ -26,33 +20,15 @@ def export_keys(kind: str, with_secrets: bool) -> list[str]:
     return keys
 
 
-def export_accounts(engine: Engine, kind: str, with_secrets: bool = False,
+def export_accounts(storage: Storage, kind: str, with_secrets: bool = False, *,
+                    sort: str = "number", limit: int | None = None, offset: int = 0,
                     **filters) -> tuple[list[str], list[dict]]:
     """(the keys, the rows), owners first. Filters: those of `account list`."""
-    from acctctl.service.catalog import list_page
-
     keys = export_keys(kind, with_secrets)
-    records, _ = list_page(engine, kind=kind, with_ids=True, **filters)
-    ids = [r["_id"] for r in records]
-    hashes: dict[int, str] = {}
-    secrets: dict[int, str] = {}
-    with engine.connect() as conn:
-        for chunk in _chunks(ids):
-            hashes.update((i, h) for i, h in conn.execute(
-                sa.select(A.c.id, A.c.password_hash).where(A.c.id.in_(chunk))))
-            if "sip_password" in keys:
-                rows = conn.execute(sa.select(SD.c.account_id, SD.c.secret).where(
-                    SD.c.account_id.in_(chunk), SD.c.deleted_at.is_(None)).order_by(SD.c.id))
-                for account_id, secret in rows:
-                    secrets.setdefault(account_id, secret)
-    rows = []
-    for record in owners_first(records):
-        row = {k: record.get(k) for k in keys if k in record}
-        row["password_hash"] = hashes[record["_id"]]
-        if "sip_password" in keys:
-            row["sip_password"] = secrets.get(record["_id"])
-        rows.append({k: row.get(k) for k in keys})
-    return keys, rows
+    filters.pop("kind", None)
+    records = list(as_storage(storage).export_rows(kind, keys, AccountFilter(**filters),
+                                                   sort=sort, limit=limit, offset=offset))
+    return keys, [{k: record.get(k) for k in keys} for record in owners_first(records)]
 
 
 def owners_first(records: list[dict]) -> list[dict]:

@@ -94,6 +94,11 @@ class HashProfile:
                   else f"{self.memory_kib} KiB")
         return f"{self.name} argon2id profile (t={self.time_cost}, {memory}, p={self.parallelism})"
 
+    def hash_all(self, passwords: list[str]) -> list[str]:
+        """Each password as an argon2id hash of this profile, on every core (a storage that
+        hashes takes the profile the service chose, and needs nothing else of this module)."""
+        return hash_passwords(passwords, self)
+
 
 def strong_profile(settings) -> HashProfile:
     p = settings.passwords

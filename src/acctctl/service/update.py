@@ -14,21 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
 
 from acctctl.errors import FieldError, ValidationFailed
 from acctctl.models.inputs import KINDS, field_specs
 from acctctl.models.rules import RuleContext
-from acctctl.models.tables import Account, AccountTax
 from acctctl.models.validate import validate_account
 from acctctl.plain import plain
-from acctctl.service.changes import ChangeOptions, audit, lock_live, set_device_status
-from acctctl.service.lookups import Lookups, owner_label
-from acctctl.service.records import AccountFilter, load_accounts
+from acctctl.service.changes import ChangeOptions, audit
 from acctctl.service.rows import RowError
-
-A = Account.__table__
-AT = AccountTax.__table__
+from acctctl.storage import Rollback, Storage, StoredAccount, as_storage
+from acctctl.storage.lookups import owner_label
 
 #: ASTPP does not allow these to change either; the kind never changes.
 IMMUTABLE = ("number", "account_type", "reseller", "kind")
@@ -71,45 +66,39 @@ def editable_values(record: dict) -> dict:
             and record.get(key) is not None}
 
 
-def update_accounts(engine: Engine, settings: Any,
+def update_accounts(storage: Storage, settings: Any,
                     rows: Iterable[tuple[int, dict | RowError]],
                     options: ChangeOptions, chunk_size: int = 500) -> UpdateResult:
     """Rows of {"number": ..., field: value}; all in one transaction (see §3 bulk rules)."""
-    run = _UpdateRun(settings, options)
-    with engine.connect() as conn:
-        tx = conn.begin()
-        try:
-            run.conn = conn
-            run.lookups = Lookups(conn)
-            pending: list[tuple[int, dict | RowError]] = []
-            for row, raw in rows:
-                pending.append((row, raw))
-                if len(pending) >= chunk_size:
-                    run.chunk(pending)
-                    pending = []
-            run.chunk(pending)
-        except BaseException:
-            tx.rollback()
-            raise
+    storage = as_storage(storage)
+    run = _UpdateRun(storage, settings, options)
+    with storage.transaction(dry_run=options.dry_run) as conn:
+        run.conn = conn
+        run.lookups = storage.lookups(conn)
+        pending: list[tuple[int, dict | RowError]] = []
+        for row, raw in rows:
+            pending.append((row, raw))
+            if len(pending) >= chunk_size:
+                run.chunk(pending)
+                pending = []
+        run.chunk(pending)
         run.result.errors.sort(key=lambda e: e.row or 0)
-        refused = run.result.errors and not options.continue_on_error
-        if options.dry_run or refused:
-            tx.rollback()
-        else:
-            tx.commit()
-            run.result.written = bool(run.result.updated)
+        if run.result.errors and not options.continue_on_error:
+            raise Rollback  # refused: nothing is written
+    run.result.written = bool(run.result.updated) and not options.dry_run
     return run.result
 
 
 class _UpdateRun:
-    def __init__(self, settings: Any, options: ChangeOptions):
+    def __init__(self, storage: Storage, settings: Any, options: ChangeOptions):
+        self.storage = storage
         self.settings = settings
         self.options = options
         self.ctx = RuleContext(settings=settings, now=options.now)
         self.result = UpdateResult(batch_id=options.batch_id, dry_run=options.dry_run)
         self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
-        self.conn: Connection
-        self.lookups: Lookups
+        self.conn: Any
+        self.lookups: Any
 
     def _error(self, row: int, key: str | None, name: str, message: str, conflict=False):
         self.result.errors.append(
@@ -120,16 +109,14 @@ class _UpdateRun:
             return
         numbers = ["" if isinstance(raw, RowError) else str(raw.get("number", "")).strip()
                    for _, raw in pending]
-        # lock first, then read: an account deleted (or undone) meanwhile is then not found
-        # (exit 3) instead of being updated and audited after its deletion
-        lock_live(self.conn, [n for n in numbers if n])
-        stored = {r["number"]: r for r in load_accounts(
-            self.conn, where=AccountFilter(numbers=[n for n in numbers if n], sort=""),
-            with_ids=True)}
+        # locked as read: an account deleted (or undone) meanwhile is then not found (exit 3)
+        # instead of being updated and audited after its deletion
+        stored = self.storage.find(self.conn, [n for n in numbers if n], lock=True)
         for (row, raw), number in zip(pending, numbers, strict=True):
             self._one(row, raw, number, stored.get(number))
 
-    def _one(self, row: int, raw: dict | RowError, number: str, record: dict | None) -> None:
+    def _one(self, row: int, raw: dict | RowError, number: str,
+             account: StoredAccount | None) -> None:
         if isinstance(raw, RowError):  # the reader could not make an object of this row
             self._error(row, None, raw.field, raw.message)
             return
@@ -142,9 +129,10 @@ class _UpdateRun:
                         f"{number} duplicates row {self.seen['number'][number]} of this input")
             return
         self.seen["number"][number] = row
-        if record is None:
+        if account is None:
             self._error(row, key, "number", f"no account has number {number}")
             return
+        record = account.values
         given = {k: v for k, v in raw.items() if k != "number" and v is not None}
         if not self._allowed(row, key, record, given):
             return
@@ -152,7 +140,7 @@ class _UpdateRun:
         if model is None:
             return
         new = self._new_values(record, given, model.__dict__)
-        ids = self._resolve(row, key, record, new)
+        ids = self._resolve(row, key, account, new)
         if ids is None or not self._unique(row, key, record, new):
             return
         changes = {k: [record.get(k), v] for k, v in new.items()
@@ -162,7 +150,9 @@ class _UpdateRun:
             return
         try:
             with self.conn.begin_nested():
-                self._write(record, changes, ids)
+                self.storage.update(self.conn, account, changes, ids, self.options.now)
+                audit(self.storage, self.conn, self.options, "update",
+                      [(account.id, account.number, changes)])
         except sa.exc.IntegrityError:  # a concurrent writer took the email or PIN meanwhile
             for name in ("email", "pin"):
                 if name in changes:
@@ -230,11 +220,12 @@ class _UpdateRun:
             keys += [f for f in FOLLOWS.get(name, ()) if f in clean and f not in keys]
         return {k: clean.get(k) for k in keys}
 
-    def _resolve(self, row: int, key: str, record: dict, new: dict) -> dict | None:
+    def _resolve(self, row: int, key: str, account: StoredAccount, new: dict) -> dict | None:
         """Ids of the rate group, taxes and role named, owned by the account's owner."""
+        record = account.values
         ids: dict = {}
         ok = True
-        owner_id = record.get("_reseller_id")
+        owner_id = account.owner_id
         owner = owner_label(record.get("reseller"))
         if "rate_group" in new:
             ids["rate_group_id"], why = self.lookups.rate_group(new["rate_group"], owner_id,
@@ -283,23 +274,3 @@ class _UpdateRun:
             else:
                 self.seen[name][value] = row
         return ok
-
-    def _write(self, record: dict, changes: dict, ids: dict) -> None:
-        account_id = record["_id"]
-        values = {k: new for k, (_, new) in changes.items() if k in A.c and k != "taxes"}
-        if "email" in changes:
-            values["email_key"] = changes["email"][1].casefold() if changes["email"][1] else None
-        for name in ("rate_group_id", "role_id"):
-            if name in ids and name.removesuffix("_id") in changes:
-                values[name] = ids[name]
-        values["updated_at"] = self.options.now
-        self.conn.execute(sa.update(A).where(A.c.id == account_id).values(**values))
-        if "taxes" in changes:
-            self.conn.execute(sa.delete(AT).where(AT.c.account_id == account_id))
-            links = [{"account_id": account_id, "tax_id": t}
-                     for t in dict.fromkeys(ids["tax_ids"])]
-            if links:
-                self.conn.execute(sa.insert(AT), links)
-        if "status" in changes:
-            set_device_status(self.conn, [account_id], changes["status"][1])
-        audit(self.conn, self.options, "update", [(account_id, record["number"], changes)])

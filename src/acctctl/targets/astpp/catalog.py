@@ -25,7 +25,7 @@ def _in(sql: str, **lists) -> sa.TextClause:
 
 
 class AstppLookups:
-    """The create pipeline's look-ups (acctctl.service.lookups.Lookups), over ASTPP's tables.
+    """The create pipeline's look-ups (acctctl.storage.lookups.Lookups), over ASTPP's tables.
     Only live accounts (deleted = 0) count, as ASTPP's own is_unique checks."""
 
     def __init__(self, conn: Connection):
@@ -123,7 +123,7 @@ class AstppLookups:
 
 class Catalog:
     """The functions of acctctl.service.catalog that the wizard and `account list|show` use,
-    read from ASTPP (see acctctl.targets.catalog_for)."""
+    read from ASTPP, for AstppStorage (targets/astpp/storage.py)."""
 
     def __init__(self, target: Any):
         self.target = target
@@ -212,7 +212,7 @@ class Catalog:
 
     def _accounts(self, number=None, email=None, kind=None, reseller_id=None, limit=None,
                   with_devices=False):
-        from acctctl.service.records import account_record
+        from acctctl.storage.records import account_record
 
         where, params = ["a.deleted = 0", "a.type IN (-1, 0, 1, 2, 3, 4)"], {}
         if number is not None:

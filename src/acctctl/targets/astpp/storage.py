@@ -1,5 +1,6 @@
-"""The astpp target: connect, check the database is ASTPP 6.0.x, read its settings and lists,
-apply its extra rules, and write accounts through the shared create pipeline.
+"""The astpp target as a Storage (acctctl.storage): connect, check the database is ASTPP 6.0.x,
+read its settings and lists, apply its extra rules, and write the accounts the shared create
+pipeline hands it, in one transaction serialised by a named lock and re-run on a deadlock.
 
 Nothing here creates or alters a table (no DDL, no Alembic on this target).
 """
@@ -7,7 +8,8 @@ Nothing here creates or alters a table (no DDL, no Alembic on this target).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,6 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from acctctl.errors import ConfigError, DatabaseError
+from acctctl.storage import (
+    AccountFilter,
+    InsertBatch,
+    Ledger,
+    NewAccount,
+    Storage,
+    StoredAccount,
+    transaction_on,
+)
 from acctctl.targets.astpp import columns as C
 from acctctl.targets.astpp import encoding
 
@@ -26,7 +37,6 @@ SESSION_SQL_MODE = "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBST
 # one named lock per database serialises every acctctl writer of it (GET_LOCK is server-wide)
 LOCK_NAME = "LEFT(CONCAT('acctctl.astpp:', DATABASE()), 64)"
 LOCK_TIMEOUT_S = 300
-MAX_DEADLOCK_RETRIES = 5
 DEADLOCK = 1213  # InnoDB rolled the whole transaction back: run it again
 SUPPORTED_VERSION = re.compile(r"6\.0(\.\d+)*")
 #: system keys ASTPP's get_system_config renames (the underscore goes)
@@ -102,29 +112,6 @@ def make_engine(url: str, shown: str | None = None, source: str | None = None) -
     return engine
 
 
-def open_target(loaded: Any, warn) -> Engine:
-    """Connect, fingerprint, read ASTPP's settings; the engine carries the target."""
-    from acctctl.db.engine import check_connection
-
-    settings = loaded.settings
-    key = read_private_key(settings.astpp.config_file)
-    for message in _loose_key_file(settings.astpp.config_file):
-        warn(message)
-    if settings.passwords.generated_length > encoding.MAX_PASSWORD_BYTES:
-        raise ConfigError(f"passwords.generated_length must be at most "
-                          f"{encoding.MAX_PASSWORD_BYTES} on the astpp target")
-    engine = make_engine(loaded.database_url, loaded.shown_url, loaded.url_source)
-    check_connection(engine)
-    target = AstppTarget(engine, settings, key)
-    with engine.connect() as conn:
-        target.fingerprint(conn, settings.astpp.config_file)
-        target.load(conn)
-    # the public key matters to the commands that store passwords: they warn (once), reads don't
-    target.warn = warn
-    engine.acctctl_target = target
-    return engine
-
-
 #: One line, said by the commands that store passwords (docs/astpp.md, "The public key")
 PUBLIC_KEY_WARNING = "warning: ASTPP's PRIVATE_KEY is its public default (docs/astpp.md)"
 
@@ -147,18 +134,65 @@ def _loose_key_file(path: str) -> list[str]:
     return []
 
 
-class AstppTarget:
-    """The storage adapter for an ASTPP database (see acctctl.service.accounts.NativeStorage)."""
+#: The operations this storage does (supports()); every other command that opens the database
+#: exits 2 here. Day two, export and the ledger are not built for ASTPP yet.
+OPERATIONS = ("create", "account list", "account show", "rategroup list", "tax list",
+              "role list", "reference")
+#: `account list` parts ASTPP reads: supports("account list --status") and ("account list
+#: total", the "100 of N" note) are False
+LIST_FLAGS = ("--kind", "--reseller", "--limit")
+
+
+class AstppStorage(Storage):
+    """An ASTPP 6.0.x database. Nothing here creates or alters a table."""
 
     name = "astpp"
+    may_retry = True
+
+    @classmethod
+    def supports(cls, operation: str) -> bool:
+        words = operation.split()
+        if words[:2] == ["account", "list"]:  # and its parts: "account list --status"
+            return all(w in LIST_FLAGS for w in words[2:])
+        return any(words[: len(c.split())] == c.split() for c in OPERATIONS)
+
+    @classmethod
+    def open(cls, loaded: Any, *, warn: Any = None, dry_run: bool = False) -> AstppStorage:
+        """Connect, fingerprint, read ASTPP's settings."""
+        from acctctl.db.engine import check_connection
+
+        settings = loaded.settings
+        key = read_private_key(settings.astpp.config_file)
+        for message in _loose_key_file(settings.astpp.config_file):
+            if warn is not None:
+                warn(message)
+        if settings.passwords.generated_length > encoding.MAX_PASSWORD_BYTES:
+            raise ConfigError(f"passwords.generated_length must be at most "
+                              f"{encoding.MAX_PASSWORD_BYTES} on the astpp target")
+        engine = make_engine(loaded.database_url, loaded.shown_url, loaded.url_source)
+        check_connection(engine)
+        storage = cls(engine, settings, key)
+        storage.check()
+        # the public key matters to the commands that store passwords: they warn (once)
+        storage.warn = warn
+        return storage
+
+    def check(self) -> None:
+        with self._engine.connect() as conn:
+            self.fingerprint(conn, self.raw_settings.astpp.config_file)
+            self.load(conn)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def __init__(self, engine: Engine, settings: Any, key: str):
         from acctctl.targets.astpp import catalog
 
-        self.engine = engine
+        self._engine = engine
         self.key = key
         self.raw_settings = settings
-        self.settings = settings
+        self._settings = settings
         self.catalog = catalog.Catalog(self)
         self.cfg: dict[str, str] = {}
         self.warn = None  # the CLI's warn(), for the public-key warning
@@ -167,10 +201,10 @@ class AstppTarget:
         # sets [defaults] email_alerts: then for an account that has an address to send to
         self.email_alerts_on = False
 
-    def warn_public_key(self, options: Any) -> None:
+    def after_write(self, batch: InsertBatch) -> None:
         """Once, when a command stored passwords encoded with ASTPP's public key."""
         if (self.key == encoding.PUBLIC_DEFAULT_KEY and self.warn is not None
-                and not self.warned_public_key and not options.dry_run):
+                and not self.warned_public_key and not batch.dry_run):
             self.warned_public_key = True
             self.warn(PUBLIC_KEY_WARNING)
 
@@ -179,7 +213,7 @@ class AstppTarget:
     def fingerprint(self, conn: Connection, key_file: str) -> None:
         from acctctl.db.engine import label
 
-        url = label(self.engine)[0]
+        url = label(self._engine)[0]
         try:
             tables = set(conn.execute(sa.text(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
@@ -265,7 +299,7 @@ class AstppTarget:
         self.base_rate = base[1] if base else Decimal(1)
         creator = next((v for v in self.currencies.values() if admin and v[0] == admin[0]), None)
         self.creator_rate = creator[1] if creator else self.base_rate
-        self.settings = self._with_astpp_defaults(self.raw_settings)
+        self._settings = self._with_astpp_defaults(self.raw_settings)
 
     def _with_astpp_defaults(self, settings: Any) -> Any:
         """ASTPP's form pre-fills country, time zone, currency, valid days, channels and the
@@ -356,7 +390,7 @@ class AstppTarget:
 
         return AstppLookups(conn)
 
-    def check(self, kind: str, model: Any, given: dict) -> list[tuple[str, str]]:
+    def check_fields(self, kind: str, model: Any, given: dict) -> list[tuple[str, str]]:
         """ASTPP's own limits on top of the shared field rules (exit 3 like any rule)."""
         values = model.__dict__
         problems = []
@@ -426,18 +460,20 @@ class AstppTarget:
     def protect_passwords(self, passwords: list[str], settings: Any, profile=None) -> list[str]:
         return [encoding.encode(p, self.key) for p in passwords]
 
-    def insert(self, run: Any, pending: list) -> list[int]:
-        from acctctl.service import secrets_
+    def hashes_passwords(self) -> bool:
+        return False  # ASTPP keeps reversible passwords: encoded, not hashed
 
-        now = run.now.astimezone(UTC).replace(microsecond=0, tzinfo=None)
-        drafts = [self._draft(run, p, now) for p in pending]
+    def insert(self, conn: Connection, batch: InsertBatch, rows: list[NewAccount]) -> list[int]:
+        pending = rows
+        now = batch.now.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+        drafts = [self._draft(conn, batch, p, now) for p in pending]
         rows = [C.account_row(d) for d in drafts]
         accounts = _table("accounts", rows[0])
-        run.conn.execute(sa.insert(accounts), sorted(rows, key=lambda r: r["number"]))
+        conn.execute(sa.insert(accounts), sorted(rows, key=lambda r: r["number"]))
         ids: dict[str, int] = {}
         numbers = [r["number"] for r in rows]
         for start in range(0, len(numbers), 500):
-            ids.update(run.conn.execute(sa.text(
+            ids.update(conn.execute(sa.text(
                 "SELECT number, id FROM accounts WHERE deleted = 0 AND number IN :n"
             ).bindparams(sa.bindparam("n", expanding=True)), {"n": numbers[start:start + 500]}
             ).all())
@@ -445,21 +481,22 @@ class AstppTarget:
         for p, d in zip(pending, drafts, strict=True):
             d.account_id = ids[p.model.number]
             if getattr(p.model, "sip_device", False):
-                secret = p.generated.get("sip_password") or secrets_.generate_sip_secret()
-                p.generated["sip_password"] = secret
+                carried = getattr(p.model, "sip_password", None)  # a file row may carry one
+                secret = p.generated.get("sip_password") or carried.get_secret_value()
                 devices.append(C.sip_device_row(d, secret, self.sip_profile_id))
             links += C.tax_rows(d)
             if d.kind == "reseller":
                 invoices.append(C.invoice_conf_row(d))
-            p.values = self._record_values(run, p, d)
-        for name, batch in (("sip_devices", devices), ("taxes_to_accounts", links),
-                            ("invoice_conf", invoices)):
-            if batch:
-                run.conn.execute(sa.insert(_table(name, batch[0])), batch)
+            p.values = self._record_values(conn, batch, p, d)
+        for name, written in (("sip_devices", devices), ("taxes_to_accounts", links),
+                              ("invoice_conf", invoices)):
+            if written:
+                conn.execute(sa.insert(_table(name, written[0])), written)
         return [d.account_id for d in drafts]
 
-    def _draft(self, run: Any, p: Any, now: datetime) -> C.Draft:
-        m, kind, cfg = p.model, run.kind, self.cfg
+    def _draft(self, conn: Connection, batch: InsertBatch, p: NewAccount,
+               now: datetime) -> C.Draft:
+        m, kind, cfg = p.model, batch.kind, self.cfg
         d = C.Draft(kind=kind, model=m, cfg=cfg, now=now, password=p.password_hash)
         d.reseller_id = p.ids["reseller_id"] or 0
         d.pricelist_id = p.ids["rate_group_id"] or 0
@@ -478,10 +515,10 @@ class AstppTarget:
             if m.account_type == "postpaid":  # given in the creating admin's currency
                 d.credit_limit = (m.credit_limit * self.base_rate / self.creator_rate).quantize(
                     Decimal("0.00001"), rounding=ROUND_HALF_UP)
-            d.taxes = [(t, self.catalog.tax_priority(run.conn, t)) for t in
+            d.taxes = [(t, self.catalog.tax_priority(conn, t)) for t in
                        dict.fromkeys(p.ids["tax_ids"])]
         if kind == "reseller":
-            d.is_distributor = self.catalog.parent_distributor(run.conn, d.reseller_id)
+            d.is_distributor = self.catalog.parent_distributor(conn, d.reseller_id)
         cfg_days = _int(cfg.get("validfordays"), 3650)
         if m.valid_days:
             d.valid_days, d.expiry = m.valid_days, now + timedelta(days=m.valid_days)
@@ -494,73 +531,122 @@ class AstppTarget:
                 d.expiry = now + timedelta(days=cfg_days if cfg_days > 0 else 7300)
         return d
 
-    def _record_values(self, run: Any, p: Any, d: C.Draft) -> dict:
+    def _record_values(self, conn: Connection, batch: InsertBatch, p: NewAccount,
+                       d: C.Draft) -> dict:
         """The account as the pipeline reports it: field keys, as stored in ASTPP."""
         m = p.model
         values = {k: v for k, v in m.__dict__.items()
                   if k not in ("password", "password_hash")}
         expiry = d.expiry if isinstance(d.expiry, datetime) else None
         values.update(
-            kind=run.kind, created_at=d.now.replace(tzinfo=UTC), created_by=run.options.actor,
-            batch_id=run.result.batch_id, balance=Decimal(0), first_used=None,
+            kind=batch.kind, created_at=d.now.replace(tzinfo=UTC), created_by=batch.actor,
+            batch_id=batch.batch_id, balance=Decimal(0), first_used=None,
             expiry=expiry.replace(tzinfo=UTC) if expiry else None, valid_days=d.valid_days,
         )
-        if run.kind in ("admin", "subadmin"):
+        if batch.kind in ("admin", "subadmin"):
             values.update(country=self.country_iso.get(d.country_id),
                           timezone=self.zone_name.get(d.timezone_id),
                           currency=self.currency_code.get(d.currency_id))
         else:
             values["credit_limit"] = d.credit_limit
         if "role" in type(m).model_fields:
-            p.refs["role"] = self.catalog.role_name(run.conn, d.permission_id)
+            p.refs["role"] = self.catalog.role_name(conn, d.permission_id)
         return values
 
     # --- one transaction, serialised by a named lock, retried whole on deadlock ------------
 
-    def create_accounts(self, settings, kind, rows, options, progress, batch_run):
-        replay = _Replayable(rows)
-        for attempt in range(1, MAX_DEADLOCK_RETRIES + 1):
-            run = batch_run(settings, kind, options, storage=self)
-            with self.engine.connect() as conn:
-                self._lock(conn)
+    @contextmanager
+    def transaction(self, *, dry_run: bool = False) -> Iterator[Connection]:
+        """GET_LOCK, then one transaction (its snapshot starts after the lock); a value a
+        column cannot hold is exit 5, nothing written; the lock goes with the session."""
+        with self._engine.connect() as conn:
+            self._lock(conn)
+            try:
+                with transaction_on(conn, dry_run=dry_run, translate=_refused):
+                    yield conn
+            finally:
                 try:
-                    transaction = conn.begin()
-                    try:
-                        run.execute(conn, replay.rows(), progress if attempt == 1 else None)
-                        if options.dry_run or (run.result.errors and
-                                               not options.continue_on_error):
-                            transaction.rollback()
-                        else:
-                            run.deliver()  # every generated secret, before the commit
-                            run.result.committing = True
-                            transaction.commit()
-                            run.result.written = run.result.created_count > 0
-                            if run.result.written:  # passwords were stored under the key
-                                self.warn_public_key(options)
-                        return run.result
-                    except sa.exc.OperationalError as exc:
-                        transaction.rollback()
-                        run.result.close()
-                        # a failed commit is not replayed: its secrets were delivered once
-                        if (_errno(exc) != DEADLOCK or attempt == MAX_DEADLOCK_RETRIES
-                                or run.result.committing):
-                            raise
-                    except sa.exc.DBAPIError as exc:  # e.g. a value out of a column's range
-                        transaction.rollback()
-                        run.result.close()
-                        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc
-                        raise DatabaseError(f"ASTPP's database refused the write: {reason}; "
-                                            "nothing was written") from None
-                    except BaseException:
-                        transaction.rollback()
-                        run.result.close()
-                        raise
-                finally:
-                    try:
-                        conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
-                    except sa.exc.DBAPIError:
-                        pass  # the connection is gone, and the session's lock with it
-        raise AssertionError("unreachable")  # pragma: no cover
+                    conn.execute(sa.text(f"SELECT RELEASE_LOCK({LOCK_NAME})"))
+                except sa.exc.DBAPIError:
+                    pass  # the connection is gone, and the session's lock with it
+
+    def retryable(self, exc: BaseException) -> bool:
+        """InnoDB rolled the whole transaction back (deadlock): run it again."""
+        return isinstance(exc, sa.exc.OperationalError) and _errno(exc) == DEADLOCK
+
+    # --- reads (targets/astpp/catalog.py) ---------------------------------------------
+
+    def list_accounts(self, where: AccountFilter, sort: str = "number",
+                      limit: int | None = None, offset: int = 0) -> list[dict]:
+        """--kind, --reseller and --limit only (LIST_FLAGS), in ASTPP's id order."""
+        return self.catalog.list_accounts(None, where.kind, where.reseller, limit)
+
+    def count_accounts(self, where: AccountFilter) -> int:
+        # TODO(issue 17, list filters): the "100 of N" note; supports("account list total")
+        raise NotImplementedError("count_accounts on the astpp target")
+
+    def show(self, number: str | None = None, email: str | None = None, *,
+             with_devices: bool = True) -> dict:
+        return self.catalog.find_account(None, number, email, with_devices=with_devices)
+
+    def list_rate_groups(self, reseller: str | None = None, owned_by: bool = False):
+        return self.catalog.list_rate_groups(None, reseller, owned_by)
+
+    def list_taxes(self, reseller: str | None = None, owned_by: bool = False):
+        return self.catalog.list_taxes(None, reseller, owned_by)
+
+    def list_roles(self):
+        return self.catalog.list_roles(None)
+
+    def reference(self, what: str, search: str | None):
+        return self.catalog.reference(None, what, search)
+
+    # --- not built for ASTPP yet: supports() says no, so no command reaches these --------
+    # Issue 17's day-two work fills each in (from ASTPP's own edit, status and delete
+    # paths) and adds its command words to OPERATIONS ("ledger" for the ledger).
+
+    def find(self, conn: Connection, numbers: list[str], *, deleted_too: bool = False,
+             lock: bool = True, batch_id: str | None = None) -> dict[str, StoredAccount]:
+        raise NotImplementedError("find on the astpp target")
+
+    def update(self, conn: Connection, account: StoredAccount, changes: dict, ids: dict,
+               now: datetime) -> None:
+        raise NotImplementedError("update on the astpp target")
+
+    def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
+                   now: datetime) -> None:
+        raise NotImplementedError("set_status on the astpp target")
+
+    def soft_delete(self, conn: Connection, accounts: list[StoredAccount],
+                    now: datetime) -> None:
+        raise NotImplementedError("soft_delete on the astpp target")
+
+    def purge(self, conn: Connection, accounts: list[StoredAccount]) -> None:
+        raise NotImplementedError("purge on the astpp target")
+
+    def dependants(self, conn: Connection, accounts: list[StoredAccount], *,
+                   include_deleted: bool, outside_batch: str | None = None) -> list[str]:
+        raise NotImplementedError("dependants on the astpp target")
+
+    def billing_history(self, conn: Connection, accounts: list[StoredAccount]) -> list[str]:
+        raise NotImplementedError("billing_history on the astpp target")
+
+    def set_password(self, conn: Connection, account: StoredAccount, stored_password: str,
+                     now: datetime) -> None:
+        raise NotImplementedError("set_password on the astpp target")
+
+    def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,
+                       now: datetime) -> list[str]:
+        raise NotImplementedError("set_sip_secret on the astpp target")
+
+    def export_rows(self, kind: str, keys: list[str], where: AccountFilter,
+                    sort: str = "number", limit: int | None = None,
+                    offset: int = 0) -> Iterator[dict]:
+        raise NotImplementedError("export_rows on the astpp target")
+
+    @property
+    def ledger(self) -> Ledger:
+        raise NotImplementedError("the ledger on the astpp target ([ledger] url)")
 
     def _lock(self, conn: Connection) -> None:
         got = conn.execute(sa.text(f"SELECT GET_LOCK({LOCK_NAME}, :timeout)"),
@@ -569,6 +655,16 @@ class AstppTarget:
         if got != 1:
             raise DatabaseError(f"another acctctl writer held the ASTPP lock for "
                                 f"{LOCK_TIMEOUT_S}s; nothing was written", hint="try again")
+
+
+def _refused(exc: BaseException) -> BaseException | None:
+    """A value a column cannot hold (or another refusal) as exit 5; a deadlock and every
+    other OperationalError as they are (retryable() looks at them)."""
+    if isinstance(exc, sa.exc.DBAPIError) and not isinstance(exc, sa.exc.OperationalError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc
+        return DatabaseError(f"ASTPP's database refused the write: {reason}; "
+                             "nothing was written")
+    return None
 
 
 def _errno(exc: BaseException) -> int | None:
@@ -586,17 +682,3 @@ def _errno(exc: BaseException) -> int | None:
 
 def _table(name: str, sample: dict) -> sa.TableClause:
     return sa.table(name, *(sa.column(c) for c in sample))
-
-
-class _Replayable:
-    """Rows read once from their source, replayable when a deadlock restarts the batch."""
-
-    def __init__(self, source: Iterable):
-        self._source = iter(source)
-        self._seen: list = []
-
-    def rows(self) -> Iterator:
-        yield from list(self._seen)
-        for row in self._source:
-            self._seen.append(row)
-            yield row

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from acctctl.errors import Conflict, NotFound
+from acctctl.errors import Conflict
 from acctctl.targets.astpp.columns import KIND_OF_TYPE, php_json
 
 SUPER_ADMIN_TYPE = -1
@@ -89,20 +89,17 @@ TOUCHED = {
 
 @dataclass
 class Found:
-    """One ASTPP account as the day-two commands see it."""
+    """One ASTPP account as the day-two functions see it. They use only id, number, kind,
+    status, deleted and owner_id, so the storage's StoredAccount does as well."""
 
     id: int
     number: str
-    type: int  # accounts.type: -1 super admin, 0 customer, 1 reseller, 2 admin, ...
     kind: str
     status: str  # "active" | "inactive"
     deleted: bool
-    reseller_id: int
-    email: str
-
-    @property
-    def super_admin(self) -> bool:
-        return self.type == SUPER_ADMIN_TYPE
+    owner_id: int | None  # the owning reseller's id; None: the admin
+    type: int  # accounts.type: -1 super admin, 0 customer, 1 reseller, 2 admin, ...
+    row: dict  # the accounts row as read
 
 
 def _in(sql: str, **lists) -> sa.TextClause:
@@ -110,28 +107,27 @@ def _in(sql: str, **lists) -> sa.TextClause:
 
 
 def _found(row) -> Found:
-    return Found(id=row.id, number=row.number, type=row.type,
-                 kind=KIND_OF_TYPE.get(row.type, "customer"),
+    if row.type not in KIND_OF_TYPE:  # e.g. 5, a callshop: no acctctl kind, never listed
+        raise Conflict(f"account {row.number} is of an ASTPP type acctctl does not manage "
+                       f"(type {row.type}); change it in ASTPP; nothing was changed")
+    return Found(id=row.id, number=row.number, kind=KIND_OF_TYPE[row.type],
                  status="active" if row.status == 0 else "inactive",
-                 deleted=bool(row.deleted), reseller_id=row.reseller_id or 0,
-                 email=row.email or "")
-
-
-_SELECT = "SELECT id, number, type, status, deleted, reseller_id, email FROM accounts "
+                 deleted=bool(row.deleted), owner_id=row.reseller_id or None, type=row.type,
+                 row=dict(row._mapping))
 
 
 def find(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = False,
          lock: bool = True) -> dict[str, Found]:
-    """number -> the live account with that number, in the order given. deleted_too: a
-    number no live account has may match a deleted one (the most recently deleted), for
-    --purge. lock: FOR UPDATE, so that ASTPP's own screens cannot change the rows between
-    this read and the write. Exit 3 naming every number that matches nothing; exit 4 when two
-    live ASTPP accounts share a number (ASTPP has no unique index on it): which one was meant
-    cannot be told."""
+    """number -> the live account with that number, in the order given; numbers that match
+    nothing are left out (the caller says so). deleted_too: a number no live account has may
+    match a deleted one (the most recently deleted), for --purge. lock: FOR UPDATE, so that
+    ASTPP's own screens cannot change the rows between this read and the write. Exit 4 when
+    two live ASTPP accounts share a number (ASTPP has no unique index on it): which one was
+    meant cannot be told."""
     wanted = list(dict.fromkeys(numbers))
     tail = " ORDER BY id" + (" FOR UPDATE" if lock else "")
-    rows = conn.execute(_in(_SELECT + "WHERE deleted = 0 AND number IN :v" + tail, v=None),
-                        {"v": wanted}).all() if wanted else []
+    rows = conn.execute(_in("SELECT * FROM accounts WHERE deleted = 0 AND number IN :v"
+                            + tail, v=None), {"v": wanted}).all() if wanted else []
     found: dict[str, Found] = {}
     for row in rows:
         # ASTPP's columns compare case-insensitively: key by the number asked for
@@ -143,33 +139,30 @@ def find(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = False,
         found[key] = _found(row)
     missing = [n for n in wanted if n not in found]
     if deleted_too and missing:
-        rows = conn.execute(_in(_SELECT + "WHERE deleted = 1 AND number IN :v "
+        rows = conn.execute(_in("SELECT * FROM accounts WHERE deleted = 1 AND number IN :v "
                                 "ORDER BY deleted_date, id" + (" FOR UPDATE" if lock else ""),
                                 v=None), {"v": missing}).all()
         for row in rows:  # the most recently deleted wins
             key = next((n for n in missing if n.casefold() == row.number.casefold()),
                        row.number)
             found[key] = _found(row)
-        missing = [n for n in wanted if n not in found]
-    if missing:
-        raise NotFound(f"no account has number {', '.join(missing)}"
-                       if len(missing) < 20 else
-                       f"{len(missing)} numbers match no account, e.g. {missing[0]}")
-    return {number: found[number] for number in wanted}
+    return {number: found[number] for number in wanted if number in found}
 
 
-def refuse_super_admin(accounts: Iterable[Found], action: str) -> None:
+def refuse_super_admin(conn: Connection, accounts: Collection[Found], action: str) -> None:
     """ASTPP never disables or deletes its super admin (type -1); neither does acctctl."""
-    for account in accounts:
-        if account.super_admin:
-            raise Conflict(f"account {account.number} is ASTPP's super admin, which ASTPP does "
-                           f"not let anyone {action}; nothing was changed")
+    ids = [a.id for a in accounts]
+    number = conn.execute(_in("SELECT number FROM accounts WHERE id IN :ids AND type = -1",
+                              ids=None), {"ids": ids}).scalar() if ids else None
+    if number is not None:
+        raise Conflict(f"account {number} is ASTPP's super admin, which ASTPP does not let "
+                       f"anyone {action}; nothing was changed")
 
 
 def set_status(conn: Connection, accounts: Collection[Found], status: str) -> list[Found]:
     """ASTPP's status switch: accounts.status only (see the module's docstring for why the
     SIP devices are not touched). Returns the accounts whose status changed."""
-    refuse_super_admin(accounts, "disable" if status == "inactive" else "enable")
+    refuse_super_admin(conn, accounts, "disable" if status == "inactive" else "enable")
     changed = [a for a in accounts if a.status != status]
     if changed:
         conn.execute(_in("UPDATE accounts SET status = :s WHERE id IN :ids", ids=None),
@@ -181,7 +174,7 @@ def soft_delete(conn: Connection, accounts: Collection[Found], now: datetime) ->
     """ASTPP's delete: deleted = 1 and deleted_date, and what it removes with each kind.
     The caller has refused resellers that still own something (dependants()): ASTPP would
     delete their accounts too, acctctl does not (contract §7)."""
-    refuse_super_admin(accounts, "delete")
+    refuse_super_admin(conn, accounts, "delete")
     stamp = _utc(now)
     customers = [a.id for a in accounts if a.kind in ("customer", "provider")]
     resellers = [a for a in accounts if a.kind == "reseller"]
@@ -220,7 +213,7 @@ def _remove_reseller_rows(conn: Connection, reseller: Found) -> None:
         conn.execute(_in("UPDATE pricelists SET status = :d WHERE id IN :ids", ids=None),
                      {"d": PRICELIST_DELETED, "ids": rate_groups})
     conn.execute(sa.text("UPDATE dids SET parent_id = :parent WHERE parent_id = :r"),
-                 {"parent": reseller.reseller_id, "r": reseller.id})
+                 {"parent": reseller.owner_id or 0, "r": reseller.id})
     for table, column in RESELLER_ROWS:
         conn.execute(sa.text(f"DELETE FROM `{table}` WHERE `{column}` = :r"), {"r": reseller.id})
     taxes = list(conn.execute(sa.text("SELECT id FROM taxes WHERE reseller_id = :r"),
@@ -236,7 +229,7 @@ def purge(conn: Connection, accounts: Collection[Found]) -> None:
     (already gone for an account deleted before), then every row that would point at the
     missing account, then the accounts, owned ones before their owners. The caller has
     refused accounts with billing history or dependants."""
-    refuse_super_admin(accounts, "delete")
+    refuse_super_admin(conn, accounts, "delete")
     ids = [a.id for a in accounts]
     live = [a for a in accounts if not a.deleted]
     if live:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from acctctl.errors import ConfigError, DatabaseError
+from acctctl.errors import ConfigError, DatabaseError, FieldError, ValidationFailed
 from acctctl.storage import (
     AccountFilter,
     InsertBatch,
@@ -29,6 +29,7 @@ from acctctl.storage import (
 )
 from acctctl.targets.astpp import columns as C
 from acctctl.targets.astpp import encoding
+from acctctl.targets.astpp import lifecycle as L
 
 #: The session every connection gets: strict, so a value ASTPP's columns cannot hold is an
 #: error instead of a silent cut (no NO_ZERO_DATE: ASTPP's zero dates must stay writable);
@@ -135,9 +136,12 @@ def _loose_key_file(path: str) -> list[str]:
 
 
 #: The operations this storage does (supports()); every other command that opens the database
-#: exits 2 here. Day two, export and the ledger are not built for ASTPP yet.
+#: exits 2 here. Update, export and the ledger are not built for ASTPP yet.
 OPERATIONS = ("create", "account list", "account show", "rategroup list", "tax list",
-              "role list", "reference")
+              "role list", "reference",
+              # the account's life (targets/astpp/lifecycle.py)
+              "account disable", "account enable", "account delete",
+              "account reset-password", "account rotate-sip-secret")
 #: `account list` parts ASTPP reads: supports("account list --status") and ("account list
 #: total", the "100 of N" note) are False
 LIST_FLAGS = ("--kind", "--reseller", "--limit")
@@ -601,13 +605,23 @@ class AstppStorage(Storage):
     def reference(self, what: str, search: str | None):
         return self.catalog.reference(None, what, search)
 
-    # --- not built for ASTPP yet: supports() says no, so no command reaches these --------
-    # Issue 17's day-two work fills each in (from ASTPP's own edit, status and delete
-    # paths) and adds its command words to OPERATIONS ("ledger" for the ledger).
+    # --- the account's life: disable, enable, delete, purge, reset, rotate ----------------
+    # What ASTPP's own status switch, delete action, edit page and SIP device page change:
+    # targets/astpp/lifecycle.py (docs/astpp.md, "What each day-two command changes in ASTPP").
 
     def find(self, conn: Connection, numbers: list[str], *, deleted_too: bool = False,
              lock: bool = True, batch_id: str | None = None) -> dict[str, StoredAccount]:
-        raise NotImplementedError("find on the astpp target")
+        if batch_id is not None:  # what a batch made: the ledger's part (batch undo)
+            raise NotImplementedError("find(batch_id=) on the astpp target")
+        self._day_two_tables(conn)
+        return {number: StoredAccount(
+                    id=a.id, number=a.number, kind=a.kind, status=a.status, deleted=a.deleted,
+                    values=self.catalog._fields(a.row), owner_id=a.owner_id)
+                for number, a in L.find(conn, numbers, deleted_too=deleted_too,
+                                        lock=lock).items()}
+
+    # not built for ASTPP yet (update, export_rows, the ledger): supports() says no, so no
+    # command reaches them; issue 17's other day-two work fills them in
 
     def update(self, conn: Connection, account: StoredAccount, changes: dict, ids: dict,
                now: datetime) -> None:
@@ -615,29 +629,64 @@ class AstppStorage(Storage):
 
     def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
                    now: datetime) -> None:
-        raise NotImplementedError("set_status on the astpp target")
+        L.set_status(conn, accounts, status)
 
     def soft_delete(self, conn: Connection, accounts: list[StoredAccount],
                     now: datetime) -> None:
-        raise NotImplementedError("soft_delete on the astpp target")
+        L.soft_delete(conn, accounts, now)
 
     def purge(self, conn: Connection, accounts: list[StoredAccount]) -> None:
-        raise NotImplementedError("purge on the astpp target")
+        L.purge(conn, accounts)
 
     def dependants(self, conn: Connection, accounts: list[StoredAccount], *,
                    include_deleted: bool, outside_batch: str | None = None) -> list[str]:
-        raise NotImplementedError("dependants on the astpp target")
+        outside: list[int] = []
+        if outside_batch is not None:  # the accounts that batch made (the ledger knows them)
+            made = self.ledger.batch_accounts(conn, outside_batch)
+            outside = list(conn.execute(sa.text(
+                "SELECT id FROM accounts WHERE number IN :n").bindparams(
+                sa.bindparam("n", expanding=True)), {"n": made}).scalars()) if made else []
+        return L.dependants(conn, accounts, include_deleted=include_deleted, outside=outside)
+
+    def dependants_hint(self, conn: Connection, accounts: list[StoredAccount]) -> str | None:
+        return ("delete its accounts first (acctctl account delete, or in ASTPP), and its "
+                "rate groups and taxes in ASTPP (Tariff > Rate group, Configuration > Taxes)")
 
     def billing_history(self, conn: Connection, accounts: list[StoredAccount]) -> list[str]:
-        raise NotImplementedError("billing_history on the astpp target")
+        return L.history_reasons(L.billing_history(conn, accounts))
 
     def set_password(self, conn: Connection, account: StoredAccount, stored_password: str,
                      now: datetime) -> None:
-        raise NotImplementedError("set_password on the astpp target")
+        """stored_password is protect_passwords()'s: ASTPP's encoding, which decodes back,
+        so ASTPP's own limits (its column's 71 bytes, no XML breakers) are checked here."""
+        problem = self.check_value(account.kind, "password",
+                                   encoding.decode(stored_password, self.key))
+        if problem:
+            raise ValidationFailed([FieldError("password", problem)])
+        L.set_password(conn, account, stored_password)
 
     def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:
-        raise NotImplementedError("set_sip_secret on the astpp target")
+        return L.set_sip_secret(conn, account, secret, now)
+
+    def _day_two_tables(self, conn: Connection) -> None:
+        """The tables and columns the day-two changes touch (lifecycle.TOUCHED), once: a
+        missing one is exit 5 before anything is changed, not a half-done delete."""
+        if getattr(self, "_day_two_checked", False):
+            return
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = DATABASE()")):
+            found.setdefault(table, set()).add(column)
+        missing = [f"{t}.{c}" for t, cols in L.TOUCHED.items() for c in cols
+                   if c not in found.get(t, set())]
+        if missing:
+            raise DatabaseError("this ASTPP database lacks what ASTPP 6.0's own status, delete "
+                                "and edit actions change: " + ", ".join(missing[:8])
+                                + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+                                + "; nothing was changed")
+        self._day_two_checked = True
 
     def export_rows(self, kind: str, keys: list[str], where: AccountFilter,
                     sort: str = "number", limit: int | None = None,

@@ -5,7 +5,6 @@ condition and FreeSWITCH's directory join see the change."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,9 +12,8 @@ import pytest
 from acctctl.errors import Conflict
 from acctctl.targets.astpp import lifecycle as L
 from acctctl.targets.astpp.encoding import PUBLIC_DEFAULT_KEY, encode
-from astpp.astpp_helpers import created, rows
+from astpp.astpp_helpers import directory, login, maker, rows, sql
 
-PASSWORD = "Secret123abc"
 NOW = datetime(2026, 12, 3, 10, 30, 15, 123456, tzinfo=UTC)
 NO_DATE = datetime(1000, 1, 1)
 # ASTPP's login (auth_model::verify_login) and FreeSWITCH's directory (astpp.xml.php)
@@ -56,25 +54,14 @@ def engine(astpp_db):
 
 @pytest.fixture
 def make(astpp, db, tmp_path):
-    """make(kind, number) -> the account's id, created by acctctl's create (ASTPP's rows)."""
-    secret = tmp_path / "pw"
-    secret.write_text(PASSWORD + "\n")
+    """make(kind, number, *flags) -> the new account's id (acctctl's create: ASTPP's rows)."""
+    create = maker(astpp, tmp_path)
 
     def make(kind: str, number: str, *extra: str) -> int:
-        flags = ["--first-name", "Ada", "--email", f"{number}@example.com"]
-        if kind == "subadmin":
-            flags += ["--role", "Admin_permission"]
-        created(astpp("create", kind, "--number", number, "--password-file", str(secret),
-                      *flags, *extra, "-o", "json"))
+        create(kind, number, *extra)
         return account_id(db, number)
 
     return make
-
-
-def sql(db, statement: str, *args) -> None:
-    with db.cursor() as cur:
-        cur.execute(statement, args)
-    db.commit()
 
 
 def run(engine, fn, *args, **kwargs):
@@ -85,15 +72,6 @@ def run(engine, fn, *args, **kwargs):
 def found(engine, *numbers, deleted_too=False):
     with engine.begin() as conn:
         return list(L.find(conn, numbers, deleted_too=deleted_too).values())
-
-
-def login(db, number, password=PASSWORD) -> bool:
-    return bool(rows(db, LOGIN, number, encode(password, PUBLIC_DEFAULT_KEY)))
-
-
-def directory(db, username):
-    got = rows(db, DIRECTORY, username)
-    return json.loads(got[0]["dir_params"]) if got else None
 
 
 def account_id(db, number):

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from acctctl.errors import ConfigError, DatabaseError, FieldError, ValidationFailed
+from acctctl.errors import ConfigError, DatabaseError
 from acctctl.storage import (
     AccountFilter,
     InsertBatch,
@@ -657,12 +657,9 @@ class AstppStorage(Storage):
 
     def set_password(self, conn: Connection, account: StoredAccount, stored_password: str,
                      now: datetime) -> None:
-        """stored_password is protect_passwords()'s: ASTPP's encoding, which decodes back,
-        so ASTPP's own limits (its column's 71 bytes, no XML breakers) are checked here."""
-        problem = self.check_value(account.kind, "password",
-                                   encoding.decode(stored_password, self.key))
-        if problem:
-            raise ValidationFailed([FieldError("password", problem)])
+        """stored_password is protect_passwords()'s: ASTPP's encoding. A chosen password met
+        ASTPP's limits in check_value() (the service asks), a generated one is at most
+        passwords.generated_length (at most 71 bytes here, checked at open)."""
         L.set_password(conn, account, stored_password)
 
     def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,

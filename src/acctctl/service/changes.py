@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from acctctl.errors import NotFound
-from acctctl.storage import AuditEvent, Storage, StoredAccount
+from acctctl.storage import AuditEvent, Storage, StoredAccount, as_storage
 
 
 @dataclass
@@ -39,8 +39,9 @@ def _os_user() -> str:
 
 
 def transaction(storage: Storage, dry_run: bool = False):
-    """One transaction for the whole command (the storage's: its lock, its one rollback)."""
-    return storage.transaction(dry_run=dry_run)
+    """One transaction for the whole command (the storage's: its lock, its one rollback).
+    A bare engine (the rate group and tax commands) is acctctl's own schema."""
+    return as_storage(storage).transaction(dry_run=dry_run)
 
 
 def find_live(storage: Storage, conn, numbers: Iterable[str], *, deleted_too: bool = False,

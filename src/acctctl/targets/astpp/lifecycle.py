@@ -34,9 +34,8 @@ from sqlalchemy.engine import Connection
 from acctctl.errors import Conflict
 from acctctl.targets.astpp.columns import KIND_OF_TYPE, php_json
 
-SUPER_ADMIN_TYPE = -1
+SUPER_ADMIN_TYPE = -1  # ASTPP's own admin: never disabled or deleted
 STATUS = {"active": 0, "inactive": 1}
-STATUS_NAME = {v: k for k, v in STATUS.items()}
 PRICELIST_DELETED = 2  # ASTPP marks a deleted rate group with status 2 and keeps the row
 
 #: Rows ASTPP's delete removes with a customer or provider (their `accountid` column).
@@ -152,8 +151,10 @@ def find(conn: Connection, numbers: Iterable[str], *, deleted_too: bool = False,
 def refuse_super_admin(conn: Connection, accounts: Collection[Found], action: str) -> None:
     """ASTPP never disables or deletes its super admin (type -1); neither does acctctl."""
     ids = [a.id for a in accounts]
-    number = conn.execute(_in("SELECT number FROM accounts WHERE id IN :ids AND type = -1",
-                              ids=None), {"ids": ids}).scalar() if ids else None
+    if not ids:
+        return
+    number = conn.execute(_in("SELECT number FROM accounts WHERE id IN :ids AND type = :super",
+                              ids=None), {"ids": ids, "super": SUPER_ADMIN_TYPE}).scalar()
     if number is not None:
         raise Conflict(f"account {number} is ASTPP's super admin, which ASTPP does not let "
                        f"anyone {action}; nothing was changed")

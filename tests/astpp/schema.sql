@@ -272,3 +272,292 @@ INSERT INTO `accounts` (`id`, `number`, `reseller_id`, `pricelist_id`, `referenc
  (1, 'admin', 0, 0, '', 0, 2, '2016-07-25 00:00:01', '8xbJv9wZmjA', 'Administrator', 'Admin',
   85, 'your@email.com', 139, '', -1, 27, 0, '', 0, '', '', '0000-00-00 00:00:00',
   '2046-07-25 11:26:24', '1', '', '');
+
+-- ---------------------------------------------------------------------------------------
+-- Day two (issue 17): the tables ASTPP's own delete action touches with an account, and the
+-- billing history that makes acctctl refuse a purge. Names, column types and defaults as in
+-- ASTPP 6.0's schema (database/astpp-6.0.sql); only the columns acctctl reads or writes,
+-- the ones the tests fill in, and their NOT NULL neighbours without a default. What ASTPP's
+-- delete does with each is in docs/astpp.md ("What each day-two command changes in ASTPP").
+
+-- removed with a customer or provider (common::customer_delete_dependencies)
+CREATE TABLE `ani_map` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `number` varchar(20) NOT NULL DEFAULT '',
+  `accountid` int NOT NULL DEFAULT '0',
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `status` tinyint(1) NOT NULL DEFAULT '0',
+  `context` varchar(20) NOT NULL DEFAULT '',
+  `creation_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  `last_modified_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `number` (`number`),
+  KEY `account` (`accountid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `block_patterns` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `accountid` int NOT NULL DEFAULT '0',
+  `blocked_patterns` varchar(15) NOT NULL DEFAULT '',
+  `destination` varchar(100) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `accountid` (`accountid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `counters` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `product_id` int NOT NULL DEFAULT '0',
+  `package_id` int NOT NULL DEFAULT '0',
+  `accountid` int NOT NULL DEFAULT '0',
+  `used_seconds` int NOT NULL DEFAULT '0',
+  `status` tinyint(1) NOT NULL DEFAULT '1',
+  PRIMARY KEY (`id`),
+  KEY `accountid` (`accountid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `ip_map` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `name` varchar(20) NOT NULL DEFAULT '',
+  `ip` varchar(30) NOT NULL DEFAULT '',
+  `accountid` int NOT NULL DEFAULT '0',
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `pricelist_id` int NOT NULL DEFAULT '0',
+  `prefix` varchar(20) NOT NULL DEFAULT '',
+  `context` varchar(20) NOT NULL DEFAULT 'default',
+  `status` tinyint(1) NOT NULL DEFAULT '0',
+  `created_date` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `last_modified_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  PRIMARY KEY (`id`),
+  KEY `account` (`accountid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `speed_dial` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `speed_num` varchar(20) DEFAULT NULL,
+  `number` varchar(15) NOT NULL,
+  `accountid` int NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `mail_details` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `accountid` int NOT NULL,
+  `date` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  `subject` varchar(100) NOT NULL,
+  `body` mediumtext NOT NULL,
+  `from` varchar(100) NOT NULL,
+  `to` varchar(100) NOT NULL,
+  `attachment` varchar(100) NOT NULL,
+  `status` tinyint(1) NOT NULL DEFAULT '0',
+  `template` varchar(100) NOT NULL,
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `to_number` varchar(20) NOT NULL,
+  `sms_body` varchar(500) NOT NULL,
+  `sip_user_name` varchar(255) NOT NULL,
+  `push_message_body` varchar(555) NOT NULL,
+  `callkit_token` varchar(512) NOT NULL,
+  `status_code` int NOT NULL,
+  `cc` varchar(255) DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- released (not removed) with a customer; moved to the parent with a reseller
+CREATE TABLE `dids` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `number` varchar(40) NOT NULL DEFAULT '',
+  `accountid` int NOT NULL DEFAULT '0',
+  `parent_id` int NOT NULL DEFAULT '0',
+  `inc` int NOT NULL,
+  `extensions` varchar(180) NOT NULL DEFAULT '',
+  `status` tinyint(1) NOT NULL DEFAULT '0',
+  `call_type` tinyint(1) NOT NULL DEFAULT '0',
+  `product_id` int NOT NULL,
+  `always` int NOT NULL,
+  `always_destination` varchar(50) NOT NULL,
+  `user_busy` int NOT NULL,
+  `user_busy_destination` varchar(50) NOT NULL,
+  `user_not_registered` int NOT NULL,
+  `user_not_registered_destination` varchar(50) NOT NULL,
+  `no_answer` int NOT NULL,
+  `no_answer_destination` varchar(50) NOT NULL,
+  `failover_extensions` varchar(180) NOT NULL,
+  `failover_call_type` tinyint(1) NOT NULL DEFAULT '1',
+  `always_vm_flag` tinyint(1) NOT NULL DEFAULT '1',
+  `user_busy_vm_flag` tinyint(1) NOT NULL DEFAULT '1',
+  `user_not_registered_vm_flag` tinyint(1) NOT NULL DEFAULT '1',
+  `no_answer_vm_flag` tinyint(1) NOT NULL DEFAULT '1',
+  `call_type_vm_flag` tinyint(1) NOT NULL DEFAULT '1',
+  `description` varchar(500) NOT NULL,
+  `order_id` int NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `number` (`number`),
+  KEY `account` (`accountid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- a provider's trunks are switched off (status 1) when it is deleted
+CREATE TABLE `trunks` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `name` varchar(30) NOT NULL DEFAULT '',
+  `tech` varchar(10) NOT NULL DEFAULT '',
+  `gateway_id` int NOT NULL DEFAULT '0',
+  `provider_id` int DEFAULT '0',
+  `status` tinyint(1) NOT NULL DEFAULT '1',
+  `dialed_modify` mediumtext NOT NULL,
+  `resellers_id` varchar(11) NOT NULL DEFAULT '0',
+  `codec` varchar(100) NOT NULL,
+  `creation_date` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
+  `last_modified_date` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
+  `cid_translation` varchar(100) NOT NULL,
+  `localization_id` int NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `provider` (`provider_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- removed with a reseller (common::reseller_delete_dependencies), besides its invoice_conf
+-- row, its mail_details rows, its taxes and their links
+CREATE TABLE `refill_coupon` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `number` varchar(30) NOT NULL,
+  `amount` decimal(20,5) NOT NULL,
+  `description` varchar(55) NOT NULL,
+  `status` tinyint(1) NOT NULL,
+  `account_id` int NOT NULL,
+  `reseller_id` int NOT NULL,
+  `currency_id` int NOT NULL,
+  `creation_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=latin1;
+
+CREATE TABLE `default_templates` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `name` varchar(45) NOT NULL DEFAULT '',
+  `subject` varchar(500) NOT NULL,
+  `description` varchar(512) NOT NULL,
+  `sms_template` varchar(500) NOT NULL,
+  `alert_template` varchar(500) NOT NULL,
+  `template` mediumtext NOT NULL,
+  `last_modified_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `is_email_enable` tinyint(1) NOT NULL DEFAULT '0',
+  `is_sms_enable` tinyint(1) NOT NULL,
+  `is_alert_enable` tinyint(1) NOT NULL,
+  `status` tinyint(1) NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- the rates of a reseller's rate groups (pricelists; status 2 = deleted)
+CREATE TABLE `routes` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `pattern` varchar(40) DEFAULT '',
+  `comment` varchar(80) DEFAULT '',
+  `includedseconds` int NOT NULL,
+  `cost` decimal(20,5) NOT NULL DEFAULT '0.00000',
+  `pricelist_id` int DEFAULT '0',
+  `call_type` varchar(20) NOT NULL,
+  `routing_type` varchar(50) NOT NULL,
+  `percentage` varchar(50) NOT NULL,
+  `call_count` int NOT NULL,
+  `reseller_id` int DEFAULT '0',
+  `effective_date` datetime NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `pricelist` (`pricelist_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `routing` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `pricelist_id` int NOT NULL,
+  `trunk_id` int NOT NULL,
+  `routes_id` int NOT NULL DEFAULT '0',
+  `percentage` varchar(20) NOT NULL,
+  `call_count` int NOT NULL DEFAULT '0',
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- billing history: calls, invoices (and their lines), payments
+CREATE TABLE `cdrs` (
+  `uniqueid` varchar(60) NOT NULL DEFAULT '',
+  `accountid` int DEFAULT '0',
+  `type` tinyint(1) NOT NULL DEFAULT '0',
+  `callerid` varchar(120) NOT NULL,
+  `callednum` varchar(30) NOT NULL DEFAULT '',
+  `translated_dst` varchar(30) NOT NULL,
+  `billseconds` smallint NOT NULL DEFAULT '0',
+  `callstart` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  `debit` decimal(20,6) NOT NULL DEFAULT '0.000000',
+  `cost` decimal(20,6) NOT NULL DEFAULT '0.000000',
+  `provider_id` int NOT NULL DEFAULT '0',
+  `pattern` varchar(20) NOT NULL,
+  `notes` varchar(80) NOT NULL,
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `reseller_code` varchar(20) NOT NULL,
+  `provider_code` varchar(20) NOT NULL,
+  `provider_code_destination` varchar(80) NOT NULL,
+  `provider_call_cost` decimal(20,6) NOT NULL,
+  `call_direction` enum('outbound','inbound') NOT NULL,
+  KEY `cdr_index` (`callstart`,`reseller_id`,`type`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `reseller_cdrs` (
+  `uniqueid` varchar(60) NOT NULL DEFAULT '',
+  `accountid` int DEFAULT '0',
+  `callednum` varchar(30) NOT NULL DEFAULT '',
+  `translated_dst` varchar(30) NOT NULL,
+  `callstart` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
+  `debit` decimal(20,6) NOT NULL DEFAULT '0.000000',
+  `pattern` varchar(20) NOT NULL,
+  `notes` varchar(80) NOT NULL,
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `call_direction` enum('outbound','inbound') NOT NULL,
+  `country_id` int NOT NULL,
+  `trunk_id` int NOT NULL,
+  KEY `rs_cdr_index` (`callstart`,`reseller_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `invoices` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `prefix` varchar(25) NOT NULL,
+  `number` varchar(200) NOT NULL,
+  `accountid` int NOT NULL DEFAULT '0',
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `due_date` datetime NOT NULL,
+  `status` tinyint(1) NOT NULL DEFAULT '0',
+  `generate_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+  `type` enum('I','R') NOT NULL DEFAULT 'I',
+  `notes` longtext NOT NULL,
+  `is_deleted` tinyint(1) NOT NULL DEFAULT '0',
+  PRIMARY KEY (`id`),
+  KEY `accountid` (`accountid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `invoice_details` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `accountid` int NOT NULL,
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `invoiceid` int NOT NULL DEFAULT '0',
+  `charge_type` varchar(30) NOT NULL,
+  `base_currency` varchar(5) NOT NULL,
+  `account_currency` varchar(5) NOT NULL,
+  `description` varchar(255) DEFAULT NULL,
+  `debit` decimal(20,5) NOT NULL DEFAULT '0.00000',
+  `credit` decimal(20,5) NOT NULL DEFAULT '0.00000',
+  `created_date` datetime NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE `payment_transaction` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `accountid` int NOT NULL,
+  `amount` decimal(20,5) NOT NULL,
+  `tax` varchar(10) NOT NULL,
+  `payment_method` varchar(20) NOT NULL,
+  `actual_amount` decimal(20,5) NOT NULL,
+  `reseller_id` int NOT NULL DEFAULT '0',
+  `transaction_id` varchar(50) NOT NULL,
+  `customer_ip` varchar(100) NOT NULL,
+  `user_currency` varchar(50) NOT NULL,
+  `currency_rate` decimal(10,5) NOT NULL,
+  `transaction_details` mediumtext NOT NULL,
+  `date` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  `notes` text NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -91,8 +91,10 @@ def reset_password(storage: Storage, settings: Any, number: str, password: str |
         else:
             ok, clean = validate_field(account.kind, "password", password,
                                        RuleContext(settings=settings, now=options.now))
-            why = clean if not ok else password_clash(password, account.number,
-                                                      account.values.get("email"))
+            # the storage's own limits too, as create applies them to a chosen password
+            why = clean if not ok else (
+                storage.check_value(account.kind, "password", password)
+                or password_clash(password, account.number, account.values.get("email")))
             if why:
                 raise ValidationFailed([FieldError("password", why)])
         if not options.dry_run:  # a dry run hashes nothing

@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from acctctl.errors import Conflict
 from acctctl.storage import StoredAccount
 from acctctl.targets.astpp.catalog import AstppLookups
 from acctctl.targets.astpp.columns import KIND_OF_TYPE, SWEEP
@@ -117,8 +118,11 @@ def read_accounts(conn: Connection, target: Any, numbers: Iterable[str], *,
             "SELECT DISTINCT accountid FROM sip_devices WHERE accountid IN :ids", "ids"),
             {"ids": ids}).scalars())
         for row in rows:
-            if row["number"] in found:  # ASTPP has no unique index: the oldest one counts
-                continue
+            if row["number"] in found:  # ASTPP has no unique index on numbers
+                raise Conflict(f"number {row['number']} is held by more than one live ASTPP "
+                               f"account (ids {found[row['number']].id} and {row['id']}); "
+                               "nothing was changed",
+                               hint="give one of them another number in ASTPP first")
             found[row["number"]] = AstppAccount(
                 id=row["id"], number=row["number"], kind=KIND_OF_TYPE[row["type"]],
                 status="active" if row["status"] == 0 else "inactive", deleted=False,

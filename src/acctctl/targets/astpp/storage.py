@@ -29,6 +29,7 @@ from acctctl.storage import (
 )
 from acctctl.targets.astpp import columns as C
 from acctctl.targets.astpp import edit, encoding
+from acctctl.targets.astpp import lifecycle as L
 
 #: The session every connection gets: strict, so a value ASTPP's columns cannot hold is an
 #: error instead of a silent cut (no NO_ZERO_DATE: ASTPP's zero dates must stay writable);
@@ -135,9 +136,12 @@ def _loose_key_file(path: str) -> list[str]:
 
 
 #: The operations this storage does (supports()); every other command that opens the database
-#: exits 2 here. Day two but account update and batch undo is not built for ASTPP yet.
+#: exits 2 here.
 OPERATIONS = ("create", "account list", "account show", "account export", "rategroup list",
               "tax list", "role list", "reference", "account update",
+              # the account's life (targets/astpp/lifecycle.py)
+              "account disable", "account enable", "account delete",
+              "account reset-password", "account rotate-sip-secret",
               "ledger", "batch", "audit")  # the ledger (trail.py)
 #: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
 #: note; --batch from the ledger (a batch's accounts are in acctctl's own database).
@@ -658,20 +662,28 @@ class AstppStorage(Storage):
     def reference(self, what: str, search: str | None):
         return self.catalog.reference(None, what, search)
 
-    # --- not built for ASTPP yet: supports() says no, so no command reaches these --------
-    # Issue 17's day-two work fills each in (from ASTPP's own edit, status and delete
-    # paths) and adds its command words to OPERATIONS ("ledger" for the ledger).
+    # --- the account's life: disable, enable, delete, purge, reset, rotate ----------------
+    # What ASTPP's own status switch, delete action, edit page and SIP device page change:
+    # targets/astpp/lifecycle.py (docs/astpp.md, "What each day-two command changes in ASTPP").
 
     def find(self, conn: Connection, numbers: list[str], *, deleted_too: bool = False,
              lock: bool = True, batch_id: str | None = None) -> dict[str, StoredAccount]:
         """Live accounts (targets/astpp/edit.py: read_accounts), their rows locked; with
-        batch_id the batch's accounts by the ASTPP ids the ledger recorded (batch undo)."""
+        deleted_too also the most recently deleted account of a number no live one has
+        (--purge); with batch_id the batch's accounts by the ASTPP ids the ledger recorded
+        (batch undo)."""
         if batch_id is not None:
             return self._batch_found(conn, batch_id, lock)
-        if deleted_too:
-            # TODO(issue 17, delete --purge): soft-deleted accounts
-            raise NotImplementedError("find of deleted accounts on astpp")
-        return edit.read_accounts(conn, self, numbers, lock=lock)
+        self._day_two_tables(conn)
+        found: dict[str, StoredAccount] = dict(edit.read_accounts(conn, self, numbers,
+                                                                  lock=lock))
+        missing = [n for n in numbers if n not in found]
+        if deleted_too and missing:
+            for number, a in L.find(conn, missing, deleted_too=True, lock=lock).items():
+                found[number] = StoredAccount(
+                    id=a.id, number=a.number, kind=a.kind, status=a.status, deleted=a.deleted,
+                    values=edit.field_values(self, a.row, [], False), owner_id=a.owner_id)
+        return {n: found[n] for n in dict.fromkeys(numbers) if n in found}
 
     # --- account update: what ASTPP's edit pages change (targets/astpp/edit.py) -----------
 
@@ -700,39 +712,61 @@ class AstppStorage(Storage):
 
     def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
                    now: datetime) -> None:
-        raise NotImplementedError("set_status on the astpp target")
+        L.set_status(conn, accounts, status)
 
     def soft_delete(self, conn: Connection, accounts: list[StoredAccount],
                     now: datetime) -> None:
-        raise NotImplementedError("soft_delete on the astpp target")
+        L.soft_delete(conn, accounts, now)
 
     def purge(self, conn: Connection, accounts: list[StoredAccount]) -> None:
-        # batch undo's stand-in until targets/astpp/lifecycle.py lands (undo.py)
-        from acctctl.targets.astpp import undo
-
-        undo.purge(conn, [a.id for a in accounts])
+        L.purge(conn, accounts)
 
     def dependants(self, conn: Connection, accounts: list[StoredAccount], *,
                    include_deleted: bool, outside_batch: str | None = None) -> list[str]:
-        # batch undo's stand-in until targets/astpp/lifecycle.py lands (undo.py); the
-        # accounts of outside_batch are `accounts` themselves (find(batch_id=) found them)
-        from acctctl.targets.astpp import undo
+        outside: list[int] = []
+        if outside_batch is not None:  # the accounts that batch made (the ledger knows them)
+            made = self.ledger.batch_accounts(conn, outside_batch)
+            outside = list(conn.execute(sa.text(
+                "SELECT id FROM accounts WHERE number IN :n").bindparams(
+                sa.bindparam("n", expanding=True)), {"n": made}).scalars()) if made else []
+        return L.dependants(conn, accounts, include_deleted=include_deleted, outside=outside)
 
-        return undo.dependants(conn, [a.id for a in accounts], include_deleted)
+    def dependants_hint(self, conn: Connection, accounts: list[StoredAccount]) -> str | None:
+        return ("delete its accounts first (acctctl account delete, or in ASTPP), and its "
+                "rate groups and taxes in ASTPP (Tariff > Rate group, Configuration > Taxes)")
 
     def billing_history(self, conn: Connection, accounts: list[StoredAccount]) -> list[str]:
-        # batch undo's stand-in until targets/astpp/lifecycle.py lands (undo.py)
-        from acctctl.targets.astpp import undo
-
-        return undo.billing_history(conn, accounts)
+        return L.history_reasons(L.billing_history(conn, accounts))
 
     def set_password(self, conn: Connection, account: StoredAccount, stored_password: str,
                      now: datetime) -> None:
-        raise NotImplementedError("set_password on the astpp target")
+        """stored_password is protect_passwords()'s: ASTPP's encoding. A chosen password met
+        ASTPP's limits in check_value() (the service asks), a generated one is at most
+        passwords.generated_length (at most 71 bytes here, checked at open)."""
+        L.set_password(conn, account, stored_password)
 
     def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:
-        raise NotImplementedError("set_sip_secret on the astpp target")
+        return L.set_sip_secret(conn, account, secret, now)
+
+    def _day_two_tables(self, conn: Connection) -> None:
+        """The tables and columns the day-two changes touch (lifecycle.TOUCHED), once: a
+        missing one is exit 5 before anything is changed, not a half-done delete."""
+        if getattr(self, "_day_two_checked", False):
+            return
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = DATABASE()")):
+            found.setdefault(table, set()).add(column)
+        missing = [f"{t}.{c}" for t, cols in L.TOUCHED.items() for c in cols
+                   if c not in found.get(t, set())]
+        if missing:
+            raise DatabaseError("this ASTPP database lacks what ASTPP 6.0's own status, delete "
+                                "and edit actions change: " + ", ".join(missing[:8])
+                                + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+                                + "; nothing was changed")
+        self._day_two_checked = True
 
     @property
     def ledger(self) -> Ledger:

@@ -251,10 +251,11 @@ def test_undo_refuses_an_account_changed_in_astpp_since(astpp, db, change):
 def test_undo_refuses_an_account_with_billing_history(astpp, db):
     out = seed(astpp, *SEED)
     (account,) = rows(db, "SELECT id FROM accounts WHERE number = %s", SEED[0])
-    with db.cursor() as cur:  # a call ASTPP billed (its cdrs table: caller and carrier)
-        cur.execute("CREATE TABLE IF NOT EXISTS cdrs (id int AUTO_INCREMENT PRIMARY KEY, "
-                    "accountid int NOT NULL DEFAULT 0, provider_id int NOT NULL DEFAULT 0)")
-        cur.execute("INSERT INTO cdrs (accountid) VALUES (%s)", (account["id"],))
+    with db.cursor() as cur:  # a call ASTPP billed (its cdrs table, tests/astpp/schema.sql)
+        cur.execute("INSERT INTO cdrs (uniqueid, accountid, callerid, translated_dst, pattern, "
+                    "notes, reseller_code, provider_code, provider_code_destination, "
+                    "provider_call_cost, call_direction) VALUES ('u1', %s, '', '', '', '', '', "
+                    "'', '', 0, 'outbound')", (account["id"],))
     db.commit()
     result = astpp("batch", "undo", out["batch_id"], "--yes")
     assert result.exit_code == 4

@@ -570,7 +570,7 @@ class AstppStorage(Storage):
         column cannot hold is exit 5, nothing written; the lock goes with the session."""
         # the ledger first: one that cannot be used stops the command before ASTPP is locked
         # or written, and a first use's schema set-up holds no lock of ASTPP's
-        self.ledger.open()
+        self.ledger.connect()
         with self._engine.connect() as conn:
             self._lock(conn)
             rolled_back: list[bool] = []

@@ -108,7 +108,7 @@ class AstppLedger(Ledger):
             self._trail = Trail(engine, identity)
         return self._trail
 
-    def open(self) -> None:
+    def connect(self) -> None:
         """Connect (and on first use initialise) the ledger now."""
         self.trail  # noqa: B018 - opened on first use
 

@@ -325,11 +325,14 @@ def _set_status(ctx: typer.Context, numbers: list[str], status: str, output: str
     check_format(output)
     results = set_status(state_of(ctx).storage(), numbers, status,
                          change_options(ctx, dry_run=dry_run))
+    if dry_run:  # marked as delete's and undo's dry runs are: a script must not mistake it
+        results = [{**r, "dry_run": True} for r in results]
     render(results, output, "accounts")
     changed = sum(r["changed"] for r in results)
     verb = "disabled" if status == "inactive" else "enabled"
     say(f"{'dry run: would have ' if dry_run else ''}{verb} {changed} of {len(results)} "
-        f"account{'s' if len(results) != 1 else ''} and their SIP devices", "green")
+        f"account{'s' if len(results) != 1 else ''} and their SIP devices"
+        + ("; nothing was written" if dry_run else ""), "yellow" if dry_run else "green")
 
 
 def disable(ctx: typer.Context, numbers: Numbers, dry_run: DryRun = False,

@@ -31,10 +31,12 @@ def candidates(engine: Engine, source: str, prefix: str, kind: str | None = None
     query = sa.select(column).distinct().where(column.startswith(prefix, autoescape=True))
     if owner and source in ("rate_groups", "taxes"):
         A = Account.__table__
-        owners = sa.select(A.c.id).where(A.c.number == owner, A.c.kind == "reseller")
+        owners = sa.select(A.c.id).where(A.c.number == owner, A.c.kind == "reseller",
+                                         A.c.deleted_at.is_(None))
         query = query.where(column.table.c.reseller_id.in_(owners.scalar_subquery()))
-    if source == "resellers":
-        query = query.where(Account.__table__.c.kind == "reseller")
+    if source == "resellers":  # live ones: a deleted reseller cannot own a new account
+        query = query.where(Account.__table__.c.kind == "reseller",
+                            Account.__table__.c.deleted_at.is_(None))
     if source == "roles" and kind in ROLE_SCOPE:
         query = query.where(Role.__table__.c.scope == ROLE_SCOPE[kind])
     with engine.connect() as conn:

@@ -8,6 +8,9 @@ the CLI would exit non-zero for is raised as the exception named after that exit
 (acctctl.UsageError 2, InvalidData 3, Conflict 4, ConfigurationError 5, Partial 6), with the
 CLI's message and the row errors in `.errors`. Results are the dataclasses of results.py.
 
+The CLI's day-two and read commands are this client: each makes one on the storage it opened
+(cli/state.py State.client(), with its command line as the Origin) and renders the result.
+
 Not here yet: `apply` (contract §10 has no implementation yet).
 """
 
@@ -16,20 +19,12 @@ from __future__ import annotations
 import builtins
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from acctctl.errors import (
-    AcctctlError,
-    Conflict,
-    InvalidData,
-    NotFound,
-    Partial,
-    UsageError,
-    ValidationFailed,
-)
+from acctctl.errors import NotFound, Partial, UsageError, ValidationFailed
 from acctctl.options import CreateOptions, ListOptions, check_count, check_exclusive
 from acctctl.results import (
     Account,
@@ -38,6 +33,7 @@ from acctctl.results import (
     Change,
     CreateResult,
     Export,
+    Page,
     Skipped,
     UpdateResult,
     audit_of,
@@ -49,6 +45,10 @@ from acctctl.results import (
 MODE = "library"
 #: How the library's calls appear as the audit trail's `command`.
 COMMAND = "acctctl (python) {}"
+
+
+#: reset_password's and rotate_sip_secret's deliver: called with the result before the commit
+Deliver = Callable[[Account], None]
 
 
 class AcctctlWarning(UserWarning):
@@ -76,20 +76,37 @@ def open(url: str | None = None, *, config: str | os.PathLike | None = None,  # 
     return Client(loaded)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who calls, for the audit trail and `batch list`: the command as recorded (None: the
+    library's "acctctl (python) ACTION") and the mode ("library"; the CLI's: flags,
+    interactive, file, count)."""
+
+    command: str | None = None
+    mode: str = MODE
+
+
 class Client:
     """The operations of the CLI, in-process. Open one with acctctl.open(); close it (or use
-    it as a context manager) to release the database connections."""
+    it as a context manager) to release the database connections.
 
-    def __init__(self, loaded: Any):
-        """loaded: a config.LoadedSettings (acctctl.open() makes one)."""
+    The CLI's commands are this client too: each builds one on the storage it opened, with
+    its command line as the Origin, calls one method and renders what it returns."""
+
+    def __init__(self, loaded: Any, *, storage: Any = None, origin: Origin | None = None):
+        """loaded: a config.LoadedSettings (acctctl.open() makes one). storage: an opened
+        acctctl.storage.Storage to work on (its owner closes it), else one is opened."""
         from acctctl.storage import storage_class
 
         self.loaded = loaded
+        self.origin = origin or Origin()
         self._class = storage_class(loaded.settings.target)
-        for message in loaded.warnings:
-            warnings.warn(message, AcctctlWarning, stacklevel=3)
-        self._storage = None
-        self._storage = self._class.open(loaded, warn=self._warn)
+        self._borrowed = storage is not None
+        self._storage = storage
+        if storage is None:
+            for message in loaded.warnings:
+                warnings.warn(message, AcctctlWarning, stacklevel=3)
+            self._storage = self._class.open(loaded, warn=self._warn)
 
     @staticmethod
     def _warn(message: str) -> None:
@@ -122,6 +139,8 @@ class Client:
     def close(self) -> None:
         if self._storage is not None:
             storage, self._storage = self._storage, None
+            if self._borrowed:
+                return
             storage.close()
             dispose = getattr(storage.engine, "dispose", None)
             if dispose is not None:
@@ -145,8 +164,12 @@ class Client:
     def _changes(self, action: str, dry_run: bool = False, continue_on_error: bool = False):
         from acctctl.service.changes import ChangeOptions
 
-        return ChangeOptions(command=COMMAND.format(action), profile=self.profile, mode=MODE,
-                             dry_run=dry_run, continue_on_error=continue_on_error)
+        return ChangeOptions(command=self._command(action), profile=self.profile,
+                             mode=self.origin.mode, dry_run=dry_run,
+                             continue_on_error=continue_on_error)
+
+    def _command(self, action: str) -> str:
+        return self.origin.command or COMMAND.format(action)
 
     # --- create -----------------------------------------------------------------------------
 
@@ -167,7 +190,7 @@ class Client:
         check_exclusive(fields)
         result = self._create(kind, [(1, fields)], options, "flags")
         if result.errors:
-            raise _failure([_single(e) for e in result.errors])
+            raise ValidationFailed([_single(e) for e in result.errors])
         if result.skipped:
             from acctctl.service.accounts import natural_key
 
@@ -216,9 +239,8 @@ class Client:
         check_exclusive(template)
         from acctctl.service.accounts import check_free_numbers
 
-        with _translated():
-            check_free_numbers(self._for("create"), self.settings, count, options.prefix,
-                               options.length)
+        check_free_numbers(self._for("create"), self.settings, count, options.prefix,
+                           options.length)
         return self._bulk(kind, ((i, {}) for i in range(1, count + 1)), template, options,
                           "count")
 
@@ -228,7 +250,7 @@ class Client:
         check_exclusive(defaults)
         result = self._create(kind, rows, options, run_mode, defaults)
         if result.errors and not options.continue_on_error:
-            raise _failure(result.errors)
+            raise ValidationFailed(result.errors)
         if result.errors:
             raise Partial(f"created {len(result.created)}, failed {result.summary['failed']}",
                           result=result, errors=result.errors)
@@ -240,15 +262,14 @@ class Client:
 
         options.check()
         storage = self._for("create")
-        batch = BatchOptions(mode=MODE, command=COMMAND.format(f"create {kind}"),
+        batch = BatchOptions(mode=self.origin.mode, command=self._command(f"create {kind}"),
                              profile=self.profile, dry_run=options.dry_run,
                              if_exists=options.if_exists,
                              continue_on_error=options.continue_on_error,
                              defaults=defaults or {}, number_prefix=options.prefix,
                              number_length=options.length,
                              first_name_from_number=run_mode == "count")
-        with _translated():
-            result = create_accounts(storage, self.settings, kind, rows, batch)
+        result = create_accounts(storage, self.settings, kind, rows, batch)
         try:
             refused = bool(result.errors) and not options.continue_on_error
             created = [] if refused else [Account.from_record(r) for r in result.created()]
@@ -273,7 +294,7 @@ class Client:
         if not changes:
             raise UsageError("nothing to change: give at least one field")
         if "number" in changes:
-            raise _failure([_field_error("number", "cannot be changed after creation")])
+            raise ValidationFailed([_field_error("number", "cannot be changed after creation")])
         check_exclusive(changes)
         result = self._update([(1, {**changes, "number": number})], dry_run, False)
         if result.errors:
@@ -281,7 +302,7 @@ class Client:
                        if e.message.startswith("no account has number")]
             if missing:
                 raise NotFound(missing[0].message)
-            raise _failure([_single(e) for e in result.errors])
+            raise ValidationFailed([_single(e) for e in result.errors])
         if result.unchanged:
             account = self.show(number)
             account.changes = {}
@@ -298,7 +319,7 @@ class Client:
         result = self._update(((i, dict(r)) for i, r in enumerate(rows, start=1)), dry_run,
                               continue_on_error)
         if result.errors and not continue_on_error:
-            raise _failure(result.errors)
+            raise ValidationFailed(result.errors)
         if result.errors:
             raise Partial(f"updated {len(result.updated)}, failed {result.summary['failed']}",
                           result=result, errors=result.errors)
@@ -308,10 +329,9 @@ class Client:
         from acctctl.service.update import update_accounts
 
         storage = self._for("account update")
-        with _translated():
-            result = update_accounts(storage, self.settings, rows,
-                                     self._changes("account update", dry_run,
-                                                   continue_on_error))
+        result = update_accounts(storage, self.settings, rows,
+                                 self._changes("account update", dry_run,
+                                               continue_on_error))
         refused = bool(result.errors) and not continue_on_error
         updated = [] if refused else [Account.from_record(r) for r in result.updated]
         nothing = result.dry_run or refused or not updated
@@ -332,10 +352,9 @@ class Client:
 
         verb = "disable" if status == "inactive" else "enable"
         storage = self._for(f"account {verb}")
-        with _translated():
-            results = set_status(storage, _numbers(numbers), status,
-                                 self._changes(f"account {verb}", dry_run))
-        return [Change(r["number"], r["kind"], verb + "d", r["changed"], dry_run)
+        results = set_status(storage, _numbers(numbers), status,
+                             self._changes(f"account {verb}", dry_run))
+        return [Change(r["number"], r["kind"], verb + "d", r["changed"], dry_run, status)
                 for r in results]
 
     def delete(self, *numbers: str, purge: bool = False,
@@ -345,35 +364,35 @@ class Client:
         from acctctl.service.lifecycle import delete_accounts
 
         storage = self._for("account delete")
-        with _translated():
-            results = delete_accounts(storage, _numbers(numbers), purge,
-                                      self._changes("account delete", dry_run))
+        results = delete_accounts(storage, _numbers(numbers), purge,
+                                  self._changes("account delete", dry_run))
         return [Change(r["number"], r["kind"], r["action"], True, dry_run) for r in results]
 
     def purge(self, *numbers: str, dry_run: bool = False) -> builtins.list[Change]:
         """delete(..., purge=True)."""
         return self.delete(*numbers, purge=True, dry_run=dry_run)
 
-    def reset_password(self, number: str, password: str | None = None) -> Account:
+    def reset_password(self, number: str, password: str | None = None, *,
+                       deliver: Deliver | None = None) -> Account:
         """A new portal password: `password` (checked by the password rules), or generated
-        and returned once in `.generated.password`. Stored as a hash."""
+        and returned once in `.generated.password`. Stored as a hash. deliver(account): runs
+        just before the commit, where a generated secret is put somewhere safe; if it raises,
+        nothing is changed."""
         from acctctl.service.lifecycle import reset_password
 
         storage = self._for("account reset-password")
-        with _translated():
-            result = reset_password(storage, self.settings, number, password,
-                                    self._changes("account reset-password"))
+        result = reset_password(storage, self.settings, number, password,
+                                self._changes("account reset-password"), _hook(deliver))
         return Account.from_record(result)
 
-    def rotate_sip_secret(self, number: str) -> Account:
+    def rotate_sip_secret(self, number: str, *, deliver: Deliver | None = None) -> Account:
         """A new generated secret for the account's SIP device, in `.generated.sip_password`
-        (InvalidData when the account has no SIP device)."""
+        (InvalidData when the account has no SIP device). deliver: as for reset_password."""
         from acctctl.service.lifecycle import rotate_sip_secret
 
         storage = self._for("account rotate-sip-secret")
-        with _translated():
-            result = rotate_sip_secret(storage, number,
-                                       self._changes("account rotate-sip-secret"))
+        result = rotate_sip_secret(storage, number,
+                                   self._changes("account rotate-sip-secret"), _hook(deliver))
         return Account.from_record(result)
 
     # --- reads ------------------------------------------------------------------------------
@@ -384,13 +403,17 @@ class Client:
         if (number is None) == (email is None):
             raise UsageError("give a number or an email")
         storage = self._for("account show")
-        with _translated():
-            return Account.from_record(storage.show(number, email, with_devices=True))
+        return Account.from_record(storage.show(number, email, with_devices=True))
 
     def list(self, options: ListOptions | None = None, **filters: Any) -> builtins.list[Account]:
         """Accounts matching the filters of `account list` (ListOptions, or its fields as
         keywords: kind, reseller, status, search, batch, created_after, include_deleted,
         sort, limit, offset). Every match unless limit is given."""
+        return self.page(options, **filters).accounts
+
+    def page(self, options: ListOptions | None = None, **filters: Any) -> Page:
+        """list(), and how many match in all when options.limit cut the list (`total`; None
+        when it did not, or the target cannot count)."""
         options = _list_options(options, filters)
         storage = self._for("account list")
         where = options.where()
@@ -403,10 +426,15 @@ class Client:
         if unsupported:
             raise UsageError(f"{', '.join(unsupported)}: not supported on the {storage.name} "
                              "target")
-        with _translated():
-            records = storage.list_accounts(where, options.sort, options.limit or None,
-                                            options.offset)
-        return [Account.from_record(r) for r in records]
+        limit = options.limit or None
+        # one row more than asked tells whether the limit cut the list (then: how many in all)
+        counted = limit is not None and storage.supports("account list total")
+        records = storage.list_accounts(where, options.sort,
+                                        limit + 1 if counted else limit, options.offset)
+        total = None
+        if counted and len(records) > limit:
+            records, total = records[:limit], storage.count_accounts(where)
+        return Page([Account.from_record(r) for r in records], total)
 
     def export(self, kind: str, *, with_secrets: bool = False,
                options: ListOptions | None = None, **filters: Any) -> Export:
@@ -418,10 +446,9 @@ class Client:
         options = _list_options(options, {**filters, "kind": kind})
         checked = options.check()
         storage = self._for("account export")
-        with _translated():
-            keys, rows = export_accounts(storage, with_secrets=with_secrets,
-                                         limit=options.limit or None, offset=options.offset,
-                                         **checked)
+        keys, rows = export_accounts(storage, with_secrets=with_secrets,
+                                     limit=options.limit or None, offset=options.offset,
+                                     **checked)
         return Export(kind=kind, keys=keys, rows=rows)
 
     # --- batches and the audit trail ----------------------------------------------------
@@ -430,16 +457,14 @@ class Client:
         """Batches, newest first."""
         from acctctl.service.batches import list_batches
 
-        with _translated():
-            return [batch_of(r) for r in list_batches(self._for("batch list"), limit or None)]
+        return [batch_of(r) for r in list_batches(self._for("batch list"), limit or None)]
 
     def batch(self, batch_id: str) -> builtins.list[Account]:
         """The accounts a batch created that still exist (soft-deleted ones too)."""
         from acctctl.service.batches import show_batch
 
-        with _translated():
-            return [Account.from_record(r) for r in show_batch(self._for("batch show"),
-                                                               batch_id)]
+        return [Account.from_record(r) for r in show_batch(self._for("batch show"),
+                                                           batch_id)]
 
     def undo(self, batch_id: str, *, dry_run: bool = False) -> builtins.list[Change]:
         """Purge what the batch created, in one transaction (`batch undo`); Conflict, nothing
@@ -447,8 +472,7 @@ class Client:
         from acctctl.service.batches import undo_batch
 
         storage = self._for("batch undo")
-        with _translated():
-            results = undo_batch(storage, batch_id, self._changes("batch undo", dry_run))
+        results = undo_batch(storage, batch_id, self._changes("batch undo", dry_run))
         return [Change(r["number"], r["kind"], r["action"], True, dry_run) for r in results]
 
     def audit(self, *, account: str | None = None, batch: str | None = None,
@@ -460,12 +484,18 @@ class Client:
 
         if isinstance(since, str):
             since = parse_since(since, "--since")
-        with _translated():
-            return [audit_of(r) for r in list_audit(self._for("audit list"), account, batch,
-                                                    since, limit or None)]
+        return [audit_of(r) for r in list_audit(self._for("audit list"), account, batch,
+                                                since, limit or None)]
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _hook(deliver: Deliver | None):
+    """The service's before_commit (a result record) as deliver (an Account)."""
+    if deliver is None:
+        return None
+    return lambda record: deliver(Account.from_record(record))
 
 
 def _check_kind(kind: str) -> None:
@@ -503,24 +533,3 @@ def _single(error):
     """A single account's error: no row number (the CLI lists it without one)."""
     return error.__class__(field=error.field, message=error.message, conflict=error.conflict,
                            key=error.key)
-
-
-def _failure(errors) -> AcctctlError:
-    """The exception of what the CLI reports as ValidationFailed: Conflict (exit 4) when
-    every error is a conflict, InvalidData (exit 3) otherwise; nothing was written."""
-    failure = ValidationFailed(errors, message=None)
-    cls = Conflict if failure.exit_code == Conflict.exit_code else InvalidData
-    summary = failure.message
-    details = "; ".join(f"{e.field}: {e.message}" if e.row is None
-                        else f"row {e.row}: {e.field}: {e.message}" for e in errors[:5])
-    more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
-    return cls(f"{summary}: {details}{more}" if details else summary, errors=errors)
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    """ValidationFailed (the CLI's exit 3 or 4) raised as InvalidData or Conflict."""
-    try:
-        yield
-    except ValidationFailed as failure:
-        raise _failure(failure.errors) from None

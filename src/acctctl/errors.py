@@ -103,17 +103,40 @@ class Exhausted(InvalidData):
 
 
 class ValidationFailed(AcctctlError):
-    """One or more field rules failed. Exit 3, or 4 when every error is a conflict."""
+    """One or more field rules failed, nothing written. `ValidationFailed(errors)` is an
+    InvalidData (exit 3), or a Conflict (exit 4) when every error is a conflict, so the
+    library's `except acctctl.InvalidData` / `except acctctl.Conflict` catch it as they catch
+    the CLI's exit codes. `.message` is the CLI's summary (the CLI lists `.errors` above it);
+    str() adds the first errors, for a library caller's traceback."""
+
+    def __new__(cls, errors: list[FieldError], message: str | None = None):
+        if cls is ValidationFailed:
+            errors = list(errors)
+            cls = (ConflictingValues if errors and all(e.conflict for e in errors)
+                   else InvalidValues)
+        return super().__new__(cls)
 
     def __init__(self, errors: list[FieldError], message: str | None = None):
         errors = list(errors)
         super().__init__(message or _summarise(errors), errors=errors)
 
-    @property
-    def exit_code(self) -> int:  # type: ignore[override]
-        if self.errors and all(e.conflict for e in self.errors):
-            return EXIT_CONFLICT
-        return EXIT_INVALID
+    def __reduce__(self):
+        return ValidationFailed, (self.errors, self.message)
+
+    def __str__(self) -> str:
+        details = "; ".join(f"{e.field}: {e.message}" if e.row is None
+                            else f"row {e.row}: {e.field}: {e.message}"
+                            for e in self.errors[:5])
+        more = f"; and {len(self.errors) - 5} more" if len(self.errors) > 5 else ""
+        return f"{self.message}: {details}{more}" if details else self.message
+
+
+class InvalidValues(ValidationFailed, InvalidData):
+    exit_code = EXIT_INVALID
+
+
+class ConflictingValues(ValidationFailed, Conflict):
+    exit_code = EXIT_CONFLICT
 
 
 def _summarise(errors: list[FieldError]) -> str:

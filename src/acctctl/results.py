@@ -8,7 +8,7 @@ shape back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -85,6 +85,8 @@ class Account:
     dry_run: bool = False
     #: keys the record had that are not fields above (a target's own), kept as they came
     extra: dict = field(default_factory=dict)
+    #: the field keys the record it was made from had, in its order (as_dict gives those)
+    keys: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_record(cls, record: dict) -> Account:
@@ -104,7 +106,7 @@ class Account:
             values[key] = value
         generated = record.get("generated")
         changes = record.get("changes")
-        return cls(**values, extra=extra,
+        return cls(**values, extra=extra, keys=tuple(k for k in record if k in values),
                    generated=Generated(**generated) if generated else None,
                    changes={k: (old, new) for k, (old, new) in changes.items()}
                    if changes is not None else None)
@@ -113,10 +115,11 @@ class Account:
         """The CLI's JSON record: the kind's keys, then `generated` / `changes` when set."""
         from acctctl.service.records import output_keys
 
-        keys = output_keys(self.kind) if self.kind in _KINDS else []
+        keys = (self.keys if self.keys is not None
+                else output_keys(self.kind) if self.kind in _KINDS else [])
         out = {k: getattr(self, k) for k in keys}
         out.update(self.extra)
-        if self.sip_devices is not None:
+        if self.sip_devices is not None and "sip_devices" not in out:
             out["sip_devices"] = self.sip_devices
         if self.generated is not None:
             out["generated"] = self.generated.as_dict()
@@ -175,13 +178,37 @@ class UpdateResult:
 @dataclass(frozen=True)
 class Change:
     """One account a disable, enable, delete or undo touched. action: "disabled",
-    "enabled", "deleted" or "purged"; changed: False when it already was so."""
+    "enabled", "deleted" or "purged"; changed: False when it already was so; status: the
+    status a disable or enable set."""
 
     number: str
     kind: str
     action: str
     changed: bool = True
     dry_run: bool = False
+    status: str | None = None
+
+    def as_dict(self) -> dict:
+        """The CLI's JSON record: a status change says its status and whether it changed; a
+        delete, purge or undo its action (a dry run's: "would delete", "would purge")."""
+        out: dict[str, Any] = {"number": self.number, "kind": self.kind}
+        if self.status is not None:
+            out.update(status=self.status, changed=self.changed)
+        else:
+            out["action"] = (f"would {self.action.removesuffix('d')}" if self.dry_run
+                             else self.action)
+        if self.dry_run:
+            out["dry_run"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of `account list`: the accounts, and how many match in all when the limit cut
+    the list (None otherwise)."""
+
+    accounts: list[Account]
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +233,9 @@ class Batch:
     created: int
     live: int
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class AuditRecord:
@@ -218,6 +248,9 @@ class AuditRecord:
     batch_id: str | None
     command: str | None
     changes: dict | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def _known(cls, record: dict) -> dict:

@@ -3,6 +3,7 @@ reset-password, rotate-sip-secret, export) in day_two.py, registered below expli
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -21,7 +22,6 @@ from acctctl.cli.options import (
     table_columns,
 )
 from acctctl.cli.state import state_of
-from acctctl.errors import UsageError
 from acctctl.options import ListOptions
 from acctctl.output import Fit, write_account_card, write_json, write_records
 
@@ -45,7 +45,7 @@ app = typer.Typer(cls=AccountGroup, no_args_is_help=True)
 def show(ctx: typer.Context, number: str, output: Output = "table") -> None:
     """Show one account: acctctl account show 4123456789 -o json"""
     check_format(output)
-    record = state_of(ctx).storage().show(number, with_devices=True)
+    record = state_of(ctx).client().show(number).as_dict()
     if output in ("table", "csv") and "sip_devices" in record:
         # one cell: "username (status)", never a secret
         record["sip_devices"] = [f"{d['username']} ({d['status']})"
@@ -74,33 +74,15 @@ def list_(
     return every row unless --limit is given."""
     check_format(output)
     checked = filters.check()
-    kind, limit, offset, sort = filters.kind, filters.limit, filters.offset, filters.sort
-    include_deleted = filters.include_deleted
+    kind, limit, include_deleted = filters.kind, filters.limit, filters.include_deleted
     if limit is None and output == "table":
         limit = TABLE_LIMIT
-    storage = state_of(ctx).storage()
-    unsupported = [flag for flag, value in (
-        ("--status", filters.status), ("--search", filters.search), ("--batch", filters.batch),
-        ("--created-after", filters.created_after), ("--include-deleted", include_deleted),
-        ("--sort", sort != "number"), ("--offset", offset))
-        if value and not storage.supports(f"account list {flag}")]
-    if unsupported:
-        raise UsageError(f"{', '.join(unsupported)}: not supported on the {storage.name} "
-                         "target")
-    from acctctl.storage import AccountFilter
-
-    where = AccountFilter(**{k: v for k, v in checked.items() if k != "sort"})
-    # one row more than asked tells whether the limit cut the list (then: how many in all)
-    counted = bool(limit) and storage.supports("account list total")
-    records = storage.list_accounts(where, sort, (limit + 1 if counted else limit) or None,
-                                    offset)
-    total = None
-    if counted and len(records) > limit:
-        records, total = records[:limit], storage.count_accounts(where)
+    page = state_of(ctx).client().page(replace(filters, limit=limit))
+    records, total = [a.as_dict() for a in page.accounts], page.total
     if output == "table":
         columns = table_columns(LIST_COLUMNS + (["deleted_at"] if include_deleted else []),
                                 checked)
-        filtered = any(v for k, v in checked.items() if k != "sort") or offset
+        filtered = any(v for k, v in checked.items() if k != "sort") or filters.offset
         write_records(records, output, columns=columns, title="accounts",
                       fit=Fit(drop=LIST_DROP_ORDER, wide=wide, hint="--wide shows every column"),
                       empty="no accounts match" if filtered else "no accounts")

@@ -15,7 +15,6 @@ from acctctl.cli.options import (
     Limit,
     Output,
     Yes,
-    change_options,
     check_format,
     confirm,
     filter_text,
@@ -37,10 +36,9 @@ AUDIT_COLUMNS = ["at", "actor", "action", "account", "batch_id", "command", "cha
 @batch_app.command("list")
 def batch_list(ctx: typer.Context, limit: Limit = None, output: Output = "table") -> None:
     """List batches, newest first: acctctl batch list -o json"""
-    from acctctl.service.batches import list_batches
-
     check_format(output)
-    write_records(list_batches(state_of(ctx).storage(), limit or None), output,
+    batches = state_of(ctx).client().batches(limit or None)
+    write_records([b.as_dict() for b in batches], output,
                   columns=BATCH_COLUMNS, title="batches", empty="no batches")
 
 
@@ -48,10 +46,8 @@ def batch_list(ctx: typer.Context, limit: Limit = None, output: Output = "table"
 def batch_show(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metavar="ID")],
                output: Output = "table") -> None:
     """Show the accounts a batch created: acctctl batch show ID"""
-    from acctctl.service.batches import show_batch
-
     check_format(output)
-    records = show_batch(state_of(ctx).storage(), batch_id)
+    records = [a.as_dict() for a in state_of(ctx).client().batch(batch_id)]
     if output == "table":
         write_records(records, output, columns=[*LIST_COLUMNS, "deleted_at"], title=batch_id,
                       fit=Fit(drop=LIST_DROP_ORDER), empty=f"batch {batch_id} has no accounts")
@@ -64,15 +60,12 @@ def batch_undo(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
                dry_run: DryRun = False, yes: Yes = False, output: Output = "table") -> None:
     """Purge the accounts a batch created (refused if any changed since or owns accounts
     outside it): acctctl batch undo ID --yes"""
-    from acctctl.service.batches import undo_batch
-
     check_format(output)
-    storage = state_of(ctx).storage()
+    client = state_of(ctx).client()
     if not dry_run:
         confirm(f"Purge every account batch {batch_id} created?", yes)
-    results = undo_batch(storage, batch_id, change_options(ctx, dry_run=dry_run))
-    if dry_run:  # marked as create's dry run marks it: a script must not mistake it
-        results = [{**r, "action": "would purge", "dry_run": True} for r in results]
+    # a dry run's records are marked ("would purge", dry_run): a script must not mistake them
+    results = [c.as_dict() for c in client.undo(batch_id, dry_run=dry_run)]
     render(results, output, "accounts")
     if not results:
         say(f"batch {batch_id} has no accounts left: nothing to undo", "yellow")
@@ -94,13 +87,12 @@ def audit_list(
     output: Output = "table",
 ) -> None:
     """Audit records, newest first: acctctl audit list --account 4123456789 -o json"""
-    from acctctl.service.batches import list_audit
-
     check_format(output)
     for flag, value in (("--account", account), ("--batch", batch), ("--since", since)):
         filter_text(value, flag)
-    records = list_audit(state_of(ctx).storage(), account, batch,
-                         parse_since(since, "--since"), limit or None)
+    moment = parse_since(since, "--since")
+    records = [r.as_dict() for r in state_of(ctx).client().audit(
+        account=account, batch=batch, since=moment, limit=limit or None)]
     write_records(records, output, columns=AUDIT_COLUMNS, title="audit",
                   empty="no audit records match" if account or batch or since
                   else "no audit records")

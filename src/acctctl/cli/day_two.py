@@ -320,18 +320,15 @@ def _update_bulk(ctx, given: dict, mode: UpdateFlags) -> None:
 
 def _set_status(ctx: typer.Context, numbers: list[str], status: str, output: str,
                 dry_run: bool) -> None:
-    from acctctl.service.lifecycle import set_status
-
     check_format(output)
-    results = set_status(state_of(ctx).storage(), numbers, status,
-                         change_options(ctx, dry_run=dry_run))
-    if dry_run:  # marked as delete's and undo's dry runs are: a script must not mistake it
-        results = [{**r, "dry_run": True} for r in results]
-    render(results, output, "accounts")
-    changed = sum(r["changed"] for r in results)
+    client = state_of(ctx).client()
+    changes = (client.disable if status == "inactive" else client.enable)(
+        *numbers, dry_run=dry_run)
+    render([c.as_dict() for c in changes], output, "accounts")
+    changed = sum(c.changed for c in changes)
     verb = "disabled" if status == "inactive" else "enabled"
-    say(f"{'dry run: would have ' if dry_run else ''}{verb} {changed} of {len(results)} "
-        f"account{'s' if len(results) != 1 else ''} and their SIP devices"
+    say(f"{'dry run: would have ' if dry_run else ''}{verb} {changed} of {len(changes)} "
+        f"account{'s' if len(changes) != 1 else ''} and their SIP devices"
         + ("; nothing was written" if dry_run else ""), "yellow" if dry_run else "green")
 
 
@@ -358,20 +355,15 @@ def delete(
 ) -> None:
     """Delete accounts: soft by default, so the number, email, PIN and SIP username can be
     used again. acctctl account delete 4123456789 --yes"""
-    from acctctl.service.lifecycle import delete_accounts
-
     check_format(output)
-    storage = state_of(ctx).storage()
+    client = state_of(ctx).client()
     if not dry_run:
         n = len(set(numbers))
         what = ", ".join(numbers[:5]) + (f" and {n - 5} more" if n > 5 else "")
         confirm(f"{'Purge' if purge else 'Delete'} {n} account{'s' if n != 1 else ''} "
                 f"({what})?", yes)
-    results = delete_accounts(storage, numbers, purge, change_options(ctx, dry_run=dry_run))
-    if dry_run:  # as batch undo --dry-run: what would happen, marked
-        results = [{**r, "action": f"would {'purge' if purge else 'delete'}", "dry_run": True}
-                   for r in results]
-    render(results, output, "accounts")
+    results = client.delete(*numbers, purge=purge, dry_run=dry_run)
+    render([r.as_dict() for r in results], output, "accounts")  # a dry run's marked
     verb = "purged" if purge else "deleted"
     say(f"{'dry run: would have ' if dry_run else ''}{verb} {len(results)} "
         f"account{'s' if len(results) != 1 else ''}", "green")
@@ -388,14 +380,19 @@ def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
     pending = _open_secrets_file(path)  # exit 2 now if the file exists
     delivery = Delivery(pending)
 
-    def before_commit(result: dict) -> None:
+    delivered: list[dict] = []  # the record as delivered: a secret sent to the file is gone
+
+    def before_commit(account) -> None:
+        result = account.as_dict()
+        delivered.append(result)
         generated = bool(result.get("generated"))
         delivery.before_commit([result] if generated else [], generated,
                                lambda: _render_one(result, output))
 
     try:
         try:
-            result = run(before_commit)
+            account = run(before_commit)
+            result = delivered[-1] if delivered else account.as_dict()
         except BaseException as exc:
             delivery.failed(exc)
             raise
@@ -422,15 +419,13 @@ def reset_password(
 ) -> None:
     """Set a new portal password, generated and shown once unless read from a file or stdin:
     acctctl account reset-password 4123456789 --secrets-file new.csv"""
-    from acctctl.service.lifecycle import reset_password as reset
-
     check_format(output)
     if password_file and password_stdin:
         raise UsageError("--password-file and --password-stdin cannot be combined")
     password = _read_password(password_file, password_stdin, bulk=False)
-    state = state_of(ctx)
-    result = _run_with_secrets_file(secrets_file, output, lambda before_commit: reset(
-        state.storage(), state.settings, number, password, change_options(ctx), before_commit))
+    client = state_of(ctx).client()
+    result = _run_with_secrets_file(secrets_file, output, lambda before_commit: (
+        client.reset_password(number, password, deliver=before_commit)))
     say(f"new password set for {result['kind']} {number}", "green")
 
 
@@ -442,11 +437,10 @@ def rotate_sip_secret(
 ) -> None:
     """Give the account's SIP device a new generated secret, shown once:
     acctctl account rotate-sip-secret 4123456789"""
-    from acctctl.service.lifecycle import rotate_sip_secret as rotate
-
     check_format(output)
-    result = _run_with_secrets_file(secrets_file, output, lambda before_commit: rotate(
-        state_of(ctx).storage(), number, change_options(ctx), before_commit))
+    client = state_of(ctx).client()
+    result = _run_with_secrets_file(secrets_file, output, lambda before_commit: (
+        client.rotate_sip_secret(number, deliver=before_commit)))
     say(f"new SIP secret set for {result['kind']} {number}", "green")
 
 
@@ -464,16 +458,14 @@ def export(
 ) -> None:
     """Write accounts of one kind as rows `create KIND --from-file` accepts unchanged
     (password_hash included; owners first): acctctl account export --kind reseller > r.csv"""
-    from acctctl.service.export import export_accounts
-
     if output not in ("csv", "jsonl", "json"):
         raise UsageError(f"--output must be csv, jsonl or json for export, got {output!r}")
     kind = filters.kind
     if kind is None:
         raise UsageError("--kind is required: create KIND --from-file takes one kind per file")
-    keys, rows = export_accounts(state_of(ctx).storage(), with_secrets=with_secrets,
-                                 limit=filters.limit or None, offset=filters.offset,
-                                 **filters.check())
+    filters.check()  # the flags' errors first, before the database is opened
+    exported = state_of(ctx).client().export(kind, with_secrets=with_secrets, options=filters)
+    keys, rows = exported.keys, exported.rows
     # every key of the kind on every row (§7: a stable shape); an empty field is null in
     # json/jsonl and an empty cell in csv, which create --from-file reads alike: not given
     write_records(rows, output, columns=keys)

@@ -53,6 +53,16 @@ class State:
             self._storage = cls.open(self.loaded(), warn=warn, dry_run=self.dry_run)
         return self._storage
 
+    def client(self, mode: str = "flags"):
+        """The library's Client on this command's storage (storage(): opened and checked
+        once, closed by close()), recording this command line (secrets redacted) and `mode`
+        in the audit trail: the commands are this client, rendered."""
+        from acctctl.client import Client, Origin
+        from acctctl.service.accounts import redact_command
+
+        return Client(self.loaded(), storage=self.storage(),
+                      origin=Origin(command=redact_command(self.argv), mode=mode))
+
     def engine(self, ensure_schema: bool = True):
         """The database of the commands only acctctl's own schema has (rate groups, taxes,
         roles, db): connected, initialised when empty, refused when behind; ensure_schema

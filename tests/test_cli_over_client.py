@@ -1,0 +1,109 @@
+"""The CLI's day-two and read commands are the library's Client, rendered (contract §12):
+each builds a Client on the storage it opened and calls one of its methods; none calls the
+service or the storage itself. And a validation failure is the library's InvalidData or
+Conflict wherever it is raised, so the two report the same errors."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+from pathlib import Path
+
+import pytest
+
+import acctctl
+from acctctl.client import Client
+from acctctl.errors import FieldError, ValidationFailed
+
+CLI = Path(acctctl.__file__).parent / "cli"
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Client method name -> how many times the CLI called it (each still runs)."""
+    seen: dict[str, int] = {}
+    for name in ("disable", "enable", "delete", "reset_password", "rotate_sip_secret",
+                 "export", "page", "show", "batches", "batch", "undo", "audit"):
+        method = getattr(Client, name)
+
+        def spy(self, *args, _name=name, _method=method, **kwargs):
+            seen[_name] = seen.get(_name, 0) + 1
+            return _method(self, *args, **kwargs)
+
+        monkeypatch.setattr(Client, name, spy)
+    return seen
+
+
+def test_each_command_is_one_client_call(cli, calls):
+    created = cli.json("create", "customer", "--count", "2", "-o", "json")
+    batch = created["batch_id"]
+    number = created["created"][0]["number"]
+    commands = [
+        (("account", "disable", number), "disable"),
+        (("account", "enable", number), "enable"),
+        (("account", "reset-password", number), "reset_password"),
+        (("account", "rotate-sip-secret", number), "rotate_sip_secret"),
+        (("account", "export", "--kind", "customer"), "export"),
+        (("account", "list",), "page"),
+        (("account", "show", number), "show"),
+        (("batch", "list"), "batches"),
+        (("batch", "show", batch), "batch"),
+        (("audit", "list"), "audit"),
+        (("account", "delete", created["created"][1]["number"], "--yes"), "delete"),
+    ]
+    for argv, method in commands:
+        before = calls.get(method, 0)
+        result = cli(*argv)
+        assert result.exit_code == 0, (argv, result.stderr)
+        assert calls.get(method, 0) == before + 1, argv
+    other = cli.json("create", "customer", "--count", "1", "-o", "json")["batch_id"]
+    assert cli("batch", "undo", other, "--yes").exit_code == 0
+    assert calls["undo"] == 1
+
+
+def test_the_client_records_the_cli_command_line(cli):
+    number = cli.json("create", "customer", "--first-name", "Ida")["number"]
+    assert cli("account", "disable", number).exit_code == 0
+    records = cli.json("audit", "list", "--account", number, "-o", "json")
+    disabled = [r for r in records if r["action"] == "disable"]
+    assert disabled and disabled[0]["command"].endswith(f"account disable {number}")
+
+
+#: the commands that are the client (create and update share its options objects and the
+#: service with it, and still call the service themselves)
+CLIENT_COMMANDS = {
+    "day_two.py": {"_set_status", "disable", "enable", "delete", "reset_password",
+                   "rotate_sip_secret", "_run_with_secrets_file", "export"},
+    "account.py": {"show", "list_"},
+    "batch_cmd.py": {"batch_list", "batch_show", "batch_undo", "audit_list"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(CLIENT_COMMANDS))
+def test_the_commands_call_no_service_or_storage_themselves(module):
+    tree = ast.parse((CLI / module).read_text())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert CLIENT_COMMANDS[module] <= set(functions)
+    for name in CLIENT_COMMANDS[module]:
+        body = functions[name]
+        imported = {node.module for node in ast.walk(body)
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        imported.discard("acctctl.service.records")  # the keys of a record, not an operation
+        assert not {m for m in imported if m.startswith(("acctctl.service", "acctctl.storage"))}
+        uses = [node.lineno for node in ast.walk(body)
+                if isinstance(node, ast.Attribute) and node.attr in ("storage", "engine")]
+        assert uses == [], f"{module} {name} uses the storage directly at {uses}"
+
+
+def test_a_validation_failure_is_invalid_data_or_conflict():
+    bad = ValidationFailed([FieldError("email", "is not an email address")])
+    taken = ValidationFailed([FieldError("email", "already exists", conflict=True)])
+    mixed = ValidationFailed([FieldError("email", "already exists", conflict=True),
+                              FieldError("pin", "must be digits")])
+    assert isinstance(bad, acctctl.InvalidData) and bad.exit_code == 3
+    assert isinstance(taken, acctctl.Conflict) and taken.exit_code == 4
+    assert isinstance(mixed, acctctl.InvalidData) and not isinstance(mixed, acctctl.Conflict)
+    assert bad.message == "1 problem found; nothing was written"  # what the CLI prints
+    assert "email: is not an email address" in str(bad)  # what a traceback shows
+    again = pickle.loads(pickle.dumps(taken))
+    assert type(again) is type(taken) and again.errors == taken.errors

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex
-
 from tests.test_startup_imports import loaded_modules, under
 
 #: What building the input models or the ORM imports; and the schema machinery.

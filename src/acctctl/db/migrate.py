@@ -15,13 +15,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel
 
-import acctctl.models.tables  # noqa: F401  (the tables drift() compares)
 from acctctl import __version__
 from acctctl.db import revision as schema_revision
 from acctctl.db.revision import current_revision
 from acctctl.errors import DatabaseError
+from acctctl.models.tables import ddl_metadata  # the tables drift() compares
 
 __all__ = ["current_revision", "ensure_schema", "head_revision", "upgrade"]
 
@@ -142,4 +141,4 @@ def drift(engine: Engine) -> list:
     """Differences between the live schema and the models (empty when they agree)."""
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(context, SQLModel.metadata)
+        return compare_metadata(context, ddl_metadata())

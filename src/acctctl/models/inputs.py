@@ -14,11 +14,13 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar
 
-from pydantic import SecretStr, ValidationError, ValidationInfo, model_validator
+from pydantic import ConfigDict, SecretStr, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from acctctl.models import rules
+from acctctl.models.kinds import DEFAULT_ROLE as DEFAULT_ROLE
+from acctctl.models.kinds import ROLE_SCOPE as ROLE_SCOPE
 
 GROUPS = ("account", "profile", "billing", "alerts")
 
@@ -72,6 +74,10 @@ def role_field(help: str):
 
 class AccountInput(SQLModel):
     """Fields every kind has (admins and sub-admins have only these and a role)."""
+
+    # A model's validator is built when it first validates, not when it is declared: a
+    # command builds the one of the kind it creates, not all of them.
+    model_config = ConfigDict(defer_build=True)
 
     kind: ClassVar[str] = ""
     numeric_number: ClassVar[bool] = True
@@ -290,8 +296,6 @@ class SubadminInput(AdminInput):
 KINDS: dict[str, type[AccountInput]] = {
     m.kind: m for m in (CustomerInput, ProviderInput, ResellerInput, AdminInput, SubadminInput)
 }
-ROLE_SCOPE = {"reseller": "reseller", "admin": "admin", "subadmin": "admin"}
-DEFAULT_ROLE = {"reseller": "reseller", "admin": "admin", "subadmin": "subadmin"}
 
 
 # --- metadata helpers -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from acctctl.models.inputs import DEFAULT_ROLE, ROLE_SCOPE
+from acctctl.models.kinds import DEFAULT_ROLE, ROLE_SCOPE
 from acctctl.models.tables import Account, RateGroup, Role, SipDevice, Tax
 
 A = Account.__table__

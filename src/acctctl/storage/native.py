@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from acctctl.models.inputs import BillingInput
 from acctctl.models.rules import control_problem
+from acctctl.models.shown_fields import BILLING_KINDS
 from acctctl.models.tables import Account, AccountTax, RateGroup, SipDevice, Tax
 from acctctl.models.tables import AuditEvent as AuditTable
 from acctctl.plain import plain
@@ -147,7 +147,7 @@ class NativeStorage(Storage):
             rate_group_id=p.ids["rate_group_id"], reseller_id=p.ids["reseller_id"],
             role_id=p.ids["role_id"], created_at=batch.now, created_by=batch.actor,
             batch_id=batch.batch_id,
-            balance=Decimal(0) if isinstance(m, BillingInput) else None,
+            balance=Decimal(0) if m.kind in BILLING_KINDS else None,
         )
         return values
 

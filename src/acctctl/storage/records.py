@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from acctctl.db.search import contains_text
-from acctctl.models.inputs import KINDS, field_specs
 from acctctl.models.rules import control_problem
+from acctctl.models.shown_fields import SHOWN_FIELDS
 from acctctl.models.tables import Account, AccountTax, RateGroup, Role, SipDevice, Tax
 from acctctl.storage.lookups import chunks
 
@@ -23,11 +23,10 @@ REFERENCE_KEYS = ("rate_group", "taxes", "reseller", "role", "sip_device")
 
 
 def output_keys(kind: str) -> list[str]:
+    """A record's keys: the kind's fields but the secrets (from the models, through their
+    generated copy models/shown_fields.py), then what the server sets."""
     keys = ["number", "kind"]
-    for key, spec in field_specs(KINDS[kind]).items():
-        if spec["secret"] or key in keys:
-            continue
-        keys.append(key)
+    keys += [key for key in SHOWN_FIELDS[kind] if key not in keys]
     if "sip_device" in keys:  # customers and providers: first use is tracked
         keys.append("first_used")
     keys += [k for k in SERVER_KEYS if k not in keys]

@@ -1,9 +1,8 @@
 """Alembic environment: acctctl passes its own connection in `config.attributes`."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import acctctl.models.tables  # noqa: F401  (registers every table on the metadata)
+from acctctl.models.tables import ddl_metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -12,7 +11,7 @@ if connection is None:  # pragma: no cover - acctctl always passes a connection
 
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,
+    target_metadata=ddl_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

@@ -33,6 +33,13 @@ hash_parallelism = 1
 """
 
 
+# PyMySQL (1.2+) makes a TLS context for every MariaDB connection, reading the system's whole
+# CA bundle each time (tens of ms; half a second on a busy machine), though without a CA of
+# its own it verifies no certificate (CERT_NONE) and the test servers offer no TLS. The
+# tests, and the acctctl processes they start, read an empty bundle instead; an
+# SSL_CERT_FILE of the caller's own is kept.
+os.environ.setdefault("SSL_CERT_FILE", os.devnull)
+
 MYSQL_URL = os.environ.get("ACCTCTL_TEST_MYSQL_URL", "")
 REQUIRE_MYSQL = os.environ.get("ACCTCTL_REQUIRE_MYSQL", "") == "1"
 

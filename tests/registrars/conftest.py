@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MYSQL_URL, PG_URL, REQUIRE_MYSQL, REQUIRE_PG, unique_name
+from conftest import MYSQL_URL, PG_URL, REQUIRE_MYSQL, REQUIRE_PG, _PgServer, unique_name
 
 REQUIRE_KAMAILIO = os.environ.get("ACCTCTL_REQUIRE_KAMAILIO", "") == "1"
 KAMAILIO_SQL = Path("/usr/share/kamailio")
@@ -110,11 +110,14 @@ def make_registrar_db(backend: str, scripts: tuple[str, ...] = ("standard", "aut
     if backend == "postgresql" and not PG_URL:
         _absent("a PostgreSQL server (ACCTCTL_TEST_POSTGRES_URL)", REQUIRE_PG)
     name = unique_name("acctctl_reg")
-    admin = _connect(backend, None)
-    try:
-        admin.cursor().execute(f"CREATE DATABASE {name}")
-    finally:
-        admin.close()
+    if backend == "postgresql":
+        _pg().run(f"CREATE DATABASE {name}")
+    else:
+        admin = _connect(backend, None)
+        try:
+            admin.cursor().execute(f"CREATE DATABASE {name}")
+        finally:
+            admin.close()
     folder = KAMAILIO_SQL / ("mysql" if backend == "mysql" else "postgres")
     conn = _connect(backend, name)
     try:
@@ -136,12 +139,34 @@ def make_registrar_db(backend: str, scripts: tuple[str, ...] = ("standard", "aut
 
 
 def drop_registrar_db(db: RegistrarDb) -> None:
+    """Dropped (a PostgreSQL one in the background, while the next tests run)."""
+    if db.backend == "postgresql":
+        _pg().drop(db.name)
+        return
     admin = _connect(db.backend, None)
     try:
-        force = " WITH (FORCE)" if db.backend == "postgresql" else ""
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {db.name}{force}")
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {db.name}")
     finally:
         admin.close()
+
+
+_PG_SERVERS: list[_PgServer] = []
+
+
+def _pg() -> _PgServer:
+    """This worker's connections for registrar databases on the PostgreSQL test server: a
+    DROP DATABASE forces a checkpoint (seconds on a busy machine), which _PgServer runs in
+    the background."""
+    if not _PG_SERVERS:
+        _PG_SERVERS.append(_PgServer(PG_URL))
+    return _PG_SERVERS[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_pg_servers():
+    yield
+    while _PG_SERVERS:
+        _PG_SERVERS.pop().close()  # waits for the last drops
 
 
 @pytest.fixture(params=["mysql", "postgresql"])

@@ -73,7 +73,7 @@ def plan(ctx: typer.Context, file: File, prune: Prune = False,
     state = state_of(ctx)
     state.dry_run = True  # an empty database is planned against, not initialised
     storage = state.storage()
-    result = service.plan(storage, state.loaded().settings, declared, prune=prune,
+    result = service.plan(storage, state.account_settings(), declared, prune=prune,
                           options=_options(ctx))
     _render_plan(result, output)
     say(f"Plan: {result.summary()}.")
@@ -98,7 +98,7 @@ def apply(ctx: typer.Context, file: File, prune: Prune = False, dry_run: DryRun 
     state = state_of(ctx)
     state.dry_run = dry_run
     storage = state.storage()
-    settings = state.loaded().settings
+    settings = state.account_settings()
     options = _options(ctx)
     if prune and not dry_run:
         # what would go is known before anything is asked: plan first, ask only when needed

@@ -208,7 +208,7 @@ class _Converge:
         if self.options.prune:
             self._prune({(o.kind, o.key) for o in objects})
         if self.new_members and not self.errors:
-            self.storage.ledger.add_members(conn, self.new_members)
+            self.storage.ledger.add_set_members(conn, self.new_members)
 
     def _duplicates(self, objects: list[DeclaredObject]) -> None:
         seen: dict[tuple[str, str], str] = {}
@@ -467,7 +467,7 @@ class _Converge:
     # --- prune ----------------------------------------------------------------------------
 
     def _prune(self, declared: set[tuple[str, str]]) -> None:
-        members = [m for m in self.storage.ledger.members(self.conn, self.declared.set_name)
+        members = [m for m in self.storage.ledger.set_members(self.conn, self.declared.set_name)
                    if (m.kind, m.key) not in declared]
         if not members:
             return
@@ -514,7 +514,7 @@ class _Converge:
         for m in [m for m in members if m.kind in CATALOG_KINDS]:
             self._prune_entry(m, gone)
         if gone:
-            self.storage.ledger.drop_members(self.conn, gone)
+            self.storage.ledger.drop_set_members(self.conn, gone)
 
     def _still_owned(self, deleting: list[StoredAccount],
                      pruned: set[tuple[str, str]]) -> list[str]:

@@ -42,7 +42,7 @@ def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[
         numbers = storage.ledger.batch_accounts(conn, batch_id)
         found = storage.find(conn, numbers, batch_id=batch_id)
         accounts = sorted(found.values(), key=lambda a: a.number)
-        entries = [m for m in storage.ledger.batch_members(conn, batch_id)
+        entries = [m for m in storage.ledger.batch_set_members(conn, batch_id)
                    if m.kind in CATALOG_KINDS]
         changed = [a.number for a in accounts if a.changed]
         changed += [n for n, (_, later) in updated.items() if later]
@@ -62,10 +62,13 @@ def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[
         results = _restore(storage, conn, options, updated)
         audit(storage, conn, options, "undo batch", [(None, a.number, None) for a in accounts])
         owners = [a for a in accounts if a.kind == "reseller"]
-        storage.purge(conn, [a for a in accounts if a.kind != "reseller"])
+        owned = [a for a in accounts if a.kind != "reseller"]
+        if owned:
+            storage.purge(conn, owned)
         results += _remove_entries(storage, conn, entries)
-        storage.purge(conn, owners)
-        storage.ledger.drop_members(conn, storage.ledger.batch_members(conn, batch_id))
+        if owners:
+            storage.purge(conn, owners)
+        storage.ledger.drop_set_members(conn, storage.ledger.batch_set_members(conn, batch_id))
     return [{"number": a.number, "kind": a.kind, "action": "purged"}
             for a in accounts] + results
 

@@ -160,19 +160,19 @@ class Ledger(abc.ABC):
 
     # --- set membership (contract §10): written in the storage's transaction `conn` --------
 
-    def add_members(self, conn: Any, members: list[SetMember]) -> None:
+    def add_set_members(self, conn: Any, members: list[SetMember]) -> None:
         """Record what an apply created (written, or staged, like record())."""
         raise _unsupported("accounts as code (plan/apply)")
 
-    def members(self, conn: Any, set_name: str) -> list[SetMember]:
+    def set_members(self, conn: Any, set_name: str) -> list[SetMember]:
         """Every recorded member of the set, oldest first."""
         raise _unsupported("accounts as code (plan/apply)")
 
-    def batch_members(self, conn: Any, batch_id: str) -> list[SetMember]:
+    def batch_set_members(self, conn: Any, batch_id: str) -> list[SetMember]:
         """The members this batch created."""
         return []
 
-    def drop_members(self, conn: Any, members: list[SetMember]) -> None:
+    def drop_set_members(self, conn: Any, members: list[SetMember]) -> None:
         """Forget these members (pruned, or undone)."""
         raise _unsupported("accounts as code (plan/apply)")
 

@@ -437,22 +437,22 @@ class NativeLedger(Ledger):
 
         return Trail(self.engine, None).list_audit(account, batch_id, since, limit)
 
-    def add_members(self, conn: Connection, members: list[SetMember]) -> None:
+    def add_set_members(self, conn: Connection, members: list[SetMember]) -> None:
         from acctctl.ledger import add_members
 
         add_members(conn, None, members)
 
-    def members(self, conn: Connection, set_name: str) -> list[SetMember]:
+    def set_members(self, conn: Connection, set_name: str) -> list[SetMember]:
         from acctctl.ledger import read_members
 
         return read_members(conn, None, set_name=set_name)
 
-    def batch_members(self, conn: Connection, batch_id: str) -> list[SetMember]:
+    def batch_set_members(self, conn: Connection, batch_id: str) -> list[SetMember]:
         from acctctl.ledger import read_members
 
         return read_members(conn, None, batch_id=batch_id)
 
-    def drop_members(self, conn: Connection, members: list[SetMember]) -> None:
+    def drop_set_members(self, conn: Connection, members: list[SetMember]) -> None:
         from acctctl.ledger import drop_members
 
         drop_members(conn, None, members)

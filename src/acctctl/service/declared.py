@@ -30,10 +30,12 @@ class Declared:
 
 
 def read_declared(path: str) -> Declared:
+    from acctctl.bounded import CONFIG_MAX, read_text
+
+    text = read_text(path, what=f"-f {path}", limit=CONFIG_MAX * 16, error=UsageError)
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as exc:
+        data = json.loads(text)
+    except ValueError as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("set"), str):
         raise ValidationFailed([FieldError("set", "is required (the set's name)")])

@@ -195,3 +195,23 @@ def test_dry_run_writes_nothing(cli, tmp_path, output):
     assert result.exit_code == 0, result.stderr
     assert "nothing was written" in result.stderr
     assert cli.json("account", "list") == []
+
+
+def test_whole_seed_torn_down_by_prune_and_rebuilt(cli, tmp_path):
+    path = write(tmp_path, SEED)
+    apply_json(cli, path)
+    empty = write(tmp_path, {"set": "ci"}, "empty.json")
+    out = apply_json(cli, empty, "--prune", "--yes")
+    done = {f"{o['kind']}:{o['key']}": o["action"] for o in out["objects"]}
+    assert done == {"customer:1001": "delete", "customer:7001": "delete",
+                    "reseller:700": "delete",
+                    # soft-deleted accounts still point at them: made inactive
+                    "rate_group:gold": "disable", "rate_group:rg1@700": "disable",
+                    "tax:VAT@700": "disable"}
+    assert cli.json("account", "list") == []
+    assert cli("plan", "-f", empty, "--prune", "--exit-code").exit_code == 0
+    again = apply_json(cli, path)
+    assert again["summary"]["create"] == 5  # the reseller's catalog is new with it
+    assert cli.json("account", "show", "1001")["rate_group"] == "gold"
+    assert {g["name"]: g["status"] for g in cli.json("rategroup", "list")}["gold"] == "active"
+    assert cli("plan", "-f", path, "--exit-code").exit_code == 0

@@ -181,6 +181,7 @@ class _Converge:
 
     def execute(self, conn: Any) -> None:
         self.conn = conn
+        self.members = self.storage.ledger.set_members(conn, self.declared.set_name)
         objects = self.declared.objects
         accounts = [o for o in objects if o.kind in KINDS]
         catalog = [o for o in objects if o.kind in CATALOG_KINDS]
@@ -411,6 +412,10 @@ class _Converge:
             if entry is None:
                 self._catalog_create(o, values)
                 continue
+            if (entry.get("status") == "inactive" and "status" not in values
+                    and any(m.kind == o.kind and m.key == o.key and m.target_id == entry["id"]
+                            for m in self.members)):
+                values["status"] = "active"  # disabled by a prune of this set: declared again
             changes = {k: [entry.get(k), v] for k, v in values.items()
                        if k not in ("name", "for") and plain(entry.get(k)) != plain(v)}
             if changes:
@@ -467,8 +472,7 @@ class _Converge:
     # --- prune ----------------------------------------------------------------------------
 
     def _prune(self, declared: set[tuple[str, str]]) -> None:
-        members = [m for m in self.storage.ledger.set_members(self.conn, self.declared.set_name)
-                   if (m.kind, m.key) not in declared]
+        members = [m for m in self.members if (m.kind, m.key) not in declared]
         if not members:
             return
         gone: list[SetMember] = []  # members whose object no longer exists: forgotten
@@ -488,18 +492,28 @@ class _Converge:
         # owned accounts go before their owners
         to_delete.sort(key=lambda p: ACCOUNT_ORDER.index(p[1].kind) if p[1].kind in
                        ACCOUNT_ORDER else 0, reverse=True)
-        deleting = [a for _, a in to_delete]
-        if deleting:
-            pruned = {(m.kind, m.key) for m in members}
-            still = self._still_owned(deleting, pruned)
+        pruned = {(m.kind, m.key) for m in members}
+        owners = [a for _, a in to_delete if a.kind == "reseller"]
+        deleting = [a for _, a in to_delete if a.kind != "reseller"]
+        if deleting:  # what resellers own first: then what they still own is not pruned
+            self.storage.soft_delete(self.conn, deleting, self.now)
+        for m in [m for m in members if m.kind in CATALOG_KINDS]:
+            self._prune_entry(m, gone)  # after the accounts that used them, before owners
+        if owners:
+            still = [f"reseller {r.number}: {why}" for r in owners for why in
+                     self.storage.dependants(self.conn, [r], include_deleted=False)
+                     if not (why.startswith(("rate group", "tax")) and all(
+                         (kind, f"{name}@{r.number}") in pruned
+                         for kind, name in self.storage.catalog_owned(self.conn, r)))]
             if still:
                 raise Conflict(f"cannot prune set {self.declared.set_name}: " + "; ".join(still)
                                + "; nothing was changed",
                                hint="declare them in the file again, or move or delete what "
                                "depends on them first")
-            self.storage.soft_delete(self.conn, deleting, self.now)
+            self.storage.soft_delete(self.conn, owners, self.now)
+        if deleting or owners:
             audit(self.storage, self.conn, self.change_options, "delete",
-                  [(a.id, a.number, None) for a in deleting])
+                  [(a.id, a.number, None) for a in deleting + owners])
         if to_disable:
             accounts_off = [a for _, a in to_disable]
             self.storage.set_status(self.conn, accounts_off, "inactive", self.now)
@@ -511,29 +525,8 @@ class _Converge:
         for m, a in to_disable:
             self.result.operations.append(Operation("disable", m.kind, m.key,
                                                     {"status": [a.status, "inactive"]}, None))
-        for m in [m for m in members if m.kind in CATALOG_KINDS]:
-            self._prune_entry(m, gone)
         if gone:
             self.storage.ledger.drop_set_members(self.conn, gone)
-
-    def _still_owned(self, deleting: list[StoredAccount],
-                     pruned: set[tuple[str, str]]) -> list[str]:
-        """What a pruned reseller owns that is not pruned with it: live accounts, rate
-        groups and taxes (`account delete` refuses those too)."""
-        from acctctl.storage import AccountFilter
-
-        reasons = []
-        for r in (a for a in deleting if a.kind == "reseller"):
-            owned = [x["number"] for x in self.storage.list_accounts(
-                AccountFilter(reseller=r.number)) if (x["kind"], x["number"]) not in pruned]
-            entries = [f"{kind.replace('_', ' ')} {e['name']!r}" for kind, listed in (
-                ("rate_group", self.storage.list_rate_groups(r.number, owned_by=True)),
-                ("tax", self.storage.list_taxes(r.number, owned_by=True)))
-                for e in listed if (kind, f"{e['name']}@{r.number}") not in pruned]
-            if owned or entries:
-                reasons.append(f"reseller {r.number} still owns "
-                               + ", ".join(owned[:10] + entries[:10]))
-        return reasons
 
     def _prune_entry(self, m: SetMember, gone: list[SetMember]) -> None:
         name, _, owner = m.key.partition("@")

@@ -435,6 +435,10 @@ class Storage(abc.ABC):
         """Remove the entry (the caller checked catalog_users())."""
         raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")
 
+    def catalog_owned(self, conn: Any, account: StoredAccount) -> list[tuple[str, str]]:
+        """The catalog entries a reseller owns: (kind, name) each."""
+        return []
+
     def catalog_users(self, conn: Any, kind: str, entry_id: int) -> list[tuple[str, bool]]:
         """The accounts that point at the entry: (number, soft-deleted) each, by number."""
         raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")

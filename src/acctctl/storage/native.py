@@ -375,6 +375,12 @@ class NativeStorage(Storage):
     def catalog_delete(self, conn: Connection, kind: str, entry_id: int) -> None:
         reads.delete_entry_row(conn, kind, entry_id)
 
+    def catalog_owned(self, conn: Connection, account: StoredAccount) -> list[tuple[str, str]]:
+        return [(kind, name) for kind, table in (("rate_group", RateGroup.__table__),
+                                                 ("tax", Tax.__table__))
+                for name in conn.execute(sa.select(table.c.name).where(
+                    table.c.reseller_id == account.id).order_by(table.c.name)).scalars()]
+
     def catalog_users(self, conn: Connection, kind: str, entry_id: int) -> list[tuple[str, bool]]:
         return reads.entry_users(conn, kind, entry_id)
 

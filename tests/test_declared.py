@@ -111,8 +111,7 @@ def test_the_documented_example_reads_with_nested_owners_filled_in():
     # the reseller's nested lists are not fields of the reseller
     assert set(by_key["4100000001"].fields) == {"number", "first_name", "company", "email",
                                                 "rate_group"}
-    assert by_key["rita-gold@4100000001"].fields == {"name": "rita-gold",
-                                                     "reseller": "4100000001"}
+    assert by_key["rita-gold@4100000001"].fields == {"name": "rita-gold"}
 
 
 def test_objects_come_catalog_first_then_resellers_then_the_rest_by_kind_in_file_order(tmp_path):
@@ -144,8 +143,7 @@ def test_yaml_toml_and_json_give_the_same_set(tmp_path):
                                             "reseller": "4100000001"}
     assert objects["VAT"].fields["amount"] == Decimal("0.5")
     assert objects["4100000001"].fields["taxes"] == ["VAT"]  # names: the §2 field
-    assert objects["gold@4100000001"].fields == {"name": "gold", "active": False,
-                                                 "reseller": "4100000001"}
+    assert objects["gold@4100000001"].fields == {"name": "gold", "active": False}
 
 
 def test_yml_extension_and_an_empty_set(tmp_path):
@@ -181,7 +179,7 @@ def test_a_top_level_catalog_entry_may_be_owned_by_a_reseller(tmp_path):
         "taxes": [{"name": "t", "rate": 1, "reseller": "41"}]}))
     assert [(o.key, o.owner) for o in got.objects] == [("g@41", "41"), ("g", None),
                                                        ("t@41", "41")]
-    assert got.objects[0].fields == {"name": "g", "reseller": "41"}
+    assert got.objects[0].fields == {"name": "g"}  # the owner is not a field
 
 
 def test_password_file_is_resolved_against_the_file_and_password_hash_kept(tmp_path):

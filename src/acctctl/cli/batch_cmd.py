@@ -71,15 +71,20 @@ def batch_undo(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
     if not dry_run:
         confirm(f"Purge every account batch {batch_id} created?", yes)
     results = undo_batch(storage, batch_id, change_options(ctx, dry_run=dry_run))
+    counts = {k: sum(1 for r in results if r["action"] == k)
+              for k in ("purged", "restored", "deleted")}
     if dry_run:  # marked as create's dry run marks it: a script must not mistake it
-        results = [{**r, "action": "would purge", "dry_run": True} for r in results]
+        results = [{**r, "action": f"would {r['action'].removesuffix('d')}", "dry_run": True}
+                   for r in results]
     render(results, output, "accounts")
     if not results:
         say(f"batch {batch_id} has no accounts left: nothing to undo", "yellow")
     else:
-        n = f"{len(results)} account{'s' if len(results) != 1 else ''} of batch {batch_id}"
-        say(f"dry run: would purge {n}; nothing was written" if dry_run else f"purged {n}",
-            "yellow" if dry_run else "green")
+        purged = counts["purged"]
+        n = f"{purged} account{'s' if purged != 1 else ''} of batch {batch_id}"
+        others = "".join(f", {k} {counts[k]}" for k in ("restored", "deleted") if counts[k])
+        say(f"dry run: would purge {n}{others}; nothing was written" if dry_run
+            else f"purged {n}{others}", "yellow" if dry_run else "green")
 
 
 @audit_app.command("list")

@@ -255,3 +255,20 @@ class RegistrarRow(SQLModel, table=True):
     registrar: str = Field(primary_key=True, max_length=64)  # [[registrars]] name
     username: str = Field(primary_key=True, max_length=64)
     domain: str = Field(primary_key=True, max_length=64)
+
+
+class SetMember(SQLModel, table=True):
+    """An object an `apply -f FILE` of set `set_name` created (contract §10): `--prune`
+    removes only these, never what `create` or another set made. target: NULL for this
+    database's own accounts and catalog; an ASTPP database's identity in a ledger."""
+
+    __tablename__ = "set_members"
+    __table_args__ = (sa.Index("ix_set_members_set_name_kind_key", "set_name", "kind", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    set_name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    key: str = Field(max_length=200)
+    target: str | None = Field(default=None, max_length=255)
+    target_id: int | None = Field(default=None, sa_type=sa.BigInteger())
+    batch_id: str = Field(max_length=36, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime())

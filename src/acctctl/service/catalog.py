@@ -125,6 +125,51 @@ def create_tax(engine: Engine, name: str, rate: str, amount: str | None, priorit
 
 TAX_RULES = {"rate": TaxRate, "amount": TaxAmount, "priority": TaxPriority}
 RATE_GROUP_RULES = {"status": Status}
+#: the fields a file declares a catalog entry with (contract §10), by Storage catalog kind
+FILE_FIELDS = {"rate_group": ("name", "active", "status"),
+               "tax": ("name", "rate", "amount", "priority"),
+               "role": ("name", "for", "description")}
+
+
+def catalog_values(kind: str, given: dict) -> dict:
+    """A declared catalog entry's fields through the rules of the catalog commands, as the
+    Storage catalog_* methods take them (a rate group's `active` as its status); exit 3
+    naming every field that fails, or that an entry of this kind does not have."""
+    from acctctl.models.rules import Name, RoleDescription
+
+    problems, values = [], {}
+    for key in given:
+        if key not in FILE_FIELDS[kind]:
+            problems.append(FieldError(key, "is not a field of a "
+                                       + kind.replace("_", " ")))
+    what = kind.replace("_", " ")
+    rules: dict = {"name": Name}
+    if kind == "rate_group":
+        rules["status"] = Status
+    elif kind == "tax":
+        rules.update(TAX_RULES)
+    else:
+        rules["description"] = RoleDescription
+    raw = {k: v for k, v in given.items() if k in rules and v is not None}
+    if kind == "rate_group" and "active" in given:
+        if not isinstance(given["active"], bool):
+            problems.append(FieldError("active", "must be true or false"))
+        else:
+            raw["status"] = "active" if given["active"] else "inactive"
+    if "name" not in raw:
+        problems.append(FieldError("name", f"is required: it is the {what}'s key"))
+    if kind == "role" and "for" in given:
+        if given["for"] not in ("admin", "reseller"):
+            problems.append(FieldError("for", "must be admin or reseller"))
+        else:
+            values["for"] = given["for"]
+    try:
+        values.update(_check_all(rules, raw))
+    except ValidationFailed as failure:
+        problems += failure.errors
+    if problems:
+        raise ValidationFailed(problems)
+    return values
 
 
 def _record(what: str, row, reseller: str | None) -> dict:

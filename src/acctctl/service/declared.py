@@ -87,8 +87,9 @@ class DeclaredObject:
     kind: str  # "rate_group" | "tax" | "role" | "customer" | "provider" | "reseller" | ...
     key: str  # an account's number; "NAME" or "NAME@RESELLER" (rate group, tax); role "NAME"
     path: str  # where in the file: "customers[2]", "resellers[0].customers[1]"
-    fields: dict  # by §2 field keys (accounts) or catalog keys; nested: owner filled in
-    owner: str | None = None  # catalog entries: the owning reseller's number (None: admin)
+    fields: dict  # by §2 field keys (accounts; nested: "reseller" filled in) or catalog keys
+    owner: str | None = None  # catalog entries: the owning reseller's number (None: admin);
+    # a catalog entry's fields never hold its owner ("reseller"/"owner" in the file go here)
 
     @property
     def is_account(self) -> bool:
@@ -267,7 +268,8 @@ class _Reader:
                          name)
         if owner is not None:
             self.same_owner(values, "reseller", owner, path, name)
-        found_owner = values.get("reseller") if kind != "role" else None
+        # the owner is the object's `owner`, not one of its fields
+        found_owner = values.pop("reseller", None) if kind != "role" else None
         if found_owner is not None and not isinstance(found_owner, str):
             found_owner = None  # reported by single()
         if name is None:

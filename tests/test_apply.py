@@ -109,7 +109,7 @@ def test_immutable_field_is_exit_3_naming_it(cli, tmp_path):
     result = cli("apply", "-f", write(tmp_path, changed(SEED, account_type="postpaid",
                                                         last_name="X"), "v2.json"))
     assert result.exit_code == 3
-    assert "customers[0].account_type: cannot be changed" in result.stderr
+    assert "customers[0] (1001): account_type: cannot be changed" in result.stderr
     assert cli.json("account", "show", "1001")["last_name"] == ""
 
 
@@ -119,8 +119,8 @@ def test_every_error_at_once_and_nothing_written(cli, tmp_path):
     data["resellers"][0]["taxes"][0]["rate"] = "-1"
     result = cli("apply", "-f", write(tmp_path, data))
     assert result.exit_code == 3, result.stderr
-    for where in ("customers[0].email", "customers[0].country", "customers[1].first_name",
-                  "resellers[0].taxes[0].rate"):
+    for where in ("customers[0] (1001): email", "customers[0] (1001): country",
+                  "customers[1] (1002): first_name", "resellers[0].taxes[0] (VAT@700): rate"):
         assert where in result.stderr
     assert cli.json("account", "list") == []
     assert [g["name"] for g in cli.json("rategroup", "list")] == ["default"]

@@ -169,8 +169,8 @@ class _Converge:
 
     def _error(self, obj: DeclaredObject | None, name: str, message: str,
                conflict: bool = False, key: str | None = None) -> None:
-        where = f"{obj.path}.{name}" if obj is not None else name
-        self.errors.append(FieldError(field=where, message=message, conflict=conflict,
+        self.errors.append(FieldError(field=name, message=message, conflict=conflict,
+                                      row=obj.path if obj is not None else None,
                                       key=obj.key if obj is not None else key))
 
     def _op(self, action: str, obj: DeclaredObject, changes: dict | None = None) -> None:

@@ -16,7 +16,7 @@ from acctctl.cli.options import DryRun, Yes, check_format, confirm
 from acctctl.cli.secrets_file import Delivery
 from acctctl.cli.state import state_of
 from acctctl.errors import UsageError
-from acctctl.output import Fit, cell, write_json, write_records
+from acctctl.output import cell, write_json, write_records
 
 #: contract §4: `plan --exit-code` when the plan is not empty
 EXIT_CHANGES = 7
@@ -47,7 +47,7 @@ def _render_plan(result, output: str, done: bool = False) -> None:
         rows = [{"action": DONE[op.action] if done else op.action, "kind": op.kind,
                  "key": op.key, "changes": _changes_text(op.changes)} for op in ops]
         write_records(rows, "table", columns=PLAN_COLUMNS, title=None,
-                      fit=Fit(drop=("changes",)), empty="the file declares nothing")
+                      empty="the file declares nothing")
         return
     write_records([{**op.as_dict(), "changes": _changes_text(op.changes)} for op in ops],
                   output, columns=PLAN_COLUMNS)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -215,3 +216,42 @@ def test_whole_seed_torn_down_by_prune_and_rebuilt(cli, tmp_path):
     assert cli.json("account", "show", "1001")["rate_group"] == "gold"
     assert {g["name"]: g["status"] for g in cli.json("rategroup", "list")}["gold"] == "active"
     assert cli("plan", "-f", path, "--exit-code").exit_code == 0
+
+
+def test_secrets_go_to_the_secrets_file_not_stdout(cli, tmp_path):
+    secrets = tmp_path / "secrets.csv"
+    result = cli("apply", "-f", write(tmp_path, SEED), "--secrets-file", str(secrets),
+                 "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["generated"] == []
+    rows = secrets.read_text().splitlines()
+    assert rows[0] == "number,password,sip_password"
+    assert {r.split(",")[0] for r in rows[1:]} == {"700", "7001", "1001"}
+    assert oct(secrets.stat().st_mode & 0o777) == "0o600"
+    password = rows[1].split(",")[1]
+    assert password and password not in result.stdout + result.stderr
+
+
+def test_a_number_another_kind_holds_is_a_conflict(cli, tmp_path):
+    cli.json("create", "provider", "--number", "1001", "--first-name", "Pro")
+    cli.json("create", "customer", "--number", "2002", "--first-name", "Em",
+             "--email", "ada@example.com")
+    result = cli("apply", "-f", write(tmp_path, {"set": "ci", "customers": [
+        {"number": "1001", "first_name": "Ada"}]}))
+    assert result.exit_code == 3 and "is a provider, not a customer" in result.stderr
+    result = cli("apply", "-f", write(tmp_path, {"set": "ci", "customers": [
+        {"number": "3003", "first_name": "Ada", "email": "ada@example.com"}]}, "taken.json"))
+    assert result.exit_code == 4, result.stderr
+    assert "email" in result.stderr
+    assert {a["number"] for a in cli.json("account", "list")} == {"1001", "2002"}
+
+
+def test_plan_table_fits_80_columns_at_a_terminal(cli, tmp_path):
+    data = changed(SEED, last_name="Lovelace-Byron", company="Analytical Engines",
+                   email="augusta.ada.king@example.com")
+    result = cli("plan", "-f", write(tmp_path, data), env={"COLUMNS": "80",
+                                                           "TTY_COMPATIBLE": "1"})
+    assert result.exit_code == 0, result.stderr
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert "augusta.ada.king@example.com" in text

@@ -11,9 +11,8 @@ from typing import Annotated
 import typer
 
 from acctctl.cli.console import say
-from acctctl.cli.create_run import _open_secrets_file
 from acctctl.cli.options import DryRun, Yes, check_format, confirm
-from acctctl.cli.secrets_file import Delivery
+from acctctl.cli.secrets_file import run_delivering
 from acctctl.cli.state import state_of
 from acctctl.errors import UsageError
 from acctctl.output import cell, write_json, write_records
@@ -108,29 +107,20 @@ def apply(ctx: typer.Context, file: File, prune: Prune = False, dry_run: DryRun 
             shown = ", ".join(f"{op.kind} {op.key}" for op in going[:10])
             confirm(f"Prune {len(going)} object{'s' if len(going) != 1 else ''} of set "
                     f"{declared.set_name} ({shown})?", yes)
-    pending = None if dry_run else _open_secrets_file(secrets_file)
-    delivery = Delivery(pending)
-
-    def before_commit(result) -> None:
-        delivery.before_commit(result.generated, bool(result.generated),
-                               lambda: _render_applied(result, output))
-
     options.prune, options.dry_run = prune, dry_run
-    options.before_commit = before_commit
-    try:
-        try:
-            result = service.apply(storage, settings, declared, options)
-        except BaseException as exc:
-            delivery.failed(exc)
-            raise
-        wrote = pending is not None and pending.tell() > 0
-        if delivery.committed() and wrote:
-            say(f"generated secrets are in {secrets_file} (mode 0600)", "green")
-        if not delivery.on_stdout:
-            _render_applied(result, output)
-    finally:
-        if pending is not None:
-            pending.discard()
+
+    def run(before_commit):
+        options.before_commit = before_commit
+        return service.apply(storage, settings, declared, options)
+
+    def secrets(result) -> list[dict]:  # what the secrets file (or stdout) must carry
+        return [{"number": g["number"], "generated": {
+            k: v for k, v in g.items() if k in ("password", "sip_password")}}
+            for g in result.generated]
+
+    result = run_delivering(None if dry_run else secrets_file, run, secrets,
+                            lambda r: _render_applied(r, output, with_secrets=not secrets_file),
+                            f"generated secrets are in {secrets_file} (mode 0600)")
     if dry_run:
         say(f"dry run: {result.summary()}; nothing was written", "yellow")
     else:
@@ -138,16 +128,17 @@ def apply(ctx: typer.Context, file: File, prune: Prune = False, dry_run: DryRun 
             "green")
 
 
-def _render_applied(result, output: str) -> None:
+def _render_applied(result, output: str, with_secrets: bool = True) -> None:
     if output == "json":
         write_json({"batch_id": result.batch_id, "set": result.set_name,
                     "dry_run": result.dry_run,
                     "objects": [{**op.as_dict(), "result": DONE[op.action]}
                                 for op in result.operations],
-                    "generated": result.generated, "summary": result.counts()})
+                    "generated": result.generated if with_secrets else [],
+                    "summary": result.counts()})
         return
     _render_plan(result, output, done=not result.dry_run)
-    if result.generated and not result.dry_run:
+    if result.generated and with_secrets and not result.dry_run:
         write_records(result.generated, output if output != "json" else "jsonl",
                       columns=["kind", "number", "password", "sip_password"],
                       title="generated secrets (shown once)")

@@ -67,3 +67,18 @@ def test_catalog_entries_are_refused_with_nothing_written(astpp, tmp_path):
     assert result.exit_code == 2, result.stderr
     assert "astpp target" in result.stderr
     assert run(astpp, "account", "list", "--kind", "customer") == []
+
+
+def test_undo_of_an_apply_purges_what_it_made_and_restores_what_it_updated(astpp, db,
+                                                                           tmp_path):
+    run(astpp, "apply", "-f", write(tmp_path, SEED))
+    data = json.loads(json.dumps(SEED))
+    data["customers"][0]["last_name"] = "Lovelace"
+    data["customers"].append({"number": "5553000003", "first_name": "Cy"})
+    out = run(astpp, "apply", "-f", write(tmp_path, data, "v2.json"))
+    undone = run(astpp, "batch", "undo", out["batch_id"], "--yes")
+    assert {(u["number"], u["action"]) for u in undone} == {("5553000003", "purged"),
+                                                            ("5553000001", "restored")}
+    assert account_row(db, "5553000001")["last_name"] == ""
+    numbers = {a["number"] for a in run(astpp, "account", "list", "--kind", "customer")}
+    assert numbers == {"5553000001", "5553000002"}

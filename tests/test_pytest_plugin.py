@@ -148,12 +148,17 @@ with acctctl.open("sqlite:///{shared}", env={{}}, cwd={str(tmp_path)!r}) as clie
     assert numbers == ["3001"]  # the changed customer was purged; the owner stays
 
 
-def test_apply_is_not_there_yet(pytester, monkeypatch):
+def test_apply_seeds_a_file_and_undoes_it(pytester, monkeypatch):
     monkeypatch.delenv("ACCTCTL_TEST_DATABASE_URL", raising=False)
     pytester.makepyfile('''
-import pytest
-def test_apply(acctctl_accounts):
-    with pytest.raises(NotImplementedError, match="apply does not exist yet"):
-        acctctl_accounts.apply("accounts.toml")
+import json
+def test_apply(acctctl_accounts, acctctl_client, tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"set": "t", "customers": [{"number": "1001",
+                                                            "first_name": "Ada"}]}))
+    result = acctctl_accounts.apply(seed)
+    assert [o.action for o in result.objects] == ["create"]
+    assert acctctl_client.show("1001").first_name == "Ada"
+    assert not acctctl_client.plan(seed).changed
 ''')
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

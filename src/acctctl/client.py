@@ -10,8 +10,6 @@ CLI's message and the row errors in `.errors`. Results are the dataclasses of re
 
 The CLI's day-two and read commands are this client: each makes one on the storage it opened
 (cli/state.py State.client(), with its command line as the Origin) and renders the result.
-
-Not here yet: `apply` (contract §10 has no implementation yet).
 """
 
 from __future__ import annotations
@@ -34,10 +32,12 @@ from acctctl.results import (
     CreateResult,
     Export,
     Page,
+    PlanResult,
     Skipped,
     UpdateResult,
     audit_of,
     batch_of,
+    plan_of,
 )
 
 #: The audit trail's `mode` of what the library wrote (the CLI's: flags, interactive, file,
@@ -474,6 +474,41 @@ class Client:
         storage = self._for("batch undo")
         results = undo_batch(storage, batch_id, self._changes("batch undo", dry_run))
         return [Change(r["number"], r["kind"], r["action"], True, dry_run) for r in results]
+
+    # --- accounts as code (contract §10) ----------------------------------------------------
+
+    def plan(self, path: str | os.PathLike, *, prune: bool = False) -> PlanResult:
+        """What `apply` would change to make the database match the file (`acctctl plan`);
+        nothing is written. InvalidData / Conflict with every error of the file."""
+        from acctctl.service.apply import plan
+        from acctctl.service.declared import read_declared
+
+        storage = self._for("plan")
+        declared = read_declared(os.fspath(path))
+        result = plan(storage, storage.settings, declared, prune=prune,
+                      options=self._apply_options("plan"))
+        return plan_of(result, applied=False)
+
+    def apply(self, path: str | os.PathLike, *, prune: bool = False,
+              dry_run: bool = False) -> PlanResult:
+        """Make the database match the file, in one transaction with one batch id (`acctctl
+        apply`; prune needs no confirmation here: asking for it is the caller's). The
+        secrets generated for new accounts are in `.generated`, shown once; `undo(batch_id)`
+        reverts it."""
+        from acctctl.service.apply import apply
+        from acctctl.service.declared import read_declared
+
+        storage = self._for("apply")
+        options = self._apply_options("apply")
+        options.prune, options.dry_run = prune, dry_run
+        declared = read_declared(os.fspath(path))
+        result = apply(storage, storage.settings, declared, options)
+        return plan_of(result, applied=True)
+
+    def _apply_options(self, action: str):
+        from acctctl.service.apply import ApplyOptions
+
+        return ApplyOptions(command=self._command(action), profile=self.profile)
 
     def audit(self, *, account: str | None = None, batch: str | None = None,
               since: Any = None, limit: int | None = None) -> builtins.list[AuditRecord]:

@@ -28,7 +28,7 @@ class FieldError:
     field: str
     message: str
     conflict: bool = False  # True when the value clashes with an existing account
-    row: int | None = None
+    row: int | str | None = None  # a row's number; in a set's file, a path: "customers[2]"
     key: str | None = None
 
     def as_dict(self) -> dict:

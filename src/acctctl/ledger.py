@@ -205,6 +205,50 @@ def insert_entries(conn: Connection, target: str | None, entries: Iterable[Entry
         conn.execute(sa.insert(AE), rows[start:start + CHUNK])
 
 
+def add_members(conn: Connection, target: str | None, members: Iterable[Any]) -> None:
+    """Record set members (storage.SetMember) in `conn`'s transaction."""
+    from datetime import UTC
+
+    from acctctl.models.tables import SetMember
+
+    now = datetime.now(UTC)
+    rows = [{"set_name": m.set_name, "kind": m.kind, "key": m.key, "target": target,
+             "target_id": m.target_id, "batch_id": m.batch_id, "created_at": now}
+            for m in members]
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(sa.insert(SetMember.__table__), rows[start:start + CHUNK])
+
+
+def read_members(conn: Connection, target: str | None, *, set_name: str | None = None,
+                 batch_id: str | None = None) -> list[Any]:
+    """The members of a set, or those a batch created, oldest first."""
+    from acctctl.models.tables import SetMember as Table
+    from acctctl.storage import SetMember
+
+    SM = Table.__table__
+    if any(control_problem(t) for t in (set_name, batch_id) if t):
+        return []
+    query = sa.select(SM).where(SM.c.target.is_(None) if target is None
+                                else SM.c.target == target).order_by(SM.c.id)
+    if set_name is not None:
+        query = query.where(SM.c.set_name == set_name)
+    if batch_id is not None:
+        query = query.where(SM.c.batch_id == batch_id)
+    return [SetMember(r.set_name, r.kind, r.key, r.target_id, r.batch_id)
+            for r in conn.execute(query)]
+
+
+def drop_members(conn: Connection, target: str | None, members: Iterable[Any]) -> None:
+    from acctctl.models.tables import SetMember
+
+    SM = SetMember.__table__
+    mine = SM.c.target.is_(None) if target is None else SM.c.target == target
+    for m in members:
+        conn.execute(sa.delete(SM).where(mine, SM.c.set_name == m.set_name,
+                                         SM.c.kind == m.kind, SM.c.key == m.key,
+                                         SM.c.batch_id == m.batch_id))
+
+
 class Trail:
     """The trail of one target database in a ledger database (target None: the ledger's own
     accounts, the trail acctctl's own schema keeps)."""

@@ -253,6 +253,50 @@ class AuditRecord:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class PlannedChange:
+    """One object of a plan or an apply (contract §10): action is "create", "update",
+    "unchanged", "delete" or "disable"; changes {field: [old, new]}, a secret as "(set)";
+    path: where the file declares it (None for a pruned object)."""
+
+    action: str
+    kind: str
+    key: str
+    changes: dict
+    path: str | None = None
+
+    def as_dict(self) -> dict:
+        """The `plan -o json` object: action, kind, key, changes."""
+        return {"action": self.action, "kind": self.kind, "key": self.key,
+                "changes": self.changes}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What `plan` shows or `apply` did: `objects` in the order they are written;
+    `generated`: the secrets drawn for new accounts ({"kind", "number", "password",
+    "sip_password"}), shown once; `changed`: whether the plan is not empty."""
+
+    set_name: str
+    batch_id: str | None
+    dry_run: bool
+    objects: list[PlannedChange]
+    generated: list[dict]
+    counts: dict
+    changed: bool
+    summary: str
+
+
+def plan_of(result: Any, applied: bool) -> PlanResult:
+    """A PlanResult of service.apply's ApplyResult."""
+    return PlanResult(
+        set_name=result.set_name, batch_id=result.batch_id if applied else None,
+        dry_run=result.dry_run, generated=list(result.generated), counts=result.counts(),
+        changed=result.changed, summary=result.summary(done=applied and not result.dry_run),
+        objects=[PlannedChange(op.action, op.kind, op.key, op.changes, op.path)
+                 for op in result.operations])
+
+
 def _known(cls, record: dict) -> dict:
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in record.items() if k in names}

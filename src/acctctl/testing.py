@@ -137,9 +137,8 @@ class Accounts:
         return self._batch(self.client.create_from_file, kind, path, **kwargs)
 
     def apply(self, path, **kwargs: Any):
-        """`acctctl apply` (contract §10) is not implemented yet."""
-        raise NotImplementedError("acctctl apply does not exist yet (contract §10); "
-                                  "seed with create_many or create_from_file")
+        """Client.apply: the file's set (contract §10), its batch undone at teardown."""
+        return self._batch(self.client.apply, path, **kwargs)
 
     def _batch(self, create, *args: Any, **kwargs: Any):
         import acctctl

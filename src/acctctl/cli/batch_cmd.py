@@ -64,15 +64,20 @@ def batch_undo(ctx: typer.Context, batch_id: Annotated[str, typer.Argument(metav
     client = state_of(ctx).client()
     if not dry_run:
         confirm(f"Purge every account batch {batch_id} created?", yes)
+    changes = client.undo(batch_id, dry_run=dry_run)
+    counts = {k: sum(1 for c in changes if c.action == k) for k in ("purged", "restored",
+                                                                     "deleted")}
     # a dry run's records are marked ("would purge", dry_run): a script must not mistake them
-    results = [c.as_dict() for c in client.undo(batch_id, dry_run=dry_run)]
+    results = [c.as_dict() for c in changes]
     render(results, output, "accounts")
     if not results:
         say(f"batch {batch_id} has no accounts left: nothing to undo", "yellow")
     else:
-        n = f"{len(results)} account{'s' if len(results) != 1 else ''} of batch {batch_id}"
-        say(f"dry run: would purge {n}; nothing was written" if dry_run else f"purged {n}",
-            "yellow" if dry_run else "green")
+        purged = counts["purged"]
+        n = f"{purged} account{'s' if purged != 1 else ''} of batch {batch_id}"
+        others = "".join(f", {k} {counts[k]}" for k in ("restored", "deleted") if counts[k])
+        say(f"dry run: would purge {n}{others}; nothing was written" if dry_run
+            else f"purged {n}{others}", "yellow" if dry_run else "green")
 
 
 @audit_app.command("list")

@@ -14,7 +14,7 @@ import typer
 
 from acctctl.cli.console import err_console, say, streams
 from acctctl.cli.create import KIND_NAMES, _field_parameters
-from acctctl.cli.create_run import _open_secrets_file, _read_password, _render_single
+from acctctl.cli.create_run import _read_password, _render_single
 from acctctl.cli.help import EXAMPLES, GroupedCommand, examples_epilog
 from acctctl.cli.options import (
     DryRun,
@@ -27,7 +27,7 @@ from acctctl.cli.options import (
     render,
 )
 from acctctl.cli.report import report_field_errors
-from acctctl.cli.secrets_file import Delivery
+from acctctl.cli.secrets_file import run_delivering
 from acctctl.cli.state import state_of
 from acctctl.errors import (
     EXIT_INTERRUPTED,
@@ -376,35 +376,19 @@ def _run_with_secrets_file(path: str | None, output: str, run) -> dict:
     """Run the change; the generated secret is delivered before it commits: into the new
     0600 file (create's --secrets-file, sealed before the commit and put in place after it),
     or on stdout, written before the commit, so a closed stdout writes nothing (exit 130)."""
-
-    pending = _open_secrets_file(path)  # exit 2 now if the file exists
-    delivery = Delivery(pending)
-
     delivered: list[dict] = []  # the record as delivered: a secret sent to the file is gone
 
-    def before_commit(account) -> None:
-        result = account.as_dict()
-        delivered.append(result)
-        generated = bool(result.get("generated"))
-        delivery.before_commit([result] if generated else [], generated,
-                               lambda: _render_one(result, output))
+    def through_client(before_commit):
+        def deliver(account) -> None:
+            delivered.append(account.as_dict())
+            before_commit(delivered[-1])
 
-    try:
-        try:
-            account = run(before_commit)
-            result = delivered[-1] if delivered else account.as_dict()
-        except BaseException as exc:
-            delivery.failed(exc)
-            raise
-        wrote = pending is not None and pending.tell() > 0
-        if delivery.committed() and wrote:
-            say(f"the new secret is in {path} (mode 0600)", "green")
-        if not delivery.on_stdout:
-            _render_one(result, output)
-    finally:
-        if pending is not None:
-            pending.discard()  # a no-op once it is in place
-    return result
+        account = run(deliver)
+        return delivered[-1] if delivered else account.as_dict()
+
+    return run_delivering(path, through_client, lambda r: [r] if r.get("generated") else [],
+                          lambda r: _render_one(r, output),
+                          f"the new secret is in {path} (mode 0600)")
 
 
 def reset_password(

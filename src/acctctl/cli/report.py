@@ -62,13 +62,13 @@ def report_field_errors(errors: list[FieldError], kind: str | None, group_after:
     """One line per problem; in a big file, identical problems are grouped with their rows.
 
     use_keys: name fields by their file key (rows of a file), not by flag."""
-    def name(field: str) -> str:
-        return field if use_keys else flag_name(field, kind)
+    def name(field: str, row: int | str | None = None) -> str:
+        # a place in a set's file (a path) names the file's key
+        return field if use_keys or isinstance(row, str) else flag_name(field, kind)
 
     if len(errors) <= group_after or all(e.row is None for e in errors):
         for e in errors:
-            where = f"row {e.row}" + (f" ({e.key})" if e.key else "") + ": " if e.row else ""
-            say(f"{where}{name(e.field)}: {e.message}", "red")
+            say(f"{_where(e)}{name(e.field, e.row)}: {e.message}", "red")
         return
     groups: dict[tuple[str, str], list[FieldError]] = defaultdict(list)
     for e in errors:
@@ -76,7 +76,16 @@ def report_field_errors(errors: list[FieldError], kind: str | None, group_after:
     for (field, _), members in groups.items():
         rows = ", ".join(str(m.row) for m in members[:10])
         more = f" and {len(members) - 10} more" if len(members) > 10 else ""
-        say(f"{name(field)}: {members[0].message} — rows {rows}{more}", "red")
+        say(f"{name(field, members[0].row)}: {members[0].message} — rows {rows}{more}", "red")
+
+
+def _where(e: FieldError) -> str:
+    """"row 3 (1001): " for a row of a file; "customers[2] (1001): " for a place in a set's
+    file (its path); "" for the command line."""
+    if not e.row:
+        return ""
+    place = e.row if isinstance(e.row, str) else f"row {e.row}"
+    return place + (f" ({e.key})" if e.key else "") + ": "
 
 
 def _shape(message: str) -> str:

@@ -280,6 +280,38 @@ class Delivery:
         return True
 
 
+def run_delivering(path: str | None, run, records, render, stored: str):
+    """Run a change whose generated secrets are delivered before it commits: into the new
+    0600 file `path` (sealed before the commit, put in place after it; `stored` is said
+    then), or on stdout, written by render(result) before the commit, so a closed stdout
+    writes nothing (exit 130). run(before_commit) -> result; records(result): the records of
+    the generated secrets ({"number", "generated": {...}} each, as write_secrets takes)."""
+    from acctctl.cli.console import say
+
+    pending = PendingSecretsFile(path) if path is not None else None  # exit 2: it exists
+    delivery = Delivery(pending)
+
+    def before_commit(result) -> None:
+        found = records(result)
+        delivery.before_commit(found, bool(found), lambda: render(result))
+
+    try:
+        try:
+            result = run(before_commit)
+        except BaseException as exc:
+            delivery.failed(exc)
+            raise
+        wrote = pending is not None and pending.tell() > 0
+        if delivery.committed() and wrote:
+            say(stored, "green")
+        if not delivery.on_stdout:
+            render(result)
+    finally:
+        if pending is not None:
+            pending.discard()  # a no-op once it is in place
+    return result
+
+
 def closed_output(delivering_secrets: bool):
     """A reader closed stdout (or stderr) before the commit: nothing was written; exit 130."""
     import typer

@@ -309,3 +309,22 @@ class RegistrarRow:
         text("username", 64, primary_key=True),
         text("domain", 64, primary_key=True),
     )
+
+
+class SetMember:
+    """An object an `apply -f FILE` of set `set_name` created (contract §10): `--prune`
+    removes only these, never what `create` or another set made. target: NULL for this
+    database's own accounts and catalog; an ASTPP database's identity in a ledger."""
+
+    __table__ = sa.Table(
+        "set_members", metadata,
+        key(),
+        text("set_name", 200),
+        text("kind", 20),
+        text("key", 200),
+        text("target", 255, null=True),
+        sa.Column("target_id", sa.BigInteger, nullable=True),
+        text("batch_id", 36, index=True),
+        when("created_at", null=False),
+        sa.Index("ix_set_members_set_name_kind_key", "set_name", "kind", "key"),
+    )

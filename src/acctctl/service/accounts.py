@@ -78,6 +78,8 @@ class BatchOptions:
     number_length: int | None = None  # --length, else numbers.length
     first_name_from_number: bool = False  # --count: first name defaults to the number
     chunk_size: int = 500
+    #: the batch's id (None: a new one); `apply` creates every kind in one batch
+    batch_id: str | None = None
     #: Called with the BatchResult inside the transaction, after every row is written and
     #: just before the commit (never in a dry run or a refused batch): the caller delivers
     #: the generated secrets there (a secrets file made durable, or stdout). If it raises,
@@ -139,7 +141,7 @@ def create_accounts(
     storage = as_storage(storage)
     replay = _Replayable(rows, keep=storage.may_retry)
     for attempt in range(1, MAX_BATCH_RUNS + 1):
-        run = _BatchRun(settings, kind, options, storage)
+        run = BatchRun(settings, kind, options, storage)
         write = False
         try:
             with storage.transaction(dry_run=options.dry_run) as conn:
@@ -185,7 +187,10 @@ class _Replayable:
             yield row
 
 
-class _BatchRun:
+class BatchRun:
+    """One create batch of one kind, in the caller's transaction: execute(conn, rows). A
+    caller that owns the transaction (apply) runs several, with one BatchOptions.batch_id."""
+
     def __init__(self, settings: Any, kind: str, options: BatchOptions, storage: Storage):
         self.storage = storage
         self.settings = settings
@@ -200,7 +205,8 @@ class _BatchRun:
         self.options = options
         self.now = datetime.now(UTC)
         self.ctx = RuleContext(settings=settings, now=self.now)
-        self.result = BatchResult(batch_id=str(uuid.uuid4()), dry_run=options.dry_run)
+        self.result = BatchResult(batch_id=options.batch_id or str(uuid.uuid4()),
+                                  dry_run=options.dry_run)
         self.result._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+")
         self.batch = InsertBatch(kind=kind, batch_id=self.result.batch_id, actor=options.actor,
                                  mode=options.mode, command=options.command,

@@ -12,7 +12,7 @@ from datetime import datetime
 from acctctl.errors import Conflict, NotFound
 from acctctl.service.changes import ChangeOptions, audit, transaction
 from acctctl.service.lifecycle import refusals
-from acctctl.storage import AccountFilter, Storage, as_storage
+from acctctl.storage import CATALOG_KINDS, AccountFilter, Storage, as_storage
 
 
 def list_batches(storage: Storage, limit: int | None = None) -> list[dict]:
@@ -31,30 +31,104 @@ def show_batch(storage: Storage, batch_id: str) -> list[dict]:
 
 def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[dict]:
     """Purge what the batch created, with SIP devices and tax links; refused (exit 4, nothing
-    changed) when any of its accounts changed since or owns something outside the batch."""
+    changed) when any of its accounts changed since or owns something outside the batch.
+    An `apply` batch (contract §10) also had its catalog entries removed and the accounts it
+    updated given their old values back (refused when one changed since)."""
     storage = as_storage(storage)
+    updated = _updates_of(storage, batch_id)
     with transaction(storage, options.dry_run) as conn:
         if not storage.ledger.batch_exists(conn, batch_id):
             raise NotFound(f"no batch has id {batch_id}")
         numbers = storage.ledger.batch_accounts(conn, batch_id)
         found = storage.find(conn, numbers, batch_id=batch_id)
         accounts = sorted(found.values(), key=lambda a: a.number)
+        entries = [m for m in storage.ledger.batch_set_members(conn, batch_id)
+                   if m.kind in CATALOG_KINDS]
         changed = [a.number for a in accounts if a.changed]
+        changed += [n for n, (_, later) in updated.items() if later]
         problems = []
         if changed:
             shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more"
                                                if len(changed) > 10 else "")
             problems.append(f"changed since it was created: {shown}")
-        problems += refusals(storage, conn, accounts, include_deleted=True, purge=True,
-                             outside_batch=batch_id)
+        problems += [p for p in refusals(storage, conn, accounts, include_deleted=True,
+                                         purge=True, outside_batch=batch_id)
+                     if not (entries and p.startswith(("rate group", "tax")))]
         if problems:
             raise Conflict(f"cannot undo batch {batch_id}: " + "; ".join(problems)
                            + "; nothing was changed",
                            hint=storage.dependants_hint(conn, accounts))
         options.batch_id = batch_id  # the undo belongs to the batch's own history
+        results = _restore(storage, conn, options, updated)
         audit(storage, conn, options, "undo batch", [(None, a.number, None) for a in accounts])
-        storage.purge(conn, accounts)
-    return [{"number": a.number, "kind": a.kind, "action": "purged"} for a in accounts]
+        owners = [a for a in accounts if a.kind == "reseller"]
+        owned = [a for a in accounts if a.kind != "reseller"]
+        if owned:
+            storage.purge(conn, owned)
+        results += _remove_entries(storage, conn, entries)
+        if owners:
+            storage.purge(conn, owners)
+        storage.ledger.drop_set_members(conn, storage.ledger.batch_set_members(conn, batch_id))
+    return [{"number": a.number, "kind": a.kind, "action": "purged"}
+            for a in accounts] + results
+
+
+def _updates_of(storage: Storage, batch_id: str) -> dict[str, tuple[dict, bool]]:
+    """The accounts the batch updated and not yet restored: number -> (the old values,
+    whether another command changed it since)."""
+    records = storage.ledger.list_audit(batch_id=batch_id)  # newest first
+    undone = {r["account"] for r in records if r["action"] == "undo batch"}
+    found: dict[str, tuple[dict, bool]] = {}
+    for r in reversed(records):
+        number = r["account"]
+        if r["action"] != "update" or not r["changes"] or number in undone:
+            continue
+        old = found.get(number, ({}, False))[0]
+        for key, (before, _after) in r["changes"].items():
+            old.setdefault(key, before)  # the oldest old value of the batch
+        found[number] = (old, False)
+    for number, (old, _) in found.items():
+        newest = storage.ledger.list_audit(account=number, limit=1)
+        found[number] = (old, bool(newest) and newest[0]["batch_id"] != batch_id)
+    return found
+
+
+def _restore(storage: Storage, conn, options: ChangeOptions,
+             updated: dict[str, tuple[dict, bool]]) -> list[dict]:
+    """Give the updated accounts their old values back, through update's own rules."""
+    if not updated:
+        return []
+    from acctctl.config import Settings
+    from acctctl.errors import ValidationFailed
+    from acctctl.service.update import UpdateRun
+
+    run = UpdateRun(storage, storage.settings or Settings(), options)
+    run.action = "undo batch"
+    run.conn, run.lookups = conn, storage.lookups(conn)
+    run.chunk([(i, {"number": n, **old}) for i, (n, (old, _)) in
+               enumerate(sorted(updated.items()), start=1)])
+    if run.result.errors:
+        raise ValidationFailed(run.result.errors, message="cannot restore the old values: "
+                               "nothing was changed")
+    return [{"number": r["number"], "kind": r["kind"], "action": "restored"}
+            for r in run.result.updated]
+
+
+def _remove_entries(storage: Storage, conn, entries: list) -> list[dict]:
+    """Delete the catalog entries the batch created, once no account uses them."""
+    done = []
+    for m in reversed(entries):  # what owners made after their owners: removed first
+        name, _, owner = m.key.partition("@")
+        entry = storage.catalog_find(conn, m.kind, name, owner or None)
+        if entry is None or entry["id"] != m.target_id:
+            continue
+        users = storage.catalog_users(conn, m.kind, entry["id"])
+        if users:
+            raise Conflict(f"cannot undo: {CATALOG_KINDS[m.kind]} {m.key} is used by "
+                           + ", ".join(n for n, _ in users[:10]) + "; nothing was changed")
+        storage.catalog_delete(conn, m.kind, entry["id"])
+        done.append({"number": m.key, "kind": m.kind, "action": "deleted"})
+    return done
 
 
 def list_audit(storage: Storage, account: str | None = None, batch_id: str | None = None,

@@ -129,6 +129,27 @@ def hash_password(password: str, profile: HashProfile) -> str:
     return _hasher(profile).hash(password)
 
 
+def verify_password(stored: str, password: str) -> bool:
+    """Whether `password` is the one `stored` (an argon2id or bcrypt PHC string) was made
+    from; False for anything else (a stored value of another scheme cannot be told)."""
+    if stored.startswith("$argon2"):
+        from argon2 import PasswordHasher
+        from argon2.exceptions import Argon2Error, InvalidHashError
+
+        try:
+            return PasswordHasher().verify(stored, password)
+        except (Argon2Error, InvalidHashError):
+            return False
+    if stored.startswith(("$2a$", "$2b$", "$2y$")):
+        import bcrypt
+
+        try:
+            return bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+        except ValueError:
+            return False
+    return False
+
+
 def hash_workers() -> int:
     """Cores this process may run on."""
     try:

@@ -71,7 +71,7 @@ def update_accounts(storage: Storage, settings: Any,
                     options: ChangeOptions, chunk_size: int = 500) -> UpdateResult:
     """Rows of {"number": ..., field: value}; all in one transaction (see §3 bulk rules)."""
     storage = as_storage(storage)
-    run = _UpdateRun(storage, settings, options)
+    run = UpdateRun(storage, settings, options)
     with storage.transaction(dry_run=options.dry_run) as conn:
         run.conn = conn
         run.lookups = storage.lookups(conn)
@@ -89,7 +89,13 @@ def update_accounts(storage: Storage, settings: Any,
     return run.result
 
 
-class _UpdateRun:
+class UpdateRun:
+    """One update of rows, in the caller's transaction: set `conn` and `lookups`, then
+    chunk() the rows (apply and batch undo run it inside their own transaction)."""
+
+    #: the audit record's action (batch undo restores old values as "undo batch")
+    action = "update"
+
     def __init__(self, storage: Storage, settings: Any, options: ChangeOptions):
         self.storage = storage
         self.settings = settings
@@ -184,7 +190,7 @@ class _UpdateRun:
                             self._error(row, key, name, f"{changes[name][1]} was just taken by "
                                         "another account", conflict=True)
             pending = written
-        audit(self.storage, self.conn, self.options, "update",
+        audit(self.storage, self.conn, self.options, self.action,
               [(account.id, account.number, changes) for _, _, account, changes, _ in pending])
         for _, _, account, changes, _ in pending:
             updated = dict(account.values)

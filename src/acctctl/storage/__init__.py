@@ -26,8 +26,9 @@ from typing import Any
 
 from acctctl.config import TARGETS as REGISTRY  # database.target -> "module:Class"
 
-__all__ = ["REGISTRY", "AccountFilter", "AuditEvent", "InsertBatch", "Ledger", "NewAccount",
-           "Rollback", "Storage", "StoredAccount", "as_storage", "open_storage",
+__all__ = ["CATALOG_KINDS", "REGISTRY", "AccountFilter", "AuditEvent", "InsertBatch", "Ledger",
+           "NewAccount", "Rollback", "SetMember", "Storage", "StoredAccount", "as_storage",
+           "open_storage",
            "storage_class", "transaction_on"]
 
 #: The operations a command may need beyond creating and reading accounts (supports()):
@@ -116,6 +117,23 @@ class AccountFilter:
     numbers: list[str] | None = None
 
 
+#: catalog entry kinds of the Storage catalog_* methods -> what messages call them
+CATALOG_KINDS = {"rate_group": "rate group", "tax": "tax", "role": "role"}
+
+
+@dataclass
+class SetMember:
+    """An object an `apply` of set `set_name` created (contract §10): only these are pruned.
+    key: an account's number, a catalog entry's "NAME" or "NAME@RESELLER"; target_id: its id
+    in the storage (a number or name used again later by another object is not this one)."""
+
+    set_name: str
+    kind: str
+    key: str
+    target_id: int | None
+    batch_id: str
+
+
 class Ledger(abc.ABC):
     """The batch and audit trail. On acctctl's own schema: the same database and transaction
     as the accounts; elsewhere it may be a database of its own."""
@@ -139,6 +157,30 @@ class Ledger(abc.ABC):
     def list_audit(self, account: str | None = None, batch_id: str | None = None,
                    since: datetime | None = None, limit: int | None = None) -> list[dict]:
         """Newest first: at, actor, action, account, batch_id, command, changes."""
+
+    # --- set membership (contract §10): written in the storage's transaction `conn` --------
+
+    def add_set_members(self, conn: Any, members: list[SetMember]) -> None:
+        """Record what an apply created (written, or staged, like record())."""
+        raise _unsupported("accounts as code (plan/apply)")
+
+    def set_members(self, conn: Any, set_name: str) -> list[SetMember]:
+        """Every recorded member of the set, oldest first."""
+        raise _unsupported("accounts as code (plan/apply)")
+
+    def batch_set_members(self, conn: Any, batch_id: str) -> list[SetMember]:
+        """The members this batch created."""
+        return []
+
+    def drop_set_members(self, conn: Any, members: list[SetMember]) -> None:
+        """Forget these members (pruned, or undone)."""
+        raise _unsupported("accounts as code (plan/apply)")
+
+
+def _unsupported(what: str, target: str = "this"):
+    from acctctl.errors import UsageError
+
+    return UsageError(f"{what} is not supported on {target} target")
 
 
 class Storage(abc.ABC):
@@ -312,6 +354,14 @@ class Storage(abc.ABC):
                      now: datetime) -> None:
         """stored_password: as protect_passwords() made it."""
 
+    def password_matches(self, conn: Any, account: StoredAccount, *,
+                         password: str | None = None, password_hash: str | None = None
+                         ) -> bool:
+        """Whether the account's stored password is `password` (verified against the stored
+        hash) or the stored hash is `password_hash` (compared as given): a re-apply of the
+        same file changes nothing. A storage that cannot tell says True (left as it is)."""
+        return True
+
     @abc.abstractmethod
     def set_sip_secret(self, conn: Any, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:
@@ -360,6 +410,38 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def reference(self, what: str, search: str | None) -> list[dict]:
         """countries, currencies or timezones, as this storage knows them."""
+
+    # --- the catalog: rate groups, taxes, roles (conn from transaction()) -----------------
+    # kind: a CATALOG_KINDS key. An entry is a dict: id, name, and rate group: status; tax:
+    # rate, amount, priority, status; role: for, description. owner: the owning reseller's
+    # number (None: the admin); roles have none.
+
+    def catalog_find(self, conn: Any, kind: str, name: str, owner: str | None = None,
+                     scope: str | None = None) -> dict | None:
+        """The entry named `name` of `owner` (a role: of `scope`, else the only one of that
+        name), or None."""
+        raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")
+
+    def catalog_create(self, conn: Any, kind: str, values: dict, owner: str | None,
+                       now: datetime) -> int:
+        """Insert a validated entry; its id. IntegrityError: it exists already."""
+        raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")
+
+    def catalog_update(self, conn: Any, kind: str, entry_id: int, changes: dict) -> None:
+        """changes: field -> [old, new], validated."""
+        raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")
+
+    def catalog_delete(self, conn: Any, kind: str, entry_id: int) -> None:
+        """Remove the entry (the caller checked catalog_users())."""
+        raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")
+
+    def catalog_owned(self, conn: Any, account: StoredAccount) -> list[tuple[str, str]]:
+        """The catalog entries a reseller owns: (kind, name) each."""
+        return []
+
+    def catalog_users(self, conn: Any, kind: str, entry_id: int) -> list[tuple[str, bool]]:
+        """The accounts that point at the entry: (number, soft-deleted) each, by number."""
+        raise _unsupported(f"{CATALOG_KINDS[kind]}s", f"the {self.name}")
 
     # --- the ledger -----------------------------------------------------------------------
 

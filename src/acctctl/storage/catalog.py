@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from acctctl.errors import FieldError, NotFound, UsageError, ValidationFailed
 from acctctl.models.tables import (
     Account,
+    AccountTax,
     Country,
     Currency,
     RateGroup,
@@ -190,3 +191,76 @@ def list_page(engine: Engine, *, reseller: str | None = None, count_all: bool = 
             return records, None
         total = count_accounts(conn, replace(where, limit=None, offset=0))
         return records[: where.limit], total
+
+
+# --- writes of the Storage catalog_* methods (conn: the storage's transaction) -------------
+
+CATALOG_TABLES = {"rate_group": RateGroup.__table__, "tax": Tax.__table__,
+                  "role": Role.__table__}
+
+
+def find_entry(conn, kind: str, name: str, owner: str | None = None,
+               scope: str | None = None) -> dict | None:
+    """The entry of `kind` named `name` owned by `owner` (a reseller's number, None: the
+    admin), locked on PostgreSQL until the transaction ends; None when there is none (or the
+    owner is no live reseller)."""
+    table = CATALOG_TABLES[kind]
+    query = sa.select(table).where(table.c.name == name)
+    if kind == "role":
+        if scope is not None:
+            query = query.where(table.c.scope == scope)
+    else:
+        if owner:
+            found, why = live_reseller(conn, owner)
+            if why:
+                return None
+            query = query.where(table.c.reseller_id == found)
+        else:
+            query = query.where(table.c.reseller_id.is_(None))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = conn.execute(query.order_by(table.c.id)).all()
+    if not rows:
+        return None
+    row = rows[0]._mapping
+    if kind == "rate_group":
+        return {"id": row["id"], "name": row["name"], "status": row["status"]}
+    if kind == "tax":
+        return {"id": row["id"], "name": row["name"], "rate": row["rate"],
+                "amount": row["amount"], "priority": row["priority"], "status": row["status"]}
+    return {"id": row["id"], "name": row["name"], "for": row["scope"],
+            "description": row["description"]}
+
+
+def create_entry(conn, kind: str, values: dict, owner: str | None, now) -> int:
+    table = CATALOG_TABLES[kind]
+    row = {("scope" if k == "for" else k): v for k, v in values.items()}
+    row["created_at"] = now
+    if kind != "role":
+        row["reseller_id"] = owner_id(conn, owner, active_only=False) if owner else None
+    return conn.execute(sa.insert(table).values(**row).returning(table.c.id)).scalar_one()
+
+
+def update_entry_row(conn, kind: str, entry_id: int, changes: dict) -> None:
+    table = CATALOG_TABLES[kind]
+    conn.execute(sa.update(table).where(table.c.id == entry_id).values(
+        {("scope" if k == "for" else k): new for k, (_, new) in changes.items()}))
+
+
+def delete_entry_row(conn, kind: str, entry_id: int) -> None:
+    table = CATALOG_TABLES[kind]
+    conn.execute(sa.delete(table).where(table.c.id == entry_id))
+
+
+def entry_users(conn, kind: str, entry_id: int) -> list[tuple[str, bool]]:
+    A = Account.__table__
+    if kind == "rate_group":
+        source, where = A, A.c.rate_group_id == entry_id
+    elif kind == "role":
+        source, where = A, A.c.role_id == entry_id
+    else:
+        AT = AccountTax.__table__
+        source, where = A.join(AT, AT.c.account_id == A.c.id), AT.c.tax_id == entry_id
+    return [(n, d is not None) for n, d in conn.execute(
+        sa.select(A.c.number, A.c.deleted_at).select_from(source).where(where)
+        .order_by(A.c.number))]

@@ -20,6 +20,7 @@ from acctctl.models.rules import control_problem
 from acctctl.models.shown_fields import BILLING_KINDS
 from acctctl.models.tables import Account, AccountTax, RateGroup, SipDevice, Tax
 from acctctl.models.tables import AuditEvent as AuditTable
+from acctctl.models.tables import SetMember as SetMemberTable
 from acctctl.plain import plain
 from acctctl.storage import (
     AccountFilter,
@@ -27,6 +28,7 @@ from acctctl.storage import (
     InsertBatch,
     Ledger,
     NewAccount,
+    SetMember,
     Storage,
     StoredAccount,
     transaction_on,
@@ -40,6 +42,7 @@ A = Account.__table__
 AT = AccountTax.__table__
 SD = SipDevice.__table__
 AE = AuditTable.__table__
+SM = SetMemberTable.__table__
 _ACCOUNT_COLUMNS = frozenset(A.c.keys())
 
 
@@ -343,6 +346,44 @@ class NativeStorage(Storage):
     def reference(self, what: str, search: str | None):
         return reads.reference(self._engine, what, search)
 
+    def password_matches(self, conn: Connection, account: StoredAccount, *,
+                         password: str | None = None, password_hash: str | None = None
+                         ) -> bool:
+        stored = conn.execute(sa.select(A.c.password_hash).where(A.c.id == account.id)
+                              ).scalar()
+        if password_hash is not None:
+            return stored == password_hash
+        if password is None or not stored:
+            return True
+        from acctctl.service.secrets_ import verify_password
+
+        return verify_password(stored, password)
+
+    # --- the catalog ----------------------------------------------------------------------
+
+    def catalog_find(self, conn: Connection, kind: str, name: str, owner: str | None = None,
+                     scope: str | None = None) -> dict | None:
+        return reads.find_entry(conn, kind, name, owner, scope)
+
+    def catalog_create(self, conn: Connection, kind: str, values: dict, owner: str | None,
+                       now: Any) -> int:
+        return reads.create_entry(conn, kind, values, owner, now)
+
+    def catalog_update(self, conn: Connection, kind: str, entry_id: int, changes: dict) -> None:
+        reads.update_entry_row(conn, kind, entry_id, changes)
+
+    def catalog_delete(self, conn: Connection, kind: str, entry_id: int) -> None:
+        reads.delete_entry_row(conn, kind, entry_id)
+
+    def catalog_owned(self, conn: Connection, account: StoredAccount) -> list[tuple[str, str]]:
+        return [(kind, name) for kind, table in (("rate_group", RateGroup.__table__),
+                                                 ("tax", Tax.__table__))
+                for name in conn.execute(sa.select(table.c.name).where(
+                    table.c.reseller_id == account.id).order_by(table.c.name)).scalars()]
+
+    def catalog_users(self, conn: Connection, kind: str, entry_id: int) -> list[tuple[str, bool]]:
+        return reads.entry_users(conn, kind, entry_id)
+
     @property
     def ledger(self) -> NativeLedger:
         return self._ledger
@@ -401,6 +442,26 @@ class NativeLedger(Ledger):
         from acctctl.ledger import Trail
 
         return Trail(self.engine, None).list_audit(account, batch_id, since, limit)
+
+    def add_set_members(self, conn: Connection, members: list[SetMember]) -> None:
+        from acctctl.ledger import add_members
+
+        add_members(conn, None, members)
+
+    def set_members(self, conn: Connection, set_name: str) -> list[SetMember]:
+        from acctctl.ledger import read_members
+
+        return read_members(conn, None, set_name=set_name)
+
+    def batch_set_members(self, conn: Connection, batch_id: str) -> list[SetMember]:
+        from acctctl.ledger import read_members
+
+        return read_members(conn, None, batch_id=batch_id)
+
+    def drop_set_members(self, conn: Connection, members: list[SetMember]) -> None:
+        from acctctl.ledger import drop_members
+
+        drop_members(conn, None, members)
 
 
 def _stored(record: dict) -> StoredAccount:

@@ -142,7 +142,8 @@ OPERATIONS = ("create", "account list", "account show", "account export", "rateg
               # the account's life (targets/astpp/lifecycle.py)
               "account disable", "account enable", "account delete",
               "account reset-password", "account rotate-sip-secret",
-              "ledger", "batch", "audit")  # the ledger (trail.py)
+              "ledger", "batch", "audit",  # the ledger (trail.py)
+              "plan", "apply")  # accounts as code: accounts only (no catalog_* here)
 #: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
 #: note; --batch from the ledger (a batch's accounts are in acctctl's own database).
 LIST_FLAGS = ("--kind", "--reseller", "--limit", "--status", "--search", "--created-after",

@@ -22,11 +22,14 @@ from acctctl.ledger import (
     CREATE_ACTION,
     Entry,
     Trail,
+    add_members,
     digest,
+    drop_members,
     open_ledger,
+    read_members,
     server_identity,
 )
-from acctctl.storage import AuditEvent, Ledger
+from acctctl.storage import AuditEvent, Ledger, SetMember
 
 #: table -> the column naming the account (ASTPP's own names)
 ACCOUNT_ROWS = {"accounts": "id", "sip_devices": "accountid", "taxes_to_accounts": "accountid",
@@ -96,6 +99,8 @@ class AstppLedger(Ledger):
     def __init__(self, storage: Any):
         self.storage = storage
         self._trail: Trail | None = None
+        #: id(ASTPP connection) -> set-member changes to write once it commits, in order
+        self._members: dict[int, list[tuple[Callable, list]]] = {}
 
     @property
     def trail(self) -> Trail:
@@ -132,12 +137,41 @@ class AstppLedger(Ledger):
     def after_commit(self, conn: Connection, committed: bool) -> str | None:
         """ASTPP's transaction on `conn` ended: write what it staged (committed), or forget it
         (rolled back, a dry run). A warning to print when the ledger could not record it."""
+        members = self._members.pop(id(conn), [])
         if self._trail is None:
             return None
         if not committed:
             self._trail.discard_staged(conn)
             return None
-        return self._trail.commit_staged(conn)
+        warning = self._trail.commit_staged(conn)
+        if members and warning is None:
+            try:
+                with self._trail.engine.begin() as ledger:
+                    for write, rows in members:
+                        write(ledger, self._trail.target, rows)
+            except sa.exc.SQLAlchemyError as exc:
+                return (f"warning: the change was written, but the ledger could not record "
+                        f"which objects the set holds ({type(exc).__name__}): a later "
+                        "`apply --prune` does not know of them")
+        return warning
+
+    # --- set membership (contract §10): staged like the records ---------------------------
+
+    def add_set_members(self, conn: Connection, members: list[SetMember]) -> None:
+        self.connect()
+        self._members.setdefault(id(conn), []).append((add_members, list(members)))
+
+    def drop_set_members(self, conn: Connection, members: list[SetMember]) -> None:
+        self.connect()
+        self._members.setdefault(id(conn), []).append((drop_members, list(members)))
+
+    def set_members(self, conn: Connection, set_name: str) -> list[SetMember]:
+        with self.trail.engine.connect() as ledger:
+            return read_members(ledger, self.trail.target, set_name=set_name)
+
+    def batch_set_members(self, conn: Connection, batch_id: str) -> list[SetMember]:
+        with self.trail.engine.connect() as ledger:
+            return read_members(ledger, self.trail.target, batch_id=batch_id)
 
     # --- reading ------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 import yaml
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import TEST_CONFIG, Cli
@@ -64,16 +64,23 @@ reseller = st.fixed_dictionaries(
 admin = st.fixed_dictionaries(
     {"number": st.sampled_from(["ops.a", "ops.b"]), "first_name": names,
      "email": st.sampled_from(["a@example.com", "b@example.com"])})
-set_file = st.fixed_dictionaries(
-    {"set": st.sampled_from(["ci", "other"])},
-    optional={
-        "rate_groups": st.lists(st.fixed_dictionaries(
-            {"name": st.just("gold")}, optional={"active": st.booleans()}), max_size=1),
-        "customers": st.lists(customer, max_size=3, unique_by=lambda c: c["number"]),
-        "resellers": st.lists(reseller, max_size=1),
-        "admins": st.lists(admin, max_size=1),
-    },
-)
+def set_files(min_customers: int):
+    """Files with customers (min_customers or more: states and plans with something in
+    them), optionally catalog entries, a reseller with nested objects, an admin."""
+    return st.fixed_dictionaries(
+        {"set": st.sampled_from(["ci", "ci", "other"]),
+         "customers": st.lists(customer, min_size=min_customers, max_size=3,
+                               unique_by=lambda c: c["number"])},
+        optional={
+            "rate_groups": st.lists(st.fixed_dictionaries(
+                {"name": st.just("gold")}, optional={"active": st.booleans()}), max_size=1),
+            "resellers": st.lists(reseller, max_size=1),
+            "admins": st.lists(admin, max_size=1),
+        },
+    )
+
+
+set_file = set_files(0)
 by_hand = st.lists(st.sampled_from(["1001", "1004", "7002"]), max_size=2, unique=True)
 
 
@@ -128,8 +135,35 @@ def _ops(listed: list[dict]) -> list[tuple]:
 
 
 @PROPERTY
-@given(earlier=st.lists(set_file, max_size=2), hand=by_hand, file=set_file,
+@given(earlier=st.lists(set_files(1), max_size=2), hand=by_hand, file=set_file,
        fmt=st.sampled_from(["yaml", "json"]), prune=st.booleans())
+@example(  # updates (an account, a catalog entry) and a prune of this set's customer only
+    earlier=[{"set": "ci", "rate_groups": [{"name": "gold"}],
+              "customers": [{"number": "1001", "first_name": "Ada"},
+                            {"number": "1002", "first_name": "Grace", "rate_group": "gold"}]},
+             {"set": "other", "customers": [{"number": "1003", "first_name": "Linus"}]}],
+    hand=["1004"], fmt="yaml", prune=True,
+    file={"set": "ci", "rate_groups": [{"name": "gold", "active": False}],
+          "customers": [{"number": "1002", "first_name": "Grace", "last_name": "Hopper",
+                         "max_channels": 2}]})
+@example(  # a reseller's nested objects changed, an admin added, taxes of the reseller
+    earlier=[{"set": "ci", "customers": [{"number": "1001", "first_name": "Ada"}],
+              "resellers": [{"number": "700", "first_name": "Ada",
+                             "rate_groups": [{"name": "default"}],
+                             "taxes": [{"name": "VAT", "rate": 5}],
+                             "customers": [{"number": "7001", "first_name": "Ada"}]}]}],
+    hand=[], fmt="json", prune=True,
+    file={"set": "ci", "customers": [],
+          "resellers": [{"number": "700", "first_name": "Grace",
+                         "rate_groups": [{"name": "default"}],
+                         "taxes": [{"name": "VAT", "rate": 20}],
+                         "customers": [{"number": "7001", "first_name": "Ada",
+                                        "last_name": "Babbage"},
+                                       {"number": "7002", "first_name": "Linus"}]}],
+          "admins": [{"number": "ops.a", "first_name": "Ada", "email": "a@example.com"}]})
+@example(  # an account made by hand is declared: updated, not created; a prune leaves it
+    earlier=[], hand=["1001"], fmt="yaml", prune=True,
+    file={"set": "ci", "customers": [{"number": "1001", "first_name": "Ada"}]})
 def test_apply_performs_exactly_what_plan_shows(sqlite_template, tmp_path_factory, earlier,
                                                 hand, file, fmt, prune):
     assume(not _prunes_a_reseller([(d, True) for d in earlier]

@@ -459,7 +459,6 @@ def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
         ("customers[1]", "password"), ("customers[2]", "bogus"), ("customers[3]", "number"),
         ("rate_groups[0]", "active")])
     assert all(isinstance(e, FieldError) for e in found)
-    assert "7 problems in" in ValidationFailed(found).message or True
 
 
 def test_the_declared_object_interface():

@@ -149,3 +149,28 @@ def test_a_billion_laughs_is_refused_quickly(tmp_path):
     start = time.monotonic()
     judged(str(path))
     assert time.monotonic() - start < 5
+
+
+@HOSTILE
+@given(document=documents, fmt=st.sampled_from(FORMATS))
+@example(document={"set": "s", "customers": [{"number": "1", "first_name": "\x00"}]},
+         fmt="yaml")
+@example(document={"set": "s", "customers": [{"number": "9" * 60, "max_channels": 10**50}]},
+         fmt="json")
+def test_plan_of_arbitrary_trees_never_exits_1(cli, engine, tmp_path, document, fmt):
+    """The whole command, the engine's value checks included: 0, 2, 3 or 4, never 1, and a
+    plan writes nothing (on SQLite and PostgreSQL)."""
+    import sqlalchemy as sa
+
+    path = tmp_path / f"set.{fmt}"
+    try:
+        path.write_text(dumped(document, fmt), encoding="utf-8")
+    except (TypeError, ValueError):
+        return
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one()
+    result = cli("plan", "-f", str(path))
+    assert result.exit_code in (0, 2, 3, 4), (result.exit_code, result.stderr[-2000:])
+    assert "internal error" not in result.stderr
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one() == before

@@ -51,7 +51,16 @@ class State:
             from acctctl.cli.console import warn
 
             self._storage = cls.open(self.loaded(), warn=warn, dry_run=self.dry_run)
+            if self.settings.registrars and not self.dry_run:
+                from acctctl.registrars.mirror import attach
+
+                attach(self._storage, self.loaded(), warn)  # every device write mirrored
         return self._storage
+
+    def mirror_failures(self) -> list[str]:
+        """What a registrar could not be given after the accounts committed (exit 6)."""
+        mirror = getattr(self._storage, "mirror", None)
+        return list(mirror.failures) if mirror is not None else []
 
     def engine(self, ensure_schema: bool = True):
         """The database of the commands only acctctl's own schema has (rate groups, taxes,

@@ -25,6 +25,16 @@ def managed(conn: sa.Connection, registrar: str) -> set[Key]:
     return {(u, d) for u, d in rows}
 
 
+def managed_of(conn: sa.Connection, registrar: str, usernames: list[str]) -> set[Key]:
+    """The recorded keys of these usernames (any domain): one SELECT per chunk."""
+    found: set[Key] = set()
+    for start in range(0, len(usernames), CHUNK):
+        found.update(conn.execute(sa.select(RR.c.username, RR.c.domain).where(
+            RR.c.registrar == registrar,
+            RR.c.username.in_(usernames[start:start + CHUNK]))).all())
+    return found
+
+
 def remember(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:
     """Record keys: one INSERT per chunk. A key another sync recorded meanwhile is kept as
     it is (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from acctctl.registrars import hashes
-from acctctl.registrars.devices import Device
 from acctctl.registrars.flavour import Flavour
 from acctctl.registrars.record import CHUNK, Key, by_domain
+from acctctl.storage import Device
 
 #: what acctctl compares and repairs in a managed row; the rest (ASTPP's dates, ids) it
 #: only fills when it adds the row
@@ -92,6 +92,17 @@ def upsert(conn: sa.Connection, flavour: Flavour, rows: list[dict]) -> None:
             stmt = stmt.on_conflict_do_update(index_elements=["username", "domain"],
                                               set_={c: stmt.excluded[c] for c in updated})
         conn.execute(stmt)
+
+
+def present(conn: sa.Connection, domain: str, usernames: list[str]) -> set[str]:
+    """Which of these usernames have a row of `domain`: one SELECT per chunk."""
+    found: set[str] = set()
+    for start in range(0, len(usernames), CHUNK):
+        found.update(conn.execute(
+            sa.text("SELECT username FROM subscriber WHERE domain = :d AND username IN :u")
+            .bindparams(sa.bindparam("u", expanding=True)),
+            {"d": domain, "u": usernames[start:start + CHUNK]}).scalars())
+    return found
 
 
 def remove(conn: sa.Connection, keys: list[Key]) -> None:

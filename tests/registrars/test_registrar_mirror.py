@@ -157,3 +157,26 @@ def test_a_conflicting_operator_row_is_left_alone_and_reported(cli, config_file,
     assert registrar_db.execute("SELECT ha1 FROM subscriber WHERE username = %s",
                                 (user,)) == [("own",)]
     assert cli.json("account", "show", user)["status"] == "active"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("registrar_db", ["mysql"], indirect=True)
+def test_create_mirrors_a_thousand_devices_in_bulk_statements(cli, config_file, registrar_db):
+    import sqlalchemy as sa
+
+    registrar_config(config_file, registrar_db)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split("(")[0].upper())
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+    try:
+        devices = create(cli, 1000)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+    # one INSERT per chunk of 500 rows in the registrar and in the record, never one per row
+    assert statements.count("INSERT INTO SUBSCRIBER ") == 2
+    assert statements.count("INSERT INTO REGISTRAR_ROWS ") == 2
+    assert sum(s.startswith("SELECT USERNAME FROM SUBSCRIBER") for s in statements) == 2
+    assert usernames(registrar_db) == {u for u, _ in devices}

@@ -107,6 +107,10 @@ class Client:
             for message in loaded.warnings:
                 warnings.warn(message, AcctctlWarning, stacklevel=3)
             self._storage = self._class.open(loaded, warn=self._warn)
+            if loaded.settings.registrars:  # every device write mirrored, as the CLI's
+                from acctctl.registrars.mirror import attach
+
+                attach(self._storage, loaded, self._warn)
 
     @staticmethod
     def _warn(message: str) -> None:

@@ -165,6 +165,9 @@ class PasswordsSettings(BaseModel):
 
     min_length: int = Field(8, ge=8, le=128)
     generated_length: int = Field(16, ge=8, le=128)
+    # a generated SIP device secret: 12 (72 bits) to 64 characters (what Kamailio 7's
+    # `password` column holds); 25 is the most OpenSIPS's and Kamailio 6's hold in plaintext
+    sip_secret_length: int = Field(24, ge=12, le=64)
     # The strong argon2id profile: passwords a person chose. The default (RFC 9106's second
     # choice) is above OWASP's minimum (19 MiB, t=2, p=1); 1024 KiB is allowed so test
     # suites can make hashing cheap. Upper bounds are argon2's own, or sane (4 GiB).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from registrars.test_registrar_kamailio import create, registrar_config, states
+from registrars.test_registrar_kamailio import create, registrar_config, states, unmirrored
 
 
 def _boom(*_args, **_kwargs):
@@ -20,7 +20,8 @@ def _boom(*_args, **_kwargs):
 def test_interrupted_before_the_registrar_commit(cli, config_file, registrar_db,
                                                  monkeypatch, where):
     registrar_config(config_file, registrar_db)
-    devices = {u for u, _ in create(cli, 3)}
+    with unmirrored(config_file):
+        devices = {u for u, _ in create(cli, 3)}
     with monkeypatch.context() as patch:
         patch.setattr(where, _boom)
         result = cli("registrar", "sync")
@@ -38,7 +39,8 @@ def test_interrupted_after_the_registrar_commit(cli, config_file, registrar_db, 
     registrar_config(config_file, registrar_db)
     (gone, _), *_ = create(cli, 3)
     assert cli("registrar", "sync").exit_code == 0
-    assert cli("account", "delete", gone, "--yes").exit_code == 0
+    with unmirrored(config_file):
+        assert cli("account", "delete", gone, "--yes").exit_code == 0
     with monkeypatch.context() as patch:  # the row is removed; the record not yet cleared
         patch.setattr("acctctl.registrars.record.forget", _boom)
         assert cli("registrar", "sync").exit_code == 130
@@ -72,7 +74,8 @@ def test_two_syncs_planned_at_once_both_succeed(cli, config_file, registrar_db, 
     from acctctl.registrars.sync import apply, plan
 
     registrar_config(config_file, registrar_db)
-    create(cli, 3)
+    with unmirrored(config_file):
+        create(cli, 3)
     loaded = load_settings(str(config_file))
     first, second = (open_registrar(loaded, loaded.settings.registrars[0], [])
                      for _ in range(2))

@@ -102,14 +102,18 @@ class AcctctlGroup(LazyGroup):
         from acctctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AcctctlError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+        except typer.Exit as done:
+            if done.exit_code == 0:
+                _mirror_partial(ctx)
+            raise
         except AcctctlError as exc:
             report_error(exc, read_only=_read_only(ctx))
             raise typer.Exit(exc.exit_code) from None
         except (KeyboardInterrupt, EOFError):
             _say_interrupted(ctx)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, SystemExit):
+        except (typer.Abort, SystemExit):
             raise
         except BrokenPipeError:
             # stdout closed early (`acctctl … | head`): the reader has what it wanted, so
@@ -135,6 +139,8 @@ class AcctctlGroup(LazyGroup):
             else:
                 console.say("set ACCTCTL_DEBUG=1 to see where it happened")
             raise typer.Exit(EXIT_INTERNAL) from None
+        _mirror_partial(ctx)
+        return result
 
 
 #: Root options that may also be given after the sub-command (`account list --profile x`).
@@ -306,3 +312,18 @@ def main() -> None:
             _silence_stdout()
         except (OSError, ValueError):
             pass
+
+
+def _mirror_partial(ctx) -> None:
+    """The accounts were written but a registrar was not (docs/registrars.md): exit 6."""
+    from acctctl.cli.state import State
+
+    state = ctx.find_root().obj
+    failures = state.mirror_failures() if isinstance(state, State) else []
+    if failures:
+        from acctctl.cli import console
+        from acctctl.errors import EXIT_PARTIAL
+
+        console.say("partial: the accounts were written, a registrar was not: run acctctl "
+                    "registrar sync", "yellow")
+        raise typer.Exit(EXIT_PARTIAL)

@@ -22,12 +22,13 @@ SYNC_COLUMNS = ["registrar", "username", "domain", "action", "state"]
 
 
 def _registrars(ctx: typer.Context, name: str | None):
-    """(the accounts target's engine, each chosen registrar opened and its flavour known);
+    """(the accounts target's storage, each chosen registrar opened and its flavour known);
     the registrars' connections close when the command ends."""
     from acctctl.registrars import chosen, open_registrar
 
     state = state_of(ctx)
-    engine = state.engine()
+    engine = state.storage()
+    engine.registrar_record()  # exit 5 when the target keeps no record of acctctl's rows
     warnings: list[str] = []
     opened = []
     for settings in chosen(state.settings, name):

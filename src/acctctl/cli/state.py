@@ -51,6 +51,10 @@ class State:
             from acctctl.cli.console import warn
 
             self._storage = cls.open(self.loaded(), warn=warn, dry_run=self.dry_run)
+            if self.settings.registrars and not self.dry_run:
+                from acctctl.registrars.mirror import attach
+
+                attach(self._storage, self.loaded(), warn)  # every device write mirrored
         return self._storage
 
     def client(self, mode: str = "flags"):
@@ -62,6 +66,11 @@ class State:
 
         return Client(self.loaded(), storage=self.storage(),
                       origin=Origin(command=redact_command(self.argv), mode=mode))
+
+    def mirror_failures(self) -> list[str]:
+        """What a registrar could not be given after the accounts committed (exit 6)."""
+        mirror = getattr(self._storage, "mirror", None)
+        return list(mirror.failures) if mirror is not None else []
 
     def engine(self, ensure_schema: bool = True):
         """The database of the commands only acctctl's own schema has (rate groups, taxes,

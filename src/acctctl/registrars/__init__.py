@@ -4,7 +4,8 @@ the SIP devices of the accounts target.
 No Typer, no rich: cli/registrar_cmd.py is the command; this package connects, detects the
 table's flavour, compares and repairs. Modules: hashes (the digest credentials), flavour
 (what table is there), subscribers (its rows, in chunks), record (which rows are acctctl's),
-devices (what the accounts target holds), sync (check and sync).
+sync (check and sync), mirror (every device write, mirrored as it is made). The devices
+themselves come from the accounts target's Storage.sip_devices().
 """
 
 from __future__ import annotations

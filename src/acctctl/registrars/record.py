@@ -25,17 +25,36 @@ def managed(conn: sa.Connection, registrar: str) -> set[Key]:
     return {(u, d) for u, d in rows}
 
 
+def managed_of(conn: sa.Connection, registrar: str, usernames: list[str]) -> set[Key]:
+    """The recorded keys of these usernames (any domain): one SELECT per chunk."""
+    found: set[Key] = set()
+    for start in range(0, len(usernames), CHUNK):
+        found.update(conn.execute(sa.select(RR.c.username, RR.c.domain).where(
+            RR.c.registrar == registrar,
+            RR.c.username.in_(usernames[start:start + CHUNK]))).all())
+    return found
+
+
 def remember(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:
     """Record keys: one INSERT per chunk. A key another sync recorded meanwhile is kept as
     it is (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    for start in range(0, len(keys), CHUNK):
-        conn.execute(insert(RR).values([
-            {"registrar": registrar, "username": u, "domain": d}
-            for u, d in keys[start:start + CHUNK]]).on_conflict_do_nothing())
+    insert_many(conn, "registrar_rows", ("registrar", "username", "domain"),
+                [(registrar, u, d) for u, d in keys], " ON CONFLICT DO NOTHING")
+
+
+def insert_many(conn: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple],
+                tail: str = "") -> None:
+    """One multi-row INSERT per chunk of rows, written straight for the driver: SQLAlchemy
+    compiles a multi-row VALUES anew for every chunk (a bind parameter object per value),
+    which cost more than the database's work. `table`, `columns` and `tail` are acctctl's
+    own constants, never input; the values are bound."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail,
+                             tuple(value for row in chunk for value in row))
 
 
 def forget(conn: sa.Connection, registrar: str, keys: list[Key]) -> None:

@@ -13,20 +13,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from acctctl.registrars import hashes
-from acctctl.registrars.devices import Device
 from acctctl.registrars.flavour import Flavour
-from acctctl.registrars.record import CHUNK, Key, by_domain
+from acctctl.registrars.record import CHUNK, Key, by_domain, insert_many
+from acctctl.storage import Device
 
 #: what acctctl compares and repairs in a managed row; the rest (ASTPP's dates, ids) it
 #: only fills when it adds the row
 COMPARED = ("password", "ha1", "ha1b", "ha1_sha256", "ha1_sha512t256")
-
-
-def table(flavour: Flavour) -> sa.TableClause:
-    names = ["username", "domain", "password", *flavour.hashes, *flavour.extra]
-    if flavour.extra:
-        names += ["creation_date", "last_modified_date"]
-    return sa.table("subscriber", *(sa.column(n) for n in dict.fromkeys(names)))
 
 
 def read(conn: sa.Connection, flavour: Flavour) -> dict[Key, dict[str, str]]:
@@ -71,27 +64,32 @@ def full_row(device: Device, compared: dict[str, str], flavour: Flavour,
 
 
 def upsert(conn: sa.Connection, flavour: Flavour, rows: list[dict]) -> None:
-    """Write rows, replacing the compared columns of a row whose key exists."""
+    """Write rows, replacing the compared columns of a row whose key exists: one multi-row
+    INSERT ... ON DUPLICATE KEY UPDATE / ON CONFLICT DO UPDATE per chunk."""
     if not rows:
         return
-    t = table(flavour)
+    columns = tuple(rows[0])
     updated = [c for c in COMPARED if c in rows[0]]
     if flavour.extra:
         updated.append("last_modified_date")
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        if conn.dialect.name == "mysql":
-            from sqlalchemy.dialects.mysql import insert as mysql_insert
+    if conn.dialect.name == "mysql":
+        tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in updated)
+    else:
+        tail = (" ON CONFLICT (username, domain) DO UPDATE SET "
+                + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated))
+    insert_many(conn, "subscriber", columns, [tuple(r[c] for c in columns) for r in rows],
+                tail)
 
-            stmt = mysql_insert(t).values(chunk)
-            stmt = stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in updated})
-        else:
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            stmt = pg_insert(t).values(chunk)
-            stmt = stmt.on_conflict_do_update(index_elements=["username", "domain"],
-                                              set_={c: stmt.excluded[c] for c in updated})
-        conn.execute(stmt)
+def present(conn: sa.Connection, domain: str, usernames: list[str]) -> set[str]:
+    """Which of these usernames have a row of `domain`: one SELECT per chunk."""
+    found: set[str] = set()
+    for start in range(0, len(usernames), CHUNK):
+        found.update(conn.execute(
+            sa.text("SELECT username FROM subscriber WHERE domain = :d AND username IN :u")
+            .bindparams(sa.bindparam("u", expanding=True)),
+            {"d": domain, "u": usernames[start:start + CHUNK]}).scalars())
+    return found
 
 
 def remove(conn: sa.Connection, keys: list[Key]) -> None:

@@ -21,10 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from acctctl.registrars import Registrar, SecretTooLong, record, subscribers
-from acctctl.registrars.devices import Device, live_devices
+from acctctl.storage import Device, Storage, as_storage
 
 #: the states check reports; all but "unmanaged" are differences (exit 6)
 STATES = ("missing", "stale", "extra", "wrongly_enabled", "conflict", "unmanaged")
@@ -70,10 +68,12 @@ def _item(registrar: str, username: str, domain: str, state: str) -> dict:
             "detail": DETAILS[state]}
 
 
-def plan(registrar: Registrar, accounts: sa.Engine) -> Plan:
+def plan(registrar: Registrar, accounts: Storage) -> Plan:
     """What differs between the registrar and the accounts target (reads only)."""
-    with accounts.connect() as conn:
-        devices = live_devices(conn)
+    accounts = as_storage(accounts)
+    with accounts.reading() as conn:
+        devices = accounts.sip_devices(conn)
+    with accounts.registrar_record().connect() as conn:
         mine = record.managed(conn, registrar.name)
     with registrar.engine.connect() as conn:
         rows = subscribers.read(conn, registrar.flavour)
@@ -127,14 +127,15 @@ def check_fits(plan: Plan) -> None:
             "false where the proxy reads only the hashes")
 
 
-def apply(plan: Plan, accounts: sa.Engine, now: datetime | None = None) -> list[dict]:
+def apply(plan: Plan, accounts: Storage, now: datetime | None = None) -> list[dict]:
     """Repair what plan() found, in the order of this module's docstring; returns what
     was done (conflicts stay: they are an operator's rows)."""
     check_fits(plan)
     registrar = plan.registrar
+    kept = as_storage(accounts).registrar_record()
     now = now or datetime.now(UTC)
     if plan.unrecorded:
-        with accounts.begin() as conn:
+        with kept.begin() as conn:
             record.remember(conn, registrar.name, plan.unrecorded)
     rows = [subscribers.full_row(d, subscribers.expected(d, registrar.domain, registrar.flavour,
                                                          registrar.plaintext),
@@ -146,7 +147,7 @@ def apply(plan: Plan, accounts: sa.Engine, now: datetime | None = None) -> list[
             subscribers.upsert(conn, registrar.flavour, rows)
             subscribers.remove(conn, removed)
     if removed or plan.forget:
-        with accounts.begin() as conn:
+        with kept.begin() as conn:
             record.forget(conn, registrar.name, removed + plan.forget)
     return actions(plan)
 

@@ -392,7 +392,8 @@ class BatchRun:
             if (getattr(p.model, "sip_device", False)
                     and getattr(p.model, "sip_password", None) is None
                     and "sip_password" not in p.generated):
-                p.generated["sip_password"] = secrets_.generate_sip_secret()
+                p.generated["sip_password"] = secrets_.generate_sip_secret(
+                    self.settings.passwords.sip_secret_length)
         self.enter("writing")
         for _attempt in range(MAX_RACE_RETRIES):
             if not pending:

@@ -118,7 +118,7 @@ def rotate_sip_secret(storage: Storage, number: str, options: ChangeOptions,
     storage = as_storage(storage)
     with transaction(storage, options.dry_run) as conn:
         account = find_live(storage, conn, [number])[number]
-        secret = secrets_.generate_sip_secret()
+        secret = secrets_.generate_sip_secret(secrets_.sip_secret_length(storage.settings))
         devices = storage.set_sip_secret(conn, account, secret, options.now)
         if not devices:
             raise NotFound(f"account {number} has no SIP device")

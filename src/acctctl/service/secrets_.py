@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import string
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,8 +74,20 @@ def generated_password_bits(length: int) -> float:
     return math.log2(count)
 
 
-def generate_sip_secret() -> str:
-    return secrets.token_urlsafe(18)
+#: [passwords] sip_secret_length's default: 24 URL-safe characters, 144 bits
+SIP_SECRET_LENGTH = 24
+_SIP_ALPHABET = string.ascii_letters + string.digits + "-_"  # token_urlsafe's: 6 bits each
+
+
+def generate_sip_secret(length: int = SIP_SECRET_LENGTH) -> str:
+    """A SIP device's secret: `length` URL-safe characters (6 bits each), which every SIP
+    phone, proxy and config file takes as they are."""
+    return "".join(secrets.choice(_SIP_ALPHABET) for _ in range(length))
+
+
+def sip_secret_length(settings) -> int:
+    """[passwords] sip_secret_length of these settings (None: the default)."""
+    return settings.passwords.sip_secret_length if settings is not None else SIP_SECRET_LENGTH
 
 
 # --- hashing -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import abc
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,9 +26,9 @@ from typing import Any
 
 from acctctl.config import TARGETS as REGISTRY  # database.target -> "module:Class"
 
-__all__ = ["CATALOG_KINDS", "REGISTRY", "AccountFilter", "AuditEvent", "InsertBatch", "Ledger",
-           "NewAccount", "Rollback", "SetMember", "Storage", "StoredAccount", "as_storage",
-           "open_storage",
+__all__ = ["CATALOG_KINDS", "REGISTRY", "AccountFilter", "AuditEvent", "Device", "InsertBatch",
+           "Ledger", "NewAccount", "Rollback", "SetMember", "Storage", "StoredAccount",
+           "as_storage", "open_storage",
            "storage_class", "transaction_on"]
 
 #: The operations a command may need beyond creating and reading accounts (supports()):
@@ -132,6 +132,23 @@ class SetMember:
     key: str
     target_id: int | None
     batch_id: str
+
+
+@dataclass(frozen=True)
+class Device:
+    """A live (not deleted) SIP device as a registrar must mirror it (sip_devices())."""
+
+    username: str
+    secret: str
+    enabled: bool  # the device and its account are active: it may register
+    account: str  # the account's number (ASTPP's OpenSIPS table stores it as accountcode)
+    caller_id_name: str
+    caller_id_number: str
+
+
+#: what a write did to SIP devices, as a storage reports it (devices_changed()): the ones
+#: that loosen (a device may register from now on) and the ones that tighten
+DEVICE_CHANGES = ("added", "enabled", "disabled", "removed", "secret")
 
 
 class Ledger(abc.ABC):
@@ -241,7 +258,35 @@ class Storage(abc.ABC):
         return False
 
     def close(self) -> None:
+        if self.mirror is not None:
+            self.mirror.close()
         self.engine.dispose()
+
+    # --- SIP registrars (contract §11; acctctl.registrars.mirror) --------------------------
+
+    #: the registrars that mirror this storage's SIP devices (a registrars.mirror.Mirror);
+    #: None: none configured, or a dry run. Every write that changes a device tells it
+    #: (devices_changed), and transaction() has it write the registrars around the commit.
+    mirror: Any = None
+
+    def devices_changed(self, change: str, usernames: Iterable[str],
+                        secrets: Iterable[str] | None = None) -> None:
+        """A write method's report: these SIP devices were `change` (DEVICE_CHANGES) in the
+        current transaction; secrets: the new ones ("added", "secret"), checked against
+        what a registrar's `password` column holds (SecretTooLong, exit 3, before the commit)."""
+        if self.mirror is not None:
+            self.mirror.note(change, usernames, secrets)
+
+    @abc.abstractmethod
+    def sip_devices(self, conn: Any, usernames: Iterable[str] | None = None
+                    ) -> dict[str, Device]:
+        """The live (not deleted) SIP devices, disabled ones too, by username: all of them,
+        or those of these usernames (an unknown or deleted one is left out)."""
+
+    def registrar_record(self) -> Any:
+        """The engine of the database that keeps registrar_rows (acctctl's schema): the
+        accounts' own by default; DatabaseError (exit 5) when this target has none."""
+        return self.engine
 
     # --- the create path ------------------------------------------------------------------
 
@@ -452,26 +497,42 @@ class Storage(abc.ABC):
 
 @contextmanager
 def transaction_on(conn: Any, *, dry_run: bool = False,
-                   translate: Callable[[BaseException], BaseException | None] | None = None):
+                   translate: Callable[[BaseException], BaseException | None] | None = None,
+                   storage: Storage | None = None):
     """The one commit-or-rollback of every adapter's transaction(): begin on `conn`; commit on
     a clean exit; roll back when dry_run, on Rollback (no error), or on any exception, which
-    is raised again (or what translate(exc) returns instead, when not None)."""
+    is raised again (or what translate(exc) returns instead, when not None).
+
+    storage: the adapter, whose mirror (if any) writes the registrars around the commit:
+    what tightens (removals, disables, new secrets) before it, what loosens (additions,
+    enables) after it (docs/registrars.md, "Order of writes")."""
+    mirror = storage.mirror if storage is not None and not dry_run else None
+    if mirror is not None:
+        mirror.begin(storage)
     tx = conn.begin()
     try:
-        yield conn
-    except Rollback:
-        tx.rollback()
-        return
-    except BaseException as exc:
-        tx.rollback()
-        better = translate(exc) if translate is not None else None
-        if better is not None:
-            raise better from None
-        raise
-    if dry_run:
-        tx.rollback()
-    else:
+        try:
+            yield conn
+            if mirror is not None:
+                mirror.before_commit(conn)
+        except Rollback:
+            tx.rollback()
+            return
+        except BaseException as exc:
+            tx.rollback()
+            better = translate(exc) if translate is not None else None
+            if better is not None:
+                raise better from None
+            raise
+        if dry_run:
+            tx.rollback()
+            return
         tx.commit()
+        if mirror is not None:
+            mirror.after_commit()
+    finally:
+        if mirror is not None:
+            mirror.end()
 
 
 def storage_class(target: str) -> type[Storage]:

@@ -25,6 +25,7 @@ from acctctl.plain import plain
 from acctctl.storage import (
     AccountFilter,
     AuditEvent,
+    Device,
     InsertBatch,
     Ledger,
     NewAccount,
@@ -89,7 +90,8 @@ class NativeStorage(Storage):
 
     @contextmanager
     def transaction(self, *, dry_run: bool = False) -> Iterator[Connection]:
-        with self._engine.connect() as conn, transaction_on(conn, dry_run=dry_run):
+        with self._engine.connect() as conn, transaction_on(conn, dry_run=dry_run,
+                                                            storage=self):
             if conn.dialect.name == "postgresql":
                 # psycopg prepares a statement after 5 runs, and PostgreSQL may then keep a
                 # generic plan made while the table was small: a sequential scan for every
@@ -139,6 +141,9 @@ class NativeStorage(Storage):
         for table, batch_rows in ((SD, devices), (AT, links)):
             if batch_rows:
                 write_rows(conn, table, batch_rows)
+        if devices:
+            self.devices_changed("added", [d["username"] for d in devices],
+                                 [d["secret"] for d in devices])
         return ids
 
     def _account_row(self, batch: InsertBatch, p: NewAccount) -> dict:
@@ -198,7 +203,7 @@ class NativeStorage(Storage):
             if links:
                 conn.execute(sa.insert(AT), links)
         if "status" in changes:
-            _device_status(conn, [account.id], changes["status"][1])
+            self._device_status(conn, [account.id], changes["status"][1])
 
     def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
                    now: Any) -> None:
@@ -206,20 +211,73 @@ class NativeStorage(Storage):
         for chunk in chunks(ids):
             conn.execute(sa.update(A).where(A.c.id.in_(chunk))
                          .values(status=status, updated_at=now))
-        _device_status(conn, ids, status)
+        self._device_status(conn, ids, status)
 
     def soft_delete(self, conn: Connection, accounts: list[StoredAccount], now: Any) -> None:
         for chunk in chunks([a.id for a in accounts]):
             conn.execute(sa.update(A).where(A.c.id.in_(chunk))
                          .values(deleted_at=now, updated_at=now))
-            conn.execute(sa.update(SD).where(SD.c.account_id.in_(chunk),
-                                             SD.c.deleted_at.is_(None))
-                         .values(status="inactive", deleted_at=now))
+            devices = (sa.update(SD).where(SD.c.account_id.in_(chunk),
+                                           SD.c.deleted_at.is_(None))
+                       .values(status="inactive", deleted_at=now))
+            if self.mirror is None:
+                conn.execute(devices)
+            else:
+                self.devices_changed("removed", conn.execute(
+                    devices.returning(SD.c.username)).scalars())
+
+    def _device_status(self, conn: Connection, account_ids: list[int], status: str) -> None:
+        """A SIP device follows its account's status."""
+        change = "enabled" if status == "active" else "disabled"
+        for chunk in chunks(account_ids):
+            devices = (sa.update(SD).where(SD.c.account_id.in_(chunk),
+                                           SD.c.deleted_at.is_(None)).values(status=status))
+            if self.mirror is None:
+                conn.execute(devices)
+            else:
+                self.devices_changed(change, conn.execute(
+                    devices.returning(SD.c.username)).scalars())
+
+    def sip_devices(self, conn: Connection, usernames=None) -> dict[str, Device]:
+        """Devices, then their accounts by id, joined here: two scans (or two look-ups per
+        chunk), whatever plan a database without statistics would make of a join right
+        after a bulk insert (a nested loop of sequential scans: quadratic)."""
+        devices = sa.select(SD.c.username, SD.c.secret, SD.c.status, SD.c.account_id,
+                            SD.c.caller_id_name, SD.c.caller_id_number).where(
+            SD.c.deleted_at.is_(None))
+        if usernames is None:
+            rows = list(conn.execute(devices))
+        else:
+            rows = [row for chunk in chunks(list(dict.fromkeys(usernames)))
+                    for row in conn.execute(devices.where(SD.c.username.in_(chunk)))]
+        accounts: dict[int, tuple[str, str]] = {}
+        ids = list({row.account_id for row in rows})
+        query = sa.select(A.c.id, A.c.number, A.c.status).where(A.c.deleted_at.is_(None))
+        if usernames is None:
+            accounts.update((i, (n, s)) for i, n, s in conn.execute(query))
+        else:
+            for chunk in chunks(ids):
+                accounts.update((i, (n, s)) for i, n, s in conn.execute(
+                    query.where(A.c.id.in_(chunk))))
+        found = {}
+        for row in rows:
+            account = accounts.get(row.account_id)
+            if account is None:  # its account is deleted
+                continue
+            found[row.username] = Device(
+                username=row.username, secret=row.secret,
+                enabled=row.status == "active" and account[1] == "active", account=account[0],
+                caller_id_name=row.caller_id_name, caller_id_number=row.caller_id_number)
+        return found
 
     def purge(self, conn: Connection, accounts: list[StoredAccount]) -> None:
         """SIP devices and tax links go with the rows (ON DELETE CASCADE); audit records stay
         (their account id becomes NULL, the number is kept). Owned before owners."""
         remaining = {a.id for a in accounts}
+        if self.mirror is not None:
+            for chunk in chunks(list(remaining)):
+                self.devices_changed("removed", conn.execute(sa.select(SD.c.username).where(
+                    SD.c.account_id.in_(chunk))).scalars())
         while remaining:
             owners = set(conn.execute(sa.select(A.c.reseller_id).where(
                 A.c.id.in_(remaining), A.c.reseller_id.in_(remaining))).scalars())
@@ -276,6 +334,8 @@ class NativeStorage(Storage):
             return []
         conn.execute(sa.update(SD).where(SD.c.id.in_([d.id for d in devices]))
                      .values(secret=secret))
+        self.devices_changed("secret", [d.username for d in devices],
+                             [secret] * len(devices))
         conn.execute(sa.update(A).where(A.c.id == account.id).values(updated_at=now))
         return [d.username for d in devices]
 
@@ -489,13 +549,6 @@ def _lock(conn: Connection, numbers: list[str], live: bool | None,
     for chunk in chunks(numbers):
         conn.execute(sa.select(A.c.id).where(A.c.number.in_(chunk), state)
                      .order_by(A.c.id).with_for_update(of=A))
-
-
-def _device_status(conn: Connection, account_ids: list[int], status: str) -> None:
-    """A SIP device follows its account's status."""
-    for chunk in chunks(account_ids):
-        conn.execute(sa.update(SD).where(SD.c.account_id.in_(chunk), SD.c.deleted_at.is_(None))
-                     .values(status=status))
 
 
 def write_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:

@@ -176,6 +176,11 @@ def account_row(d: Draft) -> dict[str, Any]:
     return row
 
 
+def device_secret(row: dict[str, Any]) -> str:
+    """The secret of a sip_device_row() (its dir_params' "password")."""
+    return json.loads(row["dir_params"])["password"]
+
+
 def sip_device_row(d: Draft, secret: str, sip_profile_id: int) -> dict[str, Any]:
     """ASTPP's SIP device, except that its password is its own secret (never the portal one)."""
     number = d.model.number

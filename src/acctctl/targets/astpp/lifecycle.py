@@ -346,6 +346,50 @@ def set_sip_secret(conn: Connection, account: Found, secret: str,
     return [d.username for d in devices]
 
 
+def device_usernames(conn: Connection, account_ids: list[int]) -> list[str]:
+    """The usernames of these accounts' SIP devices (what a registrar mirrors)."""
+    found: list[str] = []
+    for start in range(0, len(account_ids), 500):
+        found += conn.execute(_in("SELECT username FROM sip_devices WHERE accountid IN :ids",
+                                  ids=None), {"ids": account_ids[start:start + 500]}).scalars()
+    return found
+
+
+def sip_devices(conn: Connection, usernames: list[str] | None) -> list[dict]:
+    """The SIP devices of live (not deleted) accounts, as a registrar mirrors them: the
+    secret is the "password" key of dir_params, the caller id dir_vars' effective_caller_id_*,
+    enabled when the device and its account are active (status 0)."""
+    query = ("SELECT d.username, d.dir_params, d.dir_vars, d.status, a.status AS account, "
+             "a.number FROM sip_devices d JOIN accounts a ON a.id = d.accountid "
+             "WHERE a.deleted = 0")
+    if usernames is None:
+        rows = list(conn.execute(sa.text(query)).mappings())
+    else:
+        rows = []
+        for start in range(0, len(usernames), 500):
+            rows += conn.execute(sa.text(query + " AND d.username IN :u").bindparams(
+                sa.bindparam("u", expanding=True)), {"u": usernames[start:start + 500]}
+            ).mappings()
+    found = []
+    for row in rows:
+        params, variables = _json_object(row["dir_params"]), _json_object(row["dir_vars"])
+        found.append({
+            "username": row["username"], "secret": str(params.get("password") or ""),
+            "enabled": row["status"] == 0 and row["account"] == 0, "account": row["number"],
+            "caller_id_name": str(variables.get("effective_caller_id_name") or row["number"]),
+            "caller_id_number": str(variables.get("effective_caller_id_number")
+                                    or row["number"])})
+    return found
+
+
+def _json_object(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _utc(now: datetime) -> datetime:
     """ASTPP's gmdate(): naive UTC, whole seconds."""
     if now.tzinfo is not None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from acctctl.errors import ConfigError, DatabaseError
 from acctctl.storage import (
     AccountFilter,
+    Device,
     InsertBatch,
     Ledger,
     NewAccount,
@@ -143,7 +144,8 @@ OPERATIONS = ("create", "account list", "account show", "account export", "rateg
               "account disable", "account enable", "account delete",
               "account reset-password", "account rotate-sip-secret",
               "ledger", "batch", "audit",  # the ledger (trail.py)
-              "plan", "apply")  # accounts as code: accounts only (no catalog_* here)
+              "plan", "apply",  # accounts as code: accounts only (no catalog_* here)
+              "registrar check", "registrar sync")  # record in the ledger (registrars)
 #: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
 #: note; --batch from the ledger (a batch's accounts are in acctctl's own database).
 LIST_FLAGS = ("--kind", "--reseller", "--limit", "--status", "--search", "--created-after",
@@ -503,6 +505,9 @@ class AstppStorage(Storage):
                               ("invoice_conf", invoices)):
             if written:
                 conn.execute(sa.insert(_table(name, written[0])), written)
+        if devices:
+            self.devices_changed("added", [d["username"] for d in devices],
+                                 [C.device_secret(d) for d in devices])
         return [d.account_id for d in drafts]
 
     def _draft(self, conn: Connection, batch: InsertBatch, p: NewAccount,
@@ -578,7 +583,8 @@ class AstppStorage(Storage):
             sa.event.listen(conn, "rollback", lambda _conn: rolled_back.append(True))
             try:
                 try:
-                    with transaction_on(conn, dry_run=dry_run, translate=_refused):
+                    with transaction_on(conn, dry_run=dry_run, translate=_refused,
+                                        storage=self):
                         yield conn
                 except BaseException:
                     self._ledger_after(conn, committed=False)
@@ -706,6 +712,10 @@ class AstppStorage(Storage):
             planned.append((account, changes, new,
                             edit.plan_edit(conn, self, account, new, now, ids, lookups)))
         edit.apply_edits(conn, [e for *_, e in planned], now)
+        for status in ("active", "inactive"):
+            self._report(conn, "enabled" if status == "active" else "disabled",
+                         [a for a, changes, *_ in planned
+                          if "status" in changes and changes["status"][1] == status])
         for account, changes, new, e in planned:
             for key, value in edit.stored_changes(self, account, e, new).items():
                 if key in changes:
@@ -713,14 +723,37 @@ class AstppStorage(Storage):
 
     def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
                    now: datetime) -> None:
-        L.set_status(conn, accounts, status)
+        self._report(conn, "enabled" if status == "active" else "disabled",
+                     L.set_status(conn, accounts, status))
 
     def soft_delete(self, conn: Connection, accounts: list[StoredAccount],
                     now: datetime) -> None:
+        self._report(conn, "removed", accounts)  # ASTPP's delete removes the devices
         L.soft_delete(conn, accounts, now)
 
     def purge(self, conn: Connection, accounts: list[StoredAccount]) -> None:
+        self._report(conn, "removed", accounts)
         L.purge(conn, accounts)
+
+    def _report(self, conn: Connection, change: str, accounts: list) -> None:
+        """Tell the registrars' mirror which devices these accounts have (none: nothing)."""
+        if self.mirror is not None and accounts:
+            self.devices_changed(change, L.device_usernames(conn, [a.id for a in accounts]))
+
+    def sip_devices(self, conn: Connection, usernames=None) -> dict[str, Device]:
+        wanted = None if usernames is None else list(dict.fromkeys(usernames))
+        return {d["username"]: Device(**d) for d in L.sip_devices(conn, wanted)}
+
+    def registrar_record(self) -> Engine:
+        """The ledger's database keeps registrar_rows on this target (ASTPP's gets no table
+        of acctctl's); only a [ledger] url every acctctl writing this ASTPP shares will do."""
+        if not self.loaded.settings.ledger.url:
+            raise DatabaseError(
+                "registrars on the astpp target need a ledger database that every acctctl "
+                "writing this ASTPP database shares: it records which registrar rows are "
+                "acctctl's; nothing was written",
+                hint="set [ledger] url (docs/astpp.md, \"The ledger\"; docs/registrars.md)")
+        return self.ledger.trail.engine
 
     def dependants(self, conn: Connection, accounts: list[StoredAccount], *,
                    include_deleted: bool, outside_batch: str | None = None) -> list[str]:
@@ -748,7 +781,9 @@ class AstppStorage(Storage):
 
     def set_sip_secret(self, conn: Connection, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:
-        return L.set_sip_secret(conn, account, secret, now)
+        usernames = L.set_sip_secret(conn, account, secret, now)
+        self.devices_changed("secret", usernames, [secret] * len(usernames))
+        return usernames
 
     def _day_two_tables(self, conn: Connection) -> None:
         """The tables and columns the day-two changes touch (lifecycle.TOUCHED), once: a

@@ -47,6 +47,17 @@ MODE = "library"
 COMMAND = "acctctl (python) {}"
 
 
+@dataclass(frozen=True)
+class HashingEstimate:
+    """Client.hashing_estimate(): how many passwords, about how many seconds, with which
+    argon2id profile, on how many cores."""
+
+    count: int
+    seconds: float
+    profile: str
+    cores: int
+
+
 #: reset_password's and rotate_sip_secret's deliver: called with the result before the commit
 Deliver = Callable[[Account], None]
 
@@ -241,10 +252,7 @@ class Client:
         options.check()
         check_count(kind, count, template)
         check_exclusive(template)
-        from acctctl.service.accounts import check_free_numbers
-
-        check_free_numbers(self._for("create"), self.settings, count, options.prefix,
-                           options.length)
+        self.check_free_numbers(count, options)
         return self._bulk(kind, ((i, {}) for i in range(1, count + 1)), template, options,
                           "count")
 
@@ -262,18 +270,8 @@ class Client:
 
     def _create(self, kind: str, rows, options: CreateOptions, run_mode: str,
                 defaults: dict | None = None) -> CreateResult:
-        from acctctl.service.accounts import BatchOptions, create_accounts
-
-        options.check()
-        storage = self._for("create")
-        batch = BatchOptions(mode=self.origin.mode, command=self._command(f"create {kind}"),
-                             profile=self.profile, dry_run=options.dry_run,
-                             if_exists=options.if_exists,
-                             continue_on_error=options.continue_on_error,
-                             defaults=defaults or {}, number_prefix=options.prefix,
-                             number_length=options.length,
-                             first_name_from_number=run_mode == "count")
-        result = create_accounts(storage, self.settings, kind, rows, batch)
+        result = self.run_create(kind, rows, options=options, defaults=defaults,
+                                 count=run_mode == "count")
         try:
             refused = bool(result.errors) and not options.continue_on_error
             created = [] if refused else [Account.from_record(r) for r in result.created()]
@@ -288,6 +286,56 @@ class Client:
                                              s.get("reason", "exists"))
                                      for s in result.skipped],
                             errors=list(result.errors), dry_run=result.dry_run)
+
+    def run_create(self, kind: str, rows: Iterable[tuple[int, dict]], *,
+                   options: CreateOptions, defaults: Mapping[str, Any] | None = None,
+                   count: bool = False, progress: Callable[[str, int], None] | None = None,
+                   before_commit: Callable[[Any], None] | None = None):
+        """The streaming form of the creates, for a caller that writes millions of rows or
+        must deliver secrets before the commit (the CLI's `create` is this call): `rows` are
+        (row number, fields) pairs, read once; count: the rows come from `--count` (first
+        names default to the numbers). progress(phase, done) is called as rows are checked
+        and written; before_commit(result) inside the transaction, just before the commit
+        (if it raises, nothing is written). Returns the service's batch result: its
+        `created()` reads the created records back from a spool on disk, `errors`, `skipped`,
+        `batch_id`; close() it when done. Row errors are in the result, not raised."""
+        from acctctl.service.accounts import BatchOptions, create_accounts
+
+        options.check()
+        storage = self._for("create")
+        batch = BatchOptions(mode=self.origin.mode, command=self._command(f"create {kind}"),
+                             profile=self.profile, dry_run=options.dry_run,
+                             if_exists=options.if_exists,
+                             continue_on_error=options.continue_on_error,
+                             defaults=dict(defaults or {}), number_prefix=options.prefix,
+                             number_length=options.length, first_name_from_number=count)
+        batch.before_commit = before_commit
+        return create_accounts(storage, self.settings, kind, rows, batch, progress=progress)
+
+    def check_free_numbers(self, count: int, options: CreateOptions | None = None) -> None:
+        """InvalidData (exit 3) when fewer than `count` numbers of options.prefix / length
+        remain free (what `--count` checks before it starts)."""
+        from acctctl.service.accounts import check_free_numbers
+
+        options = options or CreateOptions()
+        check_free_numbers(self._for("create"), self.settings, count, options.prefix,
+                           options.length)
+
+    def hashing_estimate(self, chosen: int, generated: int) -> HashingEstimate | None:
+        """How long hashing the passwords of a create will take: `chosen` given passwords
+        (the strong argon2id profile) and `generated` ones (the cheaper profile unless it is
+        the same). None when this target hashes nothing or the work is too small to tell."""
+        from acctctl.service import secrets_
+
+        if not self.storage.hashes_passwords():
+            return None  # another target stores passwords its own way
+        strong = secrets_.strong_profile(self.settings)
+        same = secrets_.generated_profile(self.settings) == strong
+        count = chosen + (generated if same else 0)
+        if count < 2 * secrets_.hash_workers():
+            return None
+        return HashingEstimate(count, secrets_.estimate_hash_seconds(count, strong),
+                               strong.describe(), secrets_.hash_workers())
 
     # --- day two ----------------------------------------------------------------------------
 
@@ -330,18 +378,28 @@ class Client:
         return result
 
     def _update(self, rows, dry_run: bool, continue_on_error: bool) -> UpdateResult:
-        from acctctl.service.update import update_accounts
-
-        storage = self._for("account update")
-        result = update_accounts(storage, self.settings, rows,
-                                 self._changes("account update", dry_run,
-                                               continue_on_error))
+        result = self.run_update(rows, dry_run=dry_run, continue_on_error=continue_on_error)
         refused = bool(result.errors) and not continue_on_error
         updated = [] if refused else [Account.from_record(r) for r in result.updated]
         nothing = result.dry_run or refused or not updated
         return UpdateResult(batch_id=None if nothing else result.batch_id, updated=updated,
                             unchanged=[r["number"] for r in result.unchanged],
                             errors=list(result.errors), dry_run=result.dry_run)
+
+    def run_update(self, rows: Iterable[tuple[int, dict]], *, dry_run: bool = False,
+                   continue_on_error: bool = False, now: Any = None):
+        """The raw form of update / update_many (the CLI's `account update` is this call):
+        (row number, fields keyed by `number`) pairs; returns the service's result, with the
+        row errors in `.errors` (not raised), `.updated` records carrying `changes`,
+        `.unchanged`, `.batch_id`. now: the moment of the change (a preview and its write
+        share one, so a valid-days expiry is the one shown)."""
+        from acctctl.service.update import update_accounts
+
+        storage = self._for("account update")
+        options = self._changes("account update", dry_run, continue_on_error)
+        if now is not None:
+            options.now = now
+        return update_accounts(storage, self.settings, rows, options)
 
     def disable(self, *numbers: str, dry_run: bool = False) -> builtins.list[Change]:
         """Disable accounts and their SIP devices, all or nothing."""
@@ -401,13 +459,14 @@ class Client:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def show(self, number: str | None = None, *, email: str | None = None) -> Account:
-        """One live account by number (or email), with its SIP devices (never a secret).
-        NotFound (InvalidData, exit 3) when none matches."""
+    def show(self, number: str | None = None, *, email: str | None = None,
+             devices: bool = True) -> Account:
+        """One live account by number (or email), with its SIP devices (never a secret;
+        devices=False: without them). NotFound (InvalidData, exit 3) when none matches."""
         if (number is None) == (email is None):
             raise UsageError("give a number or an email")
         storage = self._for("account show")
-        return Account.from_record(storage.show(number, email, with_devices=True))
+        return Account.from_record(storage.show(number, email, with_devices=devices))
 
     def list(self, options: ListOptions | None = None, **filters: Any) -> builtins.list[Account]:
         """Accounts matching the filters of `account list` (ListOptions, or its fields as

@@ -135,29 +135,11 @@ def _print_template(kind: str, fmt: str) -> None:
         write_json([dict.fromkeys(keys)])
 
 
-def _options(state, mode: CreateFlags, run_mode: str, defaults: dict | None = None):
-    from acctctl.service.accounts import BatchOptions, redact_command
-
-    return BatchOptions(
-        mode=run_mode,
-        command=redact_command(state.argv),
-        profile=state.loaded().profile,
-        dry_run=mode.dry_run,
-        if_exists=mode.if_exists,
-        continue_on_error=mode.continue_on_error,
-        defaults=defaults or {},
-        number_prefix=mode.prefix,
-        number_length=mode.length,
-        first_name_from_number=mode.count is not None,
-    )
-
-
 # --- one account ---------------------------------------------------------------------------
 
 
 def _run_single(state, kind: str, given: dict, mode: CreateFlags, secrets_file) -> None:
     from acctctl.models.inputs import flag_for, missing_required
-    from acctctl.service.accounts import create_accounts
 
     gate = streams(no_input=state.no_input)
     settings = state.account_settings()
@@ -170,17 +152,8 @@ def _run_single(state, kind: str, given: dict, mode: CreateFlags, secrets_file) 
     wants_wizard = mode.interactive or mode.all_fields or not field_flags
     missing = missing_required(kind, given, settings)
     if gate.can_prompt() and (wants_wizard or missing):
-        from acctctl.cli.console import err_console
-        from acctctl.interactive.wizard import Declined, run_wizard
-
         ask = "all" if mode.all_fields else "essentials" if wants_wizard else "missing"
-        storage = state.storage()
-        try:
-            given = run_wizard(kind, given, settings, storage, ask=ask, confirm=not mode.yes,
-                               console=err_console())
-        except Declined:
-            say("not confirmed: nothing was written", "yellow")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        given = _ask(state, kind, given, settings, ask, mode)
         run_mode = "interactive"
     elif missing:
         flags = ", ".join(flag_for(kind, k) for k in missing)
@@ -188,7 +161,7 @@ def _run_single(state, kind: str, given: dict, mode: CreateFlags, secrets_file) 
             f"missing required flag{'s' if len(missing) > 1 else ''}: {flags} "
             "(no terminal to ask on, or prompting is off)"
         )
-    storage = state.storage()
+    client = state.client(run_mode)
     from acctctl.cli.secrets_file import Delivery
 
     delivery = Delivery(secrets_file)
@@ -201,10 +174,9 @@ def _run_single(state, kind: str, given: dict, mode: CreateFlags, secrets_file) 
             delivery.before_commit([record], bool(record.get("generated")),
                                    lambda: _render_single(record, mode.output))
 
-    options = _options(state, mode, run_mode)
-    options.before_commit = before_commit
     try:
-        result = create_accounts(storage, settings, kind, [(1, given)], options)
+        result = client.run_create(kind, [(1, given)], options=mode,
+                                   before_commit=before_commit)
     except BaseException as exc:
         delivery.failed(exc)
         raise
@@ -217,7 +189,7 @@ def _run_single(state, kind: str, given: dict, mode: CreateFlags, secrets_file) 
             failure.kind = kind
             raise failure
         if result.skipped:
-            _report_skipped_single(storage, kind, given, result, mode.output)
+            _report_skipped_single(client, given, result, mode.output)
             return
         if mode.dry_run:
             record = _single_record(result)
@@ -243,15 +215,28 @@ def _single_record(result) -> dict | None:
     return record
 
 
-def _report_skipped_single(storage, kind: str, given: dict, result, fmt: str) -> None:
-    """--if-exists skip: nothing is touched; show the account that is already there."""
-    from acctctl.service.accounts import natural_key
+def _ask(state, kind: str, given: dict, settings, ask: str, mode: CreateFlags) -> dict:
+    """The wizard: the fields asked at the terminal, checked against the storage's own limits
+    as they are typed (the wizard reads those from the storage, never writes)."""
+    from acctctl.cli.console import err_console
+    from acctctl.interactive.wizard import Declined, run_wizard
 
+    try:
+        return run_wizard(kind, given, settings, state.storage(), ask=ask,
+                          confirm=not mode.yes, console=err_console())
+    except Declined:
+        say("not confirmed: nothing was written", "yellow")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _report_skipped_single(client, given: dict, result, fmt: str) -> None:
+    """--if-exists skip: nothing is touched; show the account that is already there."""
     key = result.skipped[0]["key"]
-    field, value = natural_key(given.get("number"), given.get("email"))
-    existing = storage.show(**{field: value}, with_devices=False)
+    number, email = given.get("number"), given.get("email")
+    existing = (client.show(number, devices=False) if number
+                else client.show(email=email, devices=False))
     say(f"skipped: {key} already exists (--if-exists skip); nothing was written", "yellow")
-    _render_single(existing, fmt)
+    _render_single(existing.as_dict(), fmt)
 
 
 def _render_single(record: dict, fmt: str) -> None:
@@ -280,16 +265,14 @@ def _flatten(record: dict) -> dict:
 
 
 def _run_bulk(state, kind: str, given: dict, mode: CreateFlags, secrets_file) -> None:
-    from acctctl.service.accounts import check_free_numbers, create_accounts
     from acctctl.service.rows import infer_format, read_rows, readable_by_others
 
-    settings = state.account_settings()
     rejects = None
     if mode.count is not None:
-        storage = state.storage()
-        check_free_numbers(storage, settings, mode.count, mode.prefix, mode.length)
+        client = state.client("count")
+        client.check_free_numbers(mode.count, mode)
         rows = ((i, {}) for i in range(1, mode.count + 1))
-        total, run_mode = mode.count, "count"
+        total = mode.count
         chosen, generated = 0, mode.count
     else:
         from acctctl.service.rows import count_rows
@@ -309,18 +292,17 @@ def _run_bulk(state, kind: str, given: dict, mode: CreateFlags, secrets_file) ->
         astpp = frozenset(given) if kind == "customer" else None
         rows = without_error_column(read_rows(path, fmt, on_password, astpp=astpp))
         counted = count_rows(path, fmt, astpp)  # stdin: no total, so no ETA
-        total, run_mode = (counted[0] if counted else None), "file"
+        total = counted[0] if counted else None
         chosen, generated = (counted[1], counted[0] - counted[1] - counted[2]) if counted \
             else (0, 0)
-        storage = state.storage()
+        client = state.client("file")
         if mode.rejects_file is not None:
             from acctctl.cli.rejects import Rejects
 
             rejects = Rejects(mode.rejects_file, path, fmt)
             rows = rejects.tee(rows)
-    options = _options(state, mode, run_mode, defaults=given)
     if not mode.dry_run:  # a dry run hashes nothing
-        _estimate_hashing(storage, settings, chosen, generated)
+        _estimate_hashing(client, chosen, generated)
     from acctctl.cli.secrets_file import Delivery
 
     delivery = Delivery(secrets_file)
@@ -333,10 +315,11 @@ def _run_bulk(state, kind: str, given: dict, mode: CreateFlags, secrets_file) ->
             _bulk_records(result, mode, keep_secrets=True), result.secrets_generated > 0,
             lambda: _write_bulk_output(kind, result, mode, _bulk_records(result, mode, True)))
 
-    options.before_commit = before_commit
     try:
         with bar as advance:
-            result = create_accounts(storage, settings, kind, rows, options, progress=advance)
+            result = client.run_create(kind, rows, options=mode, defaults=given,
+                                       count=mode.count is not None, progress=advance,
+                                       before_commit=before_commit)
     except BaseException as exc:
         if rejects is not None:
             rejects.discard()
@@ -469,21 +452,13 @@ BULK_TABLE_COLUMNS = ["number", "kind", "first_name", "last_name", "email", "res
 ANNOUNCE_HASHING_S = 10
 
 
-def _estimate_hashing(storage, settings, chosen: int, generated: int) -> None:
+def _estimate_hashing(client, chosen: int, generated: int) -> None:
     """One line on stderr before a long strong-profile hash workload: how long it will take."""
-    from acctctl.service import secrets_
-
-    if not storage.hashes_passwords():
-        return  # another target stores passwords its own way: nothing is hashed here
-    strong = secrets_.strong_profile(settings)
-    count = chosen + (generated if secrets_.generated_profile(settings) == strong else 0)
-    if count < 2 * secrets_.hash_workers():
-        return
-    seconds = secrets_.estimate_hash_seconds(count, strong)
-    if seconds >= ANNOUNCE_HASHING_S:
-        cores = secrets_.hash_workers()
-        say(f"hashing {count:,} passwords with the {strong.describe()} will take about "
-            f"{_duration(seconds)} on {cores} core{'s' if cores > 1 else ''}", "dim")
+    estimate = client.hashing_estimate(chosen, generated)
+    if estimate is not None and estimate.seconds >= ANNOUNCE_HASHING_S:
+        cores = estimate.cores
+        say(f"hashing {estimate.count:,} passwords with the {estimate.profile} will take about "
+            f"{_duration(estimate.seconds)} on {cores} core{'s' if cores > 1 else ''}", "dim")
 
 
 def _duration(seconds: float) -> str:

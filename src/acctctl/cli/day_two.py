@@ -7,7 +7,7 @@ Thin commands: check the flags, call one service function, render. No rules and 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -20,7 +20,6 @@ from acctctl.cli.options import (
     DryRun,
     Output,
     Yes,
-    change_options,
     check_format,
     confirm,
     list_filter_flags,
@@ -32,6 +31,7 @@ from acctctl.cli.state import state_of
 from acctctl.errors import (
     EXIT_INTERRUPTED,
     EXIT_PARTIAL,
+    AcctctlError,
     FieldError,
     NotFound,
     UsageError,
@@ -156,7 +156,7 @@ def run_update(ctx: typer.Context, number: str | None, given: dict, mode: Update
     if "number" in given:  # NUMBER says which account; the number itself never changes
 
         failure = ValidationFailed([FieldError("number", "cannot be changed after creation")])
-        failure.kind = _kind_of(state_of(ctx), number)
+        failure.kind = _kind_of(state_of(ctx).client(), number)
         raise failure
     _update_single(ctx, number, given, mode, run_mode,
                    confirm_for=account if account is not None and not mode.yes else None)
@@ -204,15 +204,14 @@ def _update_single(ctx, number: str, given: dict, mode: UpdateFlags, run_mode: s
     as a dry run, show its old -> new and ask; then write the same changes, at the same
     moment (a --valid-days expiry is the one shown)."""
 
-    from acctctl.service.update import update_accounts
+    from datetime import UTC, datetime
 
-    state = state_of(ctx)
-    options = change_options(ctx, run_mode, dry_run=mode.dry_run)
+    client = state_of(ctx).client(run_mode)
+    now = datetime.now(UTC)  # the preview's and the write's
     rows = [(1, {**given, "number": number})]
     if confirm_for is not None and not mode.dry_run:
-        preview = update_accounts(state.storage(), state.account_settings(), rows,
-                                  replace(options, dry_run=True))
-        _raise_update_errors(state, number, preview)
+        preview = client.run_update(rows, dry_run=True, now=now)
+        _raise_update_errors(client, number, preview)
         if preview.unchanged:
             say(f"{confirm_for['kind']} {number}: nothing changed; nothing was written",
                 "yellow")
@@ -225,14 +224,14 @@ def _update_single(ctx, number: str, given: dict, mode: UpdateFlags, run_mode: s
         except Declined:
             say("not confirmed: nothing was written", "yellow")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-    result = update_accounts(state.storage(), state.account_settings(), rows, options)
-    _raise_update_errors(state, number, result)
+    result = client.run_update(rows, dry_run=mode.dry_run, now=now)
+    _raise_update_errors(client, number, result)
     if result.unchanged:
         record = result.unchanged[0]
 
         say(f"{record['kind']} {number}: nothing changed (the values are already so)",
             "yellow")
-        _render_one(state.storage().show(number, with_devices=False), mode.output)
+        _render_one(client.show(number, devices=False).as_dict(), mode.output)
         return
     record = result.updated[0]
     changes = record.pop("changes")
@@ -246,7 +245,7 @@ def _update_single(ctx, number: str, given: dict, mode: UpdateFlags, run_mode: s
                                                else ""), "yellow" if result.dry_run else "green")
 
 
-def _raise_update_errors(state, number: str, result) -> None:
+def _raise_update_errors(client, number: str, result) -> None:
     if not result.errors:
         return
 
@@ -255,7 +254,7 @@ def _raise_update_errors(state, number: str, result) -> None:
         raise NotFound(missing[0].message)
     failure = ValidationFailed([e.__class__(field=e.field, message=e.message,
                                             conflict=e.conflict) for e in result.errors])
-    failure.kind = _kind_of(state, number)
+    failure.kind = _kind_of(client, number)
     raise failure
 
 
@@ -264,25 +263,22 @@ def _shown(value) -> str:
     return repr(cell(value)) if value is not None else "(none)"
 
 
-def _kind_of(state, number: str) -> str | None:
-
+def _kind_of(client, number: str) -> str | None:
+    """Which kind the account is (its flags name the fields in messages), if it exists."""
     try:
-        return state.storage().show(number, with_devices=False)["kind"]
-    except Exception:
+        return client.show(number, devices=False).kind
+    except AcctctlError:
         return None
 
 
 def _update_bulk(ctx, given: dict, mode: UpdateFlags) -> None:
-    from acctctl.service.update import update_accounts
-
     if given:
         raise UsageError("--from-file takes the changes from its rows; field flags cannot be "
                          "combined with it")
-    state = state_of(ctx)
     path = mode.from_file
     rows = read_rows(path, infer_format(path, mode.file_format))
-    options = change_options(ctx, "file", mode.dry_run, mode.continue_on_error)
-    result = update_accounts(state.storage(), state.account_settings(), rows, options)
+    result = state_of(ctx).client("file").run_update(rows, dry_run=mode.dry_run,
+                                                     continue_on_error=mode.continue_on_error)
     refused = bool(result.errors) and not mode.continue_on_error
     updated = [] if refused else result.updated
     failed = len({e.row for e in result.errors})

@@ -136,7 +136,8 @@ def _print_template(kind: str, fmt: str) -> None:
 
 
 def _options(state, mode: CreateFlags, run_mode: str, defaults: dict | None = None):
-    from acctctl.service.accounts import BatchOptions, redact_command
+    from acctctl.service.accounts import BatchOptions
+    from acctctl.service.changes import redact_command
 
     return BatchOptions(
         mode=run_mode,

@@ -7,11 +7,12 @@ defaults apply and the database is SQLite in the user data dir. ``--profile NAME
 ``$ACCTCTL_DATABASE_URL`` overrides the database URL.
 
 Every problem a user can cause here is a :class:`~acctctl.errors.ConfigError` (exit 5) whose
-message names the file, the line and the dotted key, because a traceback or a bare pydantic
+message names the file, the line and the dotted key, because a traceback or a bare validation
 dump tells an operator nothing about which line of which file to fix.
 
-This module imports pydantic at import time, so commands import it lazily: ``acctctl --help``
-must stay fast and never pay for it.
+Every command that touches the database reads the settings, so this module imports neither
+pydantic nor SQLAlchemy at import time (the URL helpers import SQLAlchemy when called);
+``acctctl --help`` still never imports it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from acctctl.errors import ConfigError
 
@@ -67,24 +67,269 @@ __all__ = [
 # Models
 # --------------------------------------------------------------------------------------------
 
+# Every command reads the settings, so they are plain classes checked by the few rules below
+# rather than pydantic models: building pydantic's validators for eight models (and importing
+# the part of pydantic that builds them) cost a read about 150 ms of CPU, more than the rest
+# of its start-up beyond SQLAlchemy. A section declares each key once, as a class attribute:
+# its type, its default and its bounds (``setting``), and its own checks (``@check``); the
+# messages are pydantic's wording, which the tests and docs quote.
+#
 # Sections are strict: TOML is typed, so `length = "10"` or `generate_pin = 1` is a mistake the
 # user should hear about rather than have silently coerced.
-_SECTION_CONFIG = ConfigDict(extra="forbid", strict=True)
+
+_REQUIRED: Any = object()
 
 
-class DatabaseSettings(BaseModel):
+@dataclass(frozen=True)
+class _Field:
+    """One key of a section: default (or factory), bounds, and its type (from the
+    annotation, filled in by the section)."""
+
+    default: Any = _REQUIRED
+    default_factory: Any = None
+    ge: Any = None
+    le: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    kind: str = ""
+
+    def make_default(self) -> Any:
+        return self.default_factory() if self.default_factory is not None else self.default
+
+
+def setting(default: Any = _REQUIRED, *, default_factory: Any = None, ge: Any = None,
+            le: Any = None, min_length: int | None = None,
+            max_length: int | None = None) -> Any:
+    """A key's default and bounds: ``length: int = setting(10, ge=1, le=18)``."""
+    return _Field(default, default_factory, ge, le, min_length, max_length)
+
+
+def check(*names: str) -> Any:
+    """Mark a classmethod ``(cls, value, info) -> value`` as a check of the keys ``names``,
+    run in declaration order once the value has its type and bounds; ``info.data`` holds the
+    keys before it that passed, ``info.field_name`` the key. A ValueError is the message."""
+    def mark(method: Any) -> Any:
+        method.checks = names
+        return method
+    return mark
+
+
+@dataclass(frozen=True)
+class _Info:
+    data: dict[str, Any]
+    field_name: str
+
+
+class SettingsError(ValueError):
+    """What a section's rules found: ``errors()`` lists them as pydantic does (loc, type,
+    msg), for :func:`_validate` to place in the file."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                   for e in errors))
+        self._errors = errors
+
+    def errors(self) -> list[dict[str, Any]]:
+        return self._errors
+
+
+def _error(errors: list, loc: tuple, kind: str, msg: str) -> None:
+    errors.append({"loc": loc, "type": kind, "msg": msg})
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+class _Section:
+    """A table of the config file: the keys its class declares, nothing else."""
+
+    _fields: dict[str, _Field] = {}
+    _checks: dict[str, list[str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fields, cls._checks = {}, {}
+        for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+            value = cls.__dict__.get(name, _REQUIRED)
+            spec = value if isinstance(value, _Field) else _Field(default=value)
+            cls._fields[name] = replace(spec, kind=annotation)
+            if name in cls.__dict__:
+                delattr(cls, name)  # instances hold the values
+        for attr, member in cls.__dict__.items():
+            for name in getattr(member, "checks", ()):
+                cls._checks.setdefault(name, []).append(attr)
+
+    def __init__(self, **values: Any) -> None:
+        errors: list[dict[str, Any]] = []
+        self._fill(values, (), errors)
+        if errors:
+            raise SettingsError(errors)
+
+    @classmethod
+    def model_validate(cls, values: Any) -> Any:
+        errors: list[dict[str, Any]] = []
+        result = cls._parse(values, (), errors)
+        if errors:
+            raise SettingsError(errors)
+        return result
+
+    @classmethod
+    def _parse(cls, value: Any, loc: tuple, errors: list) -> Any:
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, Mapping):
+            _error(errors, loc, "model_type",
+                   f"Input should be a valid dictionary or instance of {cls.__name__}")
+            return None
+        self = cls.__new__(cls)
+        before = len(errors)
+        self._fill(value, loc, errors)
+        return self if len(errors) == before else None
+
+    def _fill(self, values: Mapping[str, Any], loc: tuple, errors: list) -> None:
+        cls = type(self)
+        data: dict[str, Any] = {}
+        for name, spec in cls._fields.items():
+            if name not in values:
+                if spec.default is _REQUIRED and spec.default_factory is None:
+                    _error(errors, (*loc, name), "missing", "Field required")
+                else:
+                    data[name] = spec.make_default()
+                continue
+            before = len(errors)
+            value = _typed(spec, values[name], (*loc, name), errors)
+            if len(errors) > before:
+                continue
+            try:
+                for attr in cls._checks.get(name, ()):
+                    value = getattr(cls, attr)(value, _Info(data, name))
+            except ValueError as exc:
+                _error(errors, (*loc, name), "value_error", str(exc))
+                continue
+            data[name] = value
+        for name in values:
+            if name not in cls._fields:
+                _error(errors, (*loc, name), "extra_forbidden", "Extra inputs are not permitted")
+        self.__dict__.update(data)
+        self.__dict__["model_fields_set"] = {name for name in values if name in cls._fields}
+
+    # the part of pydantic's model API the code uses
+    def model_dump(self, include: set[str] | None = None) -> dict[str, Any]:
+        return {name: _dumped(getattr(self, name)) for name in self._fields
+                if include is None or name in include}
+
+    def model_copy(self, update: Mapping[str, Any] | None = None) -> Any:
+        copy = type(self).__new__(type(self))
+        copy.__dict__.update(self.__dict__, **(update or {}))
+        copy.__dict__["model_fields_set"] = set(self.model_fields_set) | set(update or ())
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self._fields)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({values})"
+
+
+def _dumped(value: Any) -> Any:
+    if isinstance(value, _Section):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_dumped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _dumped(item) for key, item in value.items()}
+    return value
+
+
+def _typed(spec: _Field, value: Any, loc: tuple, errors: list) -> Any:
+    """``value`` checked against the key's type and bounds (pydantic's rules and wording),
+    else an error appended."""
+    kind = spec.kind
+    if kind == "str":
+        if not isinstance(value, str):
+            return _error(errors, loc, "string_type", "Input should be a valid string")
+        if spec.min_length is not None and len(value) < spec.min_length:
+            return _error(errors, loc, "string_too_short",
+                          f"String should have at least {_plural(spec.min_length, 'character')}")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return _error(errors, loc, "string_too_long",
+                          f"String should have at most {_plural(spec.max_length, 'character')}")
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return _error(errors, loc, "bool_type", "Input should be a valid boolean")
+        return value
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return _error(errors, loc, "int_type", "Input should be a valid integer")
+    elif kind == "Decimal":  # never strict: TOML has no decimal type
+        value = _decimal(value, loc, errors)
+        if value is None:
+            return None
+    elif kind == "list[str]":
+        if not isinstance(value, list):
+            return _error(errors, loc, "list_type", "Input should be a valid list")
+        return [_typed(_Field(kind="str"), item, (*loc, index), errors)
+                for index, item in enumerate(value)]
+    elif kind.startswith("list["):
+        if not isinstance(value, list | tuple):
+            return _error(errors, loc, "list_type", "Input should be a valid list")
+        section = _SECTION_CLASSES[kind[5:-1]]
+        return [section._parse(item, (*loc, index), errors) for index, item in enumerate(value)]
+    elif kind == "dict[str, dict]":
+        if not isinstance(value, Mapping):
+            return _error(errors, loc, "dict_type", "Input should be a valid dictionary")
+        for key, item in value.items():
+            if not isinstance(item, Mapping):
+                _error(errors, (*loc, key), "dict_type", "Input should be a valid dictionary")
+        return dict(value)
+    else:
+        return _SECTION_CLASSES[kind]._parse(value, loc, errors)
+    if spec.ge is not None and not value >= spec.ge:
+        return _error(errors, loc, "greater_than_equal",
+                      f"Input should be greater than or equal to {spec.ge}")
+    if spec.le is not None and not value <= spec.le:
+        return _error(errors, loc, "less_than_equal",
+                      f"Input should be less than or equal to {spec.le}")
+    return value
+
+
+def _decimal(value: Any, loc: tuple, errors: list) -> Decimal | None:
+    """pydantic's lax Decimal: an int, a float, a string (stripped) or a Decimal; finite."""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except ArithmeticError:
+            return _error(errors, loc, "decimal_parsing", "Input should be a valid decimal")
+    elif isinstance(value, float):
+        value = Decimal(str(value))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    elif not isinstance(value, Decimal):
+        return _error(errors, loc, "decimal_type",
+                      "Decimal input should be an integer, float, string or Decimal object")
+    if not value.is_finite():
+        return _error(errors, loc, "finite_number", "Input should be a finite number")
+    return value
+
+
+class DatabaseSettings(_Section):
     """``[database]``: where accounts are written."""
-
-    model_config = _SECTION_CONFIG
 
     url: str = ""  # empty = SQLite in the user data dir
     password_file: str = ""  # when set, its content replaces any password in the URL
     # "acctctl": acctctl's own schema; "astpp": an existing ASTPP 6 database (contract §8)
     target: str = "acctctl"
 
-    @field_validator("target")
+    @check("target")
     @classmethod
-    def _known_target(cls, value: str) -> str:
+    def _known_target(cls, value: str, info: _Info) -> str:
         return _one_of(value, TARGETS)
 
 
@@ -102,51 +347,45 @@ def _one_of(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-class AstppSettings(BaseModel):
+class AstppSettings(_Section):
     """``[astpp]``: the ASTPP install acctctl writes into when ``database.target = "astpp"``."""
-
-    model_config = _SECTION_CONFIG
 
     # ASTPP's own config file; its PRIVATE_KEY encodes portal passwords (never a flag value)
     config_file: str = "/var/lib/astpp/astpp-config.conf"
 
 
-class LedgerSettings(BaseModel):
+class LedgerSettings(_Section):
     """``[ledger]``: where the astpp target keeps its batches and audit records (contract §8).
 
     ASTPP's database gets no tables of acctctl's, so the trail lives in a database of
     acctctl's own schema (SQLite or PostgreSQL), keyed by the ASTPP database's identity."""
-
-    model_config = _SECTION_CONFIG
 
     # empty = acctctl's default SQLite file in the user data dir, the one its own schema uses
     url: str = ""
     # the name this ASTPP database's trail is kept under; empty = its server's host name,
     # port and schema name (docs/astpp.md, "The ledger"): set it to keep one trail when the
     # server moves or is reached under another name
-    identity: str = Field("", max_length=200)
+    identity: str = setting("", max_length=200)
 
-    @field_validator("identity")
+    @check("identity")
     @classmethod
-    def _printable(cls, value: str) -> str:
+    def _printable(cls, value: str, info: _Info) -> str:
         if any(not ch.isprintable() for ch in value):
             raise ValueError("must not contain control characters")
         return value.strip()
 
 
-class NumbersSettings(BaseModel):
+class NumbersSettings(_Section):
     """``[numbers]``: how account numbers and PINs are generated."""
 
-    model_config = _SECTION_CONFIG
-
-    length: int = Field(10, ge=1, le=18)  # 18 digits still fit a signed 64-bit integer
+    length: int = setting(10, ge=1, le=18)  # 18 digits still fit a signed 64-bit integer
     prefix: str = ""
-    pin_length: int = Field(6, ge=4, le=20)
+    pin_length: int = setting(6, ge=4, le=20)
     generate_pin: bool = True
 
-    @field_validator("prefix")
+    @check("prefix")
     @classmethod
-    def _prefix_leaves_room(cls, value: str, info: ValidationInfo) -> str:
+    def _prefix_leaves_room(cls, value: str, info: _Info) -> str:
         if not re.fullmatch(r"[0-9]*", value):  # str.isdigit() would accept "²"
             raise ValueError("must contain digits 0-9 only")
         if value.startswith("0"):
@@ -158,42 +397,40 @@ class NumbersSettings(BaseModel):
         return value
 
 
-class PasswordsSettings(BaseModel):
+class PasswordsSettings(_Section):
     """``[passwords]``: password policy and argon2id cost."""
 
-    model_config = _SECTION_CONFIG
-
-    min_length: int = Field(8, ge=8, le=128)
-    generated_length: int = Field(16, ge=8, le=128)
+    min_length: int = setting(8, ge=8, le=128)
+    generated_length: int = setting(16, ge=8, le=128)
     # a generated SIP device secret: 12 (72 bits) to 64 characters (what Kamailio 7's
     # `password` column holds); 25 is the most OpenSIPS's and Kamailio 6's hold in plaintext
-    sip_secret_length: int = Field(24, ge=12, le=64)
+    sip_secret_length: int = setting(24, ge=12, le=64)
     # The strong argon2id profile: passwords a person chose. The default (RFC 9106's second
     # choice) is above OWASP's minimum (19 MiB, t=2, p=1); 1024 KiB is allowed so test
     # suites can make hashing cheap. Upper bounds are argon2's own, or sane (4 GiB).
-    hash_time_cost: int = Field(3, ge=1, le=1000)
-    hash_memory_kib: int = Field(65536, ge=1024, le=4 * 1024 * 1024)
-    hash_parallelism: int = Field(4, ge=1, le=255)
+    hash_time_cost: int = setting(3, ge=1, le=1000)
+    hash_memory_kib: int = setting(65536, ge=1024, le=4 * 1024 * 1024)
+    hash_parallelism: int = setting(4, ge=1, le=255)
     # The light profile: passwords acctctl generated with >= 96 bits of entropy, which no
     # hash cost is needed to protect (docs/security.md). argon2 needs 8 KiB per lane.
-    generated_hash_time_cost: int = Field(1, ge=1, le=1000)
-    generated_hash_memory_kib: int = Field(256, ge=8, le=4 * 1024 * 1024)
-    generated_hash_parallelism: int = Field(1, ge=1, le=255)
+    generated_hash_time_cost: int = setting(1, ge=1, le=1000)
+    generated_hash_memory_kib: int = setting(256, ge=8, le=4 * 1024 * 1024)
+    generated_hash_parallelism: int = setting(1, ge=1, le=255)
     # true: generated passwords get the strong profile too
     strong_hash_for_generated: bool = False
 
-    @field_validator("generated_length")
+    @check("generated_length")
     @classmethod
-    def _generated_meets_policy(cls, value: int, info: ValidationInfo) -> int:
+    def _generated_meets_policy(cls, value: int, info: _Info) -> int:
         # A generated password must always pass the policy (contract §2).
         minimum = info.data.get("min_length")
         if minimum is not None and value < minimum:
             raise ValueError(f"must be at least passwords.min_length ({minimum})")
         return value
 
-    @field_validator("hash_parallelism", "generated_hash_parallelism")
+    @check("hash_parallelism", "generated_hash_parallelism")
     @classmethod
-    def _argon2_memory_per_lane(cls, value: int, info: ValidationInfo) -> int:
+    def _argon2_memory_per_lane(cls, value: int, info: _Info) -> int:
         # argon2 needs 8 KiB per lane; catch it here instead of as an opaque hashing error.
         memory_key = info.field_name.replace("parallelism", "memory_kib")
         memory = info.data.get(memory_key)
@@ -202,33 +439,31 @@ class PasswordsSettings(BaseModel):
         return value
 
 
-class DefaultsSettings(BaseModel):
+class DefaultsSettings(_Section):
     """``[defaults]``: field defaults for new accounts.
 
     Country, time zone and currency go through the account models' own rules (imported, not
     copied), so a bad default is a config error here, not a flag error at create time.
     """
 
-    model_config = _SECTION_CONFIG
-
-    @field_validator("country", "timezone", "currency")
+    @check("country", "timezone", "currency")
     @classmethod
-    def _reference_value(cls, value: str, info: ValidationInfo) -> str:
+    def _reference_value(cls, value: str, info: _Info) -> str:
         from acctctl.models import codes
 
-        check = {"country": codes.normalise_country, "timezone": codes.normalise_timezone,
-                 "currency": codes.normalise_currency}[info.field_name]
-        return check(value)
+        normalise = {"country": codes.normalise_country, "timezone": codes.normalise_timezone,
+                     "currency": codes.normalise_currency}[info.field_name]
+        return normalise(value)
 
-    country: str = Field("US", min_length=1)
-    timezone: str = Field("UTC", min_length=1)
-    currency: str = Field("USD", min_length=1)
-    rate_group: str = Field("default", min_length=1)
-    taxes: list[str] = Field(default_factory=list)
-    valid_days: int = Field(3650, ge=1, le=36500)
-    max_channels: int = Field(0, ge=0)
-    # Not strict: TOML has no decimal type, so accept 5, 5.5 or "5.50".
-    low_balance_alert: Decimal = Field(Decimal(5), ge=0, strict=False)
+    country: str = setting("US", min_length=1)
+    timezone: str = setting("UTC", min_length=1)
+    currency: str = setting("USD", min_length=1)
+    rate_group: str = setting("default", min_length=1)
+    taxes: list[str] = setting(default_factory=list)
+    valid_days: int = setting(3650, ge=1, le=36500)
+    max_channels: int = setting(0, ge=0)
+    # TOML has no decimal type, so accept 5, 5.5 or "5.50".
+    low_balance_alert: Decimal = setting(Decimal(5), ge=0)
     email_alerts: bool = False
     create_sip_device: bool = True
 
@@ -237,36 +472,34 @@ REGISTRAR_KINDS = ("kamailio", "opensips", "astpp-opensips")
 _REGISTRAR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-class RegistrarSettings(BaseModel):
+class RegistrarSettings(_Section):
     """One ``[[registrars]]`` entry (contract §11): a SIP proxy's ``subscriber`` table that
     mirrors the SIP devices of the accounts target."""
-
-    model_config = _SECTION_CONFIG
 
     name: str  # what `registrar check|sync NAME` and acctctl's record of managed rows use
     kind: str
     url: str  # mysql:// (or mariadb://) or postgresql://
     password_file: str = ""  # when set, its content replaces any password in the URL
-    domain: str = Field(min_length=1, max_length=64)  # also the realm the proxy challenges with
+    domain: str = setting(min_length=1, max_length=64)  # also the realm the proxy challenges
     # true only where the proxy computes HA1 from `password` (Kamailio's calculate_ha1)
     store_plaintext: bool = False
 
-    @field_validator("name")
+    @check("name")
     @classmethod
-    def _plain_name(cls, value: str) -> str:
+    def _plain_name(cls, value: str, info: _Info) -> str:
         if not _REGISTRAR_NAME.fullmatch(value):
             raise ValueError("must be 1-64 letters, digits, '.', '_' or '-' (first a letter "
                              f"or digit), got {value!r}")
         return value
 
-    @field_validator("kind")
+    @check("kind")
     @classmethod
-    def _known_kind(cls, value: str) -> str:
+    def _known_kind(cls, value: str, info: _Info) -> str:
         return _one_of(value, REGISTRAR_KINDS)
 
-    @field_validator("url")
+    @check("url")
     @classmethod
-    def _server_url(cls, value: str) -> str:
+    def _server_url(cls, value: str, info: _Info) -> str:
         # a registrar is a proxy's database server: SQLite is never one
         if not (_POSTGRES_SCHEME.match(value) or _MYSQL_SCHEME.match(value)):
             raise ValueError("must be a mysql://, mariadb:// or postgresql:// URL, got "
@@ -274,23 +507,22 @@ class RegistrarSettings(BaseModel):
         return value
 
 
-class Settings(BaseModel):
+class Settings(_Section):
     """The whole document. ``profiles`` stays raw: a profile is validated when selected."""
 
-    model_config = ConfigDict(extra="forbid")
+    database: DatabaseSettings = setting(default_factory=DatabaseSettings)
+    numbers: NumbersSettings = setting(default_factory=NumbersSettings)
+    passwords: PasswordsSettings = setting(default_factory=PasswordsSettings)
+    defaults: DefaultsSettings = setting(default_factory=DefaultsSettings)
+    astpp: AstppSettings = setting(default_factory=AstppSettings)
+    ledger: LedgerSettings = setting(default_factory=LedgerSettings)
+    registrars: list[RegistrarSettings] = setting(default_factory=list)
+    profiles: dict[str, dict] = setting(default_factory=dict)
 
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    numbers: NumbersSettings = Field(default_factory=NumbersSettings)
-    passwords: PasswordsSettings = Field(default_factory=PasswordsSettings)
-    defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
-    astpp: AstppSettings = Field(default_factory=AstppSettings)
-    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
-    registrars: list[RegistrarSettings] = Field(default_factory=list)
-    profiles: dict[str, dict] = Field(default_factory=dict)
-
-    @field_validator("registrars")
+    @check("registrars")
     @classmethod
-    def _unique_names(cls, value: list[RegistrarSettings]) -> list[RegistrarSettings]:
+    def _unique_names(cls, value: list[RegistrarSettings], info: _Info
+                      ) -> list[RegistrarSettings]:
         seen: set[str] = set()
         for registrar in value:
             if registrar.name in seen:
@@ -307,6 +539,13 @@ class Settings(BaseModel):
     @property
     def is_astpp(self) -> bool:
         return self.database.target == "astpp"
+
+
+_SECTION_CLASSES: dict[str, type[_Section]] = {
+    cls.__name__: cls for cls in (DatabaseSettings, AstppSettings, LedgerSettings,
+                                  NumbersSettings, PasswordsSettings, DefaultsSettings,
+                                  RegistrarSettings)
+}
 
 
 SECTIONS = ("database", "numbers", "passwords", "defaults", "astpp", "ledger", "registrars")
@@ -506,10 +745,10 @@ def _validate(
     profile_name: str | None,
     profile_doc: Mapping[str, Any] | None,
 ) -> Settings:
-    """Validate with pydantic and turn every error into ``file:line: dotted.key: message``."""
+    """Validate and turn every error into ``file:line: dotted.key: message``."""
     try:
         return Settings.model_validate(doc)
-    except ValidationError as exc:
+    except SettingsError as exc:
         problems: list[tuple[int, str]] = []
         for error in exc.errors():
             loc = tuple(str(part) for part in error["loc"])
@@ -520,7 +759,7 @@ def _validate(
             if error["type"] == "extra_forbidden":
                 text = f"unknown key '{dotted}'"
             else:
-                text = f"{dotted}: {_clean_message(error['msg'])}"
+                text = f"{dotted}: {error['msg']}"
             problems.append((line, f"{_where(path, line)}{text}"))
         problems.sort(key=lambda item: item[0])
         raise ConfigError("\n".join(message for _, message in problems)) from None
@@ -536,11 +775,6 @@ def _comes_from(profile_doc: Mapping[str, Any], loc: tuple[str, ...]) -> bool:
             return False
         node = node[part]
     return True
-
-
-def _clean_message(message: str) -> str:
-    # Our own validators raise ValueError, which pydantic prefixes with "Value error, ".
-    return message.removeprefix("Value error, ")
 
 
 def _where(path: Path | None, line: int) -> str:
@@ -585,7 +819,7 @@ class _KeyLocator:
             header = _HEADER_RE.match(line)
             if header:
                 table = _split_key(header.group("name"))
-                if line.lstrip().startswith("[["):  # an array of tables: pydantic's loc
+                if line.lstrip().startswith("[["):  # an array of tables: an error's loc
                     # names each entry by its index ("registrars", "1", "kind")
                     index = arrays[table] = arrays.get(table, -1) + 1
                     table = (*table, str(index))

@@ -42,8 +42,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from acctctl.errors import DatabaseError
-from acctctl.models.rules import control_problem
 from acctctl.models.tables import AuditEvent
+from acctctl.models.text import control_problem
 from acctctl.plain import plain
 
 __all__ = ["BatchAccount", "Entry", "Trail", "digest", "insert_entries", "open_ledger",

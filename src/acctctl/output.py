@@ -35,7 +35,7 @@ def cell(value: Any) -> str:
 def visible(text: str) -> str:
     """Text for a terminal: control and bidirectional characters shown as escapes, so a
     stored value cannot clear the screen, ring the bell or reorder what is shown."""
-    from acctctl.models.rules import BIDI_CONTROLS
+    from acctctl.models.text import BIDI_CONTROLS
 
     if text.isprintable():
         return text

@@ -145,7 +145,7 @@ def _render_applied(result, output: str, with_secrets: bool = True) -> None:
 
 
 def _options(ctx: typer.Context):
-    from acctctl.service.accounts import redact_command
+    from acctctl.service.changes import redact_command
     from acctctl.service.apply import ApplyOptions
 
     state = state_of(ctx)

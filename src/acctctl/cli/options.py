@@ -117,8 +117,7 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Run every check and wri
 def change_options(ctx: typer.Context, mode: str = "flags", dry_run: bool = False,
                    continue_on_error: bool = False):
     """What the service records of a change: the command (secrets redacted), the profile."""
-    from acctctl.service.accounts import redact_command
-    from acctctl.service.changes import ChangeOptions
+    from acctctl.service.changes import ChangeOptions, redact_command
 
     state = state_of(ctx)
     return ChangeOptions(command=redact_command(state.argv), profile=state.loaded().profile,

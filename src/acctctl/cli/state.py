@@ -62,7 +62,7 @@ class State:
         once, closed by close()), recording this command line (secrets redacted) and `mode`
         in the audit trail: the commands are this client, rendered."""
         from acctctl.client import Client, Origin
-        from acctctl.service.accounts import redact_command
+        from acctctl.service.changes import redact_command
 
         return Client(self.loaded(), storage=self.storage(),
                       origin=Origin(command=redact_command(self.argv), mode=mode))

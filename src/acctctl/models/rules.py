@@ -19,6 +19,8 @@ from pydantic import AfterValidator, BeforeValidator, SecretStr, ValidationInfo
 from acctctl.models.codes import SHOWN_MAX as SHOWN_MAX
 from acctctl.models.codes import iana_zone_names as iana_zone_names
 from acctctl.models.codes import normalise_country, normalise_currency, normalise_timezone, shown
+from acctctl.models.text import BIDI_CONTROLS as BIDI_CONTROLS
+from acctctl.models.text import control_problem as control_problem
 
 
 @dataclass(frozen=True)
@@ -51,24 +53,8 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-#: Bidirectional embeddings, overrides and isolates: they make a stored name display as
-#: another (U+202A-U+202E, U+2066-U+2069).
-BIDI_CONTROLS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
-#: Unicode Cc is exactly U+0000-U+001F and U+007F-U+009F.
-_REFUSED_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: What a spreadsheet runs as a formula when a cell starts with it (CSV/formula injection).
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def control_problem(value: str) -> str | None:
-    """Why `value` cannot be stored as text: a control character (Unicode Cc: NUL, ESC, BEL,
-    newlines...) or a bidirectional control. None when it can."""
-    found = _REFUSED_CHARS.search(value)
-    if found is None:
-        return None
-    ch = found.group()
-    what = "bidirectional control" if ch in BIDI_CONTROLS else "control"
-    return f"must not contain {what} characters (found U+{ord(ch):04X})"
 
 
 def _no_control_chars(value: str) -> str:

@@ -28,7 +28,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from acctctl import interrupts
-from acctctl.db.engine import mask
 from acctctl.errors import DatabaseError, Exhausted, FieldError, ValidationFailed
 from acctctl.models.inputs import DEFAULT_ROLE, KINDS, AccountInput, BillingInput
 from acctctl.models.rules import RuleContext, password_clash
@@ -117,14 +116,6 @@ class BatchResult:
 
 #: a row on its way into the storage (the pipeline's name for it)
 _Row = NewAccount
-
-
-def redact_command(argv: list[str]) -> str:
-    """The command line for the audit trail. Secrets never reach argv by design; a database
-    URL with a password in it would, so mask those."""
-    import shlex
-
-    return shlex.join(mask(a) if "://" in a else a for a in argv)
 
 
 def create_accounts(

@@ -8,11 +8,13 @@ Knows nothing of Typer, questionary or rich.
 from __future__ import annotations
 
 import getpass
+import shlex
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from acctctl.db.engine import mask
 from acctctl.errors import NotFound
 from acctctl.storage import AuditEvent, Storage, StoredAccount, as_storage
 
@@ -29,6 +31,12 @@ class ChangeOptions:
     continue_on_error: bool = False
     batch_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def redact_command(argv: list[str]) -> str:
+    """The command line for the audit trail. Secrets never reach argv by design; a database
+    URL with a password in it would, so mask those."""
+    return shlex.join(mask(a) if "://" in a else a for a in argv)
 
 
 def _os_user() -> str:

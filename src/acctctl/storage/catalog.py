@@ -128,7 +128,7 @@ def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
     }[what]
     query = sa.select(*(table.c[c] for c in columns)).order_by(table.c[columns[0]])
     if search:
-        from acctctl.models.rules import control_problem
+        from acctctl.models.text import control_problem
 
         if control_problem(search):
             raise UsageError(f"--search {control_problem(search)}")
@@ -143,7 +143,7 @@ def reference(engine: Engine, what: str, search: str | None) -> list[dict]:
 def find_account(engine: Engine, number: str | None = None, email: str | None = None,
                  with_devices: bool = False) -> dict:
     """A live account by number or email; exit 3 when there is none."""
-    from acctctl.models.rules import control_problem
+    from acctctl.models.text import control_problem
     from acctctl.storage.records import load_accounts
 
     found = None
@@ -174,7 +174,7 @@ def list_page(engine: Engine, *, reseller: str | None = None, count_all: bool = 
     where = AccountFilter(**filters)
     with engine.connect() as conn:
         if reseller:  # listing what a reseller owns works for inactive resellers too
-            from acctctl.models.rules import control_problem
+            from acctctl.models.text import control_problem
 
             owner_id = None if control_problem(reseller) else conn.execute(sa.select(
                 A.c.id).where(A.c.number == reseller, A.c.kind == "reseller",

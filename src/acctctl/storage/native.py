@@ -16,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from acctctl.models.rules import control_problem
 from acctctl.models.shown_fields import BILLING_KINDS
 from acctctl.models.tables import Account, AccountTax, RateGroup, SipDevice, Tax
 from acctctl.models.tables import AuditEvent as AuditTable
 from acctctl.models.tables import SetMember as SetMemberTable
+from acctctl.models.text import control_problem
 from acctctl.plain import plain
 from acctctl.storage import (
     AccountFilter,

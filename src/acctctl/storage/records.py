@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from acctctl.db.search import contains_text
-from acctctl.models.rules import control_problem
 from acctctl.models.shown_fields import SHOWN_FIELDS
 from acctctl.models.tables import Account, AccountTax, RateGroup, Role, SipDevice, Tax
+from acctctl.models.text import control_problem
 from acctctl.storage.lookups import chunks
 
 SERVER_KEYS = ("kind", "balance", "created_at", "created_by", "batch_id", "updated_at",

@@ -105,7 +105,7 @@ class Where:
 
 def _reseller_id(conn: Connection, number: str) -> int:
     """A live reseller's id, active or not (listing what an inactive reseller owns works)."""
-    from acctctl.models.rules import control_problem
+    from acctctl.models.text import control_problem
 
     found = None if control_problem(number) else conn.execute(sa.text(
         "SELECT id FROM accounts WHERE number = :n AND type = :t AND deleted = 0 "
@@ -123,7 +123,7 @@ def _fold(text: str) -> str:
 
 def _conditions(conn: Connection, w: Where) -> tuple[list[str], dict[str, Any], set[str]]:
     """(SQL conditions, their parameters, the names of the expanding ones)."""
-    from acctctl.models.rules import control_problem
+    from acctctl.models.text import control_problem
 
     where = [f"a.type IN ({', '.join(map(str, KNOWN_TYPES))})"]
     params: dict[str, Any] = {}

@@ -339,13 +339,13 @@ class AstppStorage(Storage):
         values = settings.defaults.model_dump()
         values.update({k: v for k, v in found.items() if k not in own})
         try:
-            defaults = DefaultsSettings.model_validate(values, strict=False)
+            defaults = DefaultsSettings.model_validate(values)
         except Exception as exc:  # e.g. an ASTPP zone name that is not an IANA name
             raise ConfigError(f"ASTPP's default settings do not fit acctctl's rules: {exc}",
                               hint="set the key in the profile's [defaults]") from None
         # only the profile's own keys count as set: ASTPP's are defaults, which the wizard's
         # country may move (its time zone and currency), as on acctctl's own schema
-        object.__setattr__(defaults, "__pydantic_fields_set__", set(own))
+        defaults.model_fields_set = set(own)
         numbers = settings.numbers.model_dump()
         own_numbers = settings.numbers.model_fields_set
         if "length" not in own_numbers:

@@ -104,3 +104,13 @@ def test_rate_group_delete_removes_its_routing_and_rates_as_astpp(astpp, db):
     db.commit()
     assert json.loads(astpp("rategroup", "delete", "bronze", "--yes", "-o", "json").stdout)
     assert rows(db, "SELECT * FROM routing") == [] and rows(db, "SELECT * FROM routes") == []
+
+
+def test_a_database_without_the_columns_astpp_writes_is_exit_5(astpp, db):
+    with db.cursor() as cur:
+        cur.execute("ALTER TABLE taxes DROP COLUMN creation_date")
+    db.commit()
+    result = astpp("tax", "create", "VAT", "--rate", "5")
+    assert result.exit_code == 5, result.stderr
+    assert "taxes.creation_date" in result.stderr
+    assert rows(db, "SELECT * FROM taxes") == []

@@ -800,13 +800,7 @@ class AstppStorage(Storage):
             return
         from acctctl.targets.astpp import entries
 
-        found: dict[str, set[str]] = {}
-        for table, column in conn.execute(sa.text(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = DATABASE()")):
-            found.setdefault(table, set()).add(column)
-        missing = [f"{t}.{c}" for t, cols in entries.WRITTEN.items() for c in cols
-                   if c not in found.get(t, set())]
+        missing = _missing_columns(conn, entries.WRITTEN)
         if missing:
             raise DatabaseError("this ASTPP database lacks what ASTPP 6.0's rate group and tax "
                                 "pages write: " + ", ".join(missing[:8]) + "; nothing was "
@@ -862,13 +856,7 @@ class AstppStorage(Storage):
         missing one is exit 5 before anything is changed, not a half-done delete."""
         if getattr(self, "_day_two_checked", False):
             return
-        found: dict[str, set[str]] = {}
-        for table, column in conn.execute(sa.text(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = DATABASE()")):
-            found.setdefault(table, set()).add(column)
-        missing = [f"{t}.{c}" for t, cols in L.TOUCHED.items() for c in cols
-                   if c not in found.get(t, set())]
+        missing = _missing_columns(conn, L.TOUCHED)
         if missing:
             raise DatabaseError("this ASTPP database lacks what ASTPP 6.0's own status, delete "
                                 "and edit actions change: " + ", ".join(missing[:8])
@@ -954,6 +942,17 @@ def _errno(exc: BaseException) -> int | None:
         seen = seen.__cause__ or seen.__context__
     args = getattr(getattr(exc, "orig", None), "args", ())
     return args[0] if args and isinstance(args[0], int) else None
+
+
+def _missing_columns(conn: Connection, needed: dict[str, list[str]]) -> list[str]:
+    """"table.column" of each of `needed` this database lacks."""
+    found: dict[str, set[str]] = {}
+    for table, column in conn.execute(sa.text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE()")):
+        found.setdefault(table, set()).add(column)
+    return [f"{t}.{c}" for t, cols in needed.items() for c in cols
+            if c not in found.get(t, set())]
 
 
 def _table(name: str, sample: dict) -> sa.TableClause:

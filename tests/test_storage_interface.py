@@ -136,16 +136,17 @@ def test_a_storage_that_misses_an_operation_cannot_be_made():
         assert operation in missing
 
 
-def test_astpp_supports_every_account_command_but_not_catalog_writes():
+def test_astpp_supports_every_account_command_but_not_role_or_db_writes():
     astpp = storage_api.storage_class("astpp")
     for operation in ("create", "account list", "account show", "account list --kind",
                       "reference", "rategroup list", "account export", "account list --status",
                       "account list total", "account list --sort", "account update",
                       "account list --batch", "account disable", "account enable",
                       "account delete", "account reset-password", "account rotate-sip-secret",
-                      "ledger", "batch list", "batch show", "batch undo", "audit list"):
+                      "ledger", "batch list", "batch show", "batch undo", "audit list",
+                      "rategroup create", "rategroup update", "tax delete"):
         assert astpp.supports(operation), operation
-    for operation in ("rategroup create", "db upgrade"):
+    for operation in ("role create", "db upgrade"):
         assert not astpp.supports(operation), operation
     assert NativeStorage.supports("account update") and NativeStorage.supports("ledger")
 

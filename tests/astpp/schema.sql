@@ -126,8 +126,11 @@ CREATE TABLE `taxes` (
   `taxes_rate` decimal(20,5) NOT NULL DEFAULT '0.00000',
   `taxes_description` varchar(255) NOT NULL DEFAULT '',
   `reseller_id` int NOT NULL DEFAULT '0',
+  `last_modified_date` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
+  `creation_date` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
   `status` tinyint(1) NOT NULL DEFAULT '0',
-  PRIMARY KEY (`id`)
+  PRIMARY KEY (`id`),
+  KEY `taxes_priority` (`taxes_priority`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 CREATE TABLE `taxes_to_accounts` (
@@ -200,18 +203,25 @@ CREATE TABLE `timezone` (
   PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
+-- ASTPP 6.0's pricelists: there initially_increment and routing_prefix have no default
+-- (acctctl writes both); the tests' own inserts rely on these
 CREATE TABLE `pricelists` (
   `id` int NOT NULL AUTO_INCREMENT,
   `name` varchar(30) NOT NULL DEFAULT '',
-  `markup` int NOT NULL DEFAULT '0',
+  `markup` varchar(50) NOT NULL DEFAULT '0',
   `routing_type` tinyint NOT NULL DEFAULT '0',
   `initially_increment` int NOT NULL DEFAULT '0',
   `inc` int NOT NULL DEFAULT '0',
   `status` tinyint(1) NOT NULL DEFAULT '0',
   `reseller_id` int NOT NULL DEFAULT '0',
+  `pricelist_id_admin` int NOT NULL DEFAULT '0',
+  `routing_prefix` varchar(100) NOT NULL DEFAULT '',
+  `call_count` int NOT NULL DEFAULT '0',
   `creation_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
   `last_modified_date` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
-  PRIMARY KEY (`id`)
+  PRIMARY KEY (`id`),
+  KEY `name` (`name`),
+  KEY `reseller_id` (`reseller_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 CREATE TABLE `permissions` (

@@ -1,5 +1,6 @@
 """`plan` and `apply` (contract §10, issue 19) on the astpp target: accounts are converged in
-ASTPP, the set's membership goes to the ledger; catalog entries are refused there (exit 2)."""
+ASTPP, the set's membership goes to the ledger; roles are refused there (exit 2): rate groups
+and taxes are test_astpp_apply_catalog.py's."""
 
 from __future__ import annotations
 
@@ -61,11 +62,13 @@ def test_prune_disables_an_account_with_billing_history(astpp, db, tmp_path):
     assert numbers == {"5553000002", "5553000009"}
 
 
-def test_catalog_entries_are_refused_with_nothing_written(astpp, tmp_path):
-    data = {**SEED, "rate_groups": [{"name": "gold"}]}
+def test_roles_are_refused_with_nothing_written(astpp, tmp_path):
+    data = {**SEED, "rate_groups": [{"name": "gold"}],
+            "roles": [{"name": "support", "for": "admin"}]}
     result = astpp("apply", "-f", write(tmp_path, data))
     assert result.exit_code == 2, result.stderr
-    assert "astpp target" in result.stderr
+    assert "roles are not supported on the astpp target" in result.stderr
+    assert "permission sets" in result.stderr
     assert run(astpp, "account", "list", "--kind", "customer") == []
 
 

@@ -68,7 +68,10 @@ def test_astpp_target_needs_a_mysql_url_and_a_key(tmp_path, monkeypatch):
     (["acctctl", "account", "delete", "123"], True),
     (["acctctl", "--profile", "astpp", "batch", "undo", "x"], True),  # the ledger
     (["acctctl", "audit", "list"], True),
-    (["acctctl", "rategroup", "create", "gold"], False),
+    (["acctctl", "rategroup", "create", "gold"], True),  # targets/astpp/entries.py
+    (["acctctl", "tax", "delete", "VAT"], True),
+    (["acctctl", "role", "create", "x"], False),  # ASTPP's roles are permission sets
+    (["acctctl", "db", "upgrade"], False),
 ])
 def test_only_the_commands_built_for_astpp_may_open_it(argv, allowed):
     from acctctl.cli.state import State

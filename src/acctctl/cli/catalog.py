@@ -72,7 +72,7 @@ def rategroup_create(
     from acctctl.service.catalog import create_rate_group
 
     check_format(output)
-    record = create_rate_group(state_of(ctx).engine(), name, reseller, not inactive,
+    record = create_rate_group(state_of(ctx).storage(), name, reseller, not inactive,
                                if_exists)
     _created(record, output, "rate group", reseller)
 
@@ -120,7 +120,7 @@ def tax_create(
     from acctctl.service.catalog import create_tax
 
     check_format(output)
-    record = create_tax(state_of(ctx).engine(), name, rate, amount, priority, reseller,
+    record = create_tax(state_of(ctx).storage(), name, rate, amount, priority, reseller,
                         if_exists)
     _created(record, output, "tax", reseller)
 
@@ -163,7 +163,7 @@ def _update(ctx: typer.Context, what: str, name: str, reseller: str | None, give
     from acctctl.service.catalog import update_entry
 
     check_format(output)
-    record = update_entry(state_of(ctx).engine(), what, name, reseller, given, dry_run)
+    record = update_entry(state_of(ctx).storage(), what, name, reseller, given, dry_run)
     changes = record.pop("changes")
     if output == "json":
         record["changes"] = changes
@@ -191,10 +191,10 @@ def _delete(ctx: typer.Context, what: str, name: str, reseller: str | None, yes:
 
     check_format(output)
     state = state_of(ctx)
-    engine = state.engine()  # first: on the astpp target this exits 2 before any question
+    storage = state.storage()  # first: a target without it exits 2 before any question
     if not dry_run:
         confirm(f"Delete {what} {_owner_label(name, reseller)}?", yes)
-    record = delete_entry(engine, what, name, reseller, dry_run)
+    record = delete_entry(storage, what, name, reseller, dry_run)
     _show(record, output, what)
     label = f"{what} {_owner_label(record['name'], reseller)}"
     say(f"dry run: would delete {label}; nothing was written" if dry_run

@@ -65,9 +65,11 @@ def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[
         owned = [a for a in accounts if a.kind != "reseller"]
         if owned:
             storage.purge(conn, owned)
-        results += _remove_entries(storage, conn, entries)
+        # what resellers own before them; the admin's after them (a reseller may use one)
+        results += _remove_entries(storage, conn, [m for m in entries if "@" in m.key])
         if owners:
             storage.purge(conn, owners)
+        results += _remove_entries(storage, conn, [m for m in entries if "@" not in m.key])
         storage.ledger.drop_set_members(conn, storage.ledger.batch_set_members(conn, batch_id))
     return [{"number": a.number, "kind": a.kind, "action": "purged"}
             for a in accounts] + results

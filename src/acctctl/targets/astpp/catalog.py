@@ -56,12 +56,12 @@ class AstppLookups:
             row = self.conn.execute(sa.text(sql), {"name": name, "owner": owner_id or 0}).first()
             if row is None:
                 why = f"no {what} named {name!r} is owned by {owner}"
-                if what == "rate group":  # ASTPP has them; acctctl makes none on this target
-                    listing = "acctctl rategroup list" + (
-                        f" --reseller {owner.removeprefix('reseller ')}" if owner_id else "")
-                    why += (f" (rate groups are made in ASTPP: log in as {owner}, add one under"
-                            " Tariff > Rate group, then give its name with --rate-group NAME;"
-                            f" {listing} lists them)")
+                if what == "rate group":  # made by `rategroup create` or in ASTPP
+                    flag = (f" --reseller {owner.removeprefix('reseller ')}" if owner_id
+                            else "")
+                    why += (f" (make one: acctctl rategroup create NAME{flag}, or in ASTPP as "
+                            f"{owner} under Tariff > Rate group; then give its name with "
+                            f"--rate-group NAME; acctctl rategroup list{flag} lists them)")
                 return None, why
             if row.status != 0:
                 return None, f"{what} {name!r} of {owner} is inactive"

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from acctctl.errors import ConfigError, DatabaseError
+from acctctl.errors import ConfigError, DatabaseError, UsageError
 from acctctl.storage import (
     AccountFilter,
     Device,
@@ -144,7 +144,10 @@ OPERATIONS = ("create", "account list", "account show", "account export", "rateg
               "account disable", "account enable", "account delete",
               "account reset-password", "account rotate-sip-secret",
               "ledger", "batch", "audit",  # the ledger (trail.py)
-              "plan", "apply",  # accounts as code: accounts only (no catalog_* here)
+              "plan", "apply",  # accounts as code: accounts, rate groups and taxes
+              # rate groups and taxes (targets/astpp/entries.py); roles are not built here
+              "rategroup create", "rategroup update", "rategroup delete",
+              "tax create", "tax update", "tax delete",
               "registrar check", "registrar sync")  # record in the ledger (registrars)
 #: `account list` parts ASTPP reads (targets/astpp/reads.py), "total" being the "100 of N"
 #: note; --batch from the ledger (a batch's accounts are in acctctl's own database).
@@ -767,7 +770,8 @@ class AstppStorage(Storage):
 
     def dependants_hint(self, conn: Connection, accounts: list[StoredAccount]) -> str | None:
         return ("delete its accounts first (acctctl account delete, or in ASTPP), and its "
-                "rate groups and taxes in ASTPP (Tariff > Rate group, Configuration > Taxes)")
+                "rate groups and taxes once no account uses them (acctctl rategroup|tax "
+                "delete NAME --reseller NUMBER --yes)")
 
     def billing_history(self, conn: Connection, accounts: list[StoredAccount]) -> list[str]:
         return L.history_reasons(L.billing_history(conn, accounts))
@@ -785,18 +789,74 @@ class AstppStorage(Storage):
         self.devices_changed("secret", usernames, [secret] * len(usernames))
         return usernames
 
+    # --- the catalog: rate groups and taxes (targets/astpp/entries.py) ----------------------
+
+    def _catalog_kind(self, conn: Connection, kind: str) -> None:
+        """Roles are refused (exit 2); the columns the catalog writes must be there (exit 5,
+        nothing written), checked once."""
+        if kind == "role":
+            raise UsageError(ROLES_REFUSED)
+        if getattr(self, "_catalog_checked", False):
+            return
+        from acctctl.targets.astpp import entries
+
+        missing = _missing_columns(conn, entries.WRITTEN)
+        if missing:
+            raise DatabaseError("this ASTPP database lacks what ASTPP 6.0's rate group and tax "
+                                "pages write: " + ", ".join(missing[:8]) + "; nothing was "
+                                "written")
+        self._catalog_checked = True
+
+    def catalog_find(self, conn: Connection, kind: str, name: str, owner: str | None = None,
+                     scope: str | None = None) -> dict | None:
+        from acctctl.targets.astpp import entries
+
+        self._catalog_kind(conn, kind)
+        return entries.find(conn, self, kind, name, owner)
+
+    def catalog_create(self, conn: Connection, kind: str, values: dict, owner: str | None,
+                       now: datetime) -> int:
+        """ASTPP keys neither name: an existing entry of the owner is EntryExists (an
+        IntegrityError, as a unique key would say), checked under the storage's lock."""
+        from acctctl.targets.astpp import entries
+
+        self._catalog_kind(conn, kind)
+        entries.problems(kind, values)
+        if entries.find(conn, self, kind, values["name"], owner) is not None:
+            raise EntryExists(f"{kind} {values['name']!r} exists")
+        return entries.create(conn, self, kind, values, owner, edit.naive_utc(now))
+
+    def catalog_update(self, conn: Connection, kind: str, entry_id: int, changes: dict) -> None:
+        from acctctl.targets.astpp import entries
+
+        self._catalog_kind(conn, kind)
+        entries.problems(kind, {k: new for k, (_, new) in changes.items()})
+        entries.update(conn, self, kind, entry_id, changes,
+                       edit.naive_utc(datetime.now(UTC)))
+
+    def catalog_delete(self, conn: Connection, kind: str, entry_id: int) -> None:
+        from acctctl.targets.astpp import entries
+
+        self._catalog_kind(conn, kind)
+        entries.delete(conn, kind, entry_id)
+
+    def catalog_users(self, conn: Connection, kind: str, entry_id: int) -> list[tuple[str, bool]]:
+        from acctctl.targets.astpp import entries
+
+        self._catalog_kind(conn, kind)
+        return entries.users(conn, kind, entry_id)
+
+    def catalog_owned(self, conn: Connection, account: StoredAccount) -> list[tuple[str, str]]:
+        from acctctl.targets.astpp import entries
+
+        return entries.owned(conn, account.id)
+
     def _day_two_tables(self, conn: Connection) -> None:
         """The tables and columns the day-two changes touch (lifecycle.TOUCHED), once: a
         missing one is exit 5 before anything is changed, not a half-done delete."""
         if getattr(self, "_day_two_checked", False):
             return
-        found: dict[str, set[str]] = {}
-        for table, column in conn.execute(sa.text(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = DATABASE()")):
-            found.setdefault(table, set()).add(column)
-        missing = [f"{t}.{c}" for t, cols in L.TOUCHED.items() for c in cols
-                   if c not in found.get(t, set())]
+        missing = _missing_columns(conn, L.TOUCHED)
         if missing:
             raise DatabaseError("this ASTPP database lacks what ASTPP 6.0's own status, delete "
                                 "and edit actions change: " + ", ".join(missing[:8])
@@ -844,9 +904,26 @@ class AstppStorage(Storage):
                                 f"{LOCK_TIMEOUT_S}s; nothing was written", hint="try again")
 
 
+class EntryExists(sa.exc.IntegrityError):
+    """catalog_create(): the owner has an entry of that name (ASTPP has no unique key)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, None, Exception(message))
+
+
+#: why a file's roles and the `role` commands exit 2 here (docs/astpp.md)
+ROLES_REFUSED = (
+    "roles are not supported on the astpp target: ASTPP's roles are permission sets (its "
+    "permissions table: a JSON of page rights, made on its Roles & Permissions page), not "
+    "acctctl's named roles; make them in ASTPP and name one with an account's role field")
+
+
 def _refused(exc: BaseException) -> BaseException | None:
     """A value a column cannot hold (or another refusal) as exit 5; a deadlock and every
-    other OperationalError as they are (retryable() looks at them)."""
+    other OperationalError as they are (retryable() looks at them); EntryExists as it is
+    (the catalog's callers say "already exists", exit 4)."""
+    if isinstance(exc, EntryExists):
+        return None
     if isinstance(exc, sa.exc.DBAPIError) and not isinstance(exc, sa.exc.OperationalError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc
         return DatabaseError(f"ASTPP's database refused the write: {reason}; "
@@ -865,6 +942,17 @@ def _errno(exc: BaseException) -> int | None:
         seen = seen.__cause__ or seen.__context__
     args = getattr(getattr(exc, "orig", None), "args", ())
     return args[0] if args and isinstance(args[0], int) else None
+
+
+def _missing_columns(conn: Connection, needed: dict[str, list[str]]) -> list[str]:
+    """"table.column" of each of `needed` this database lacks."""
+    found: dict[str, set[str]] = {}
+    for table, column in conn.execute(sa.text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE()")):
+        found.setdefault(table, set()).add(column)
+    return [f"{t}.{c}" for t, cols in needed.items() for c in cols
+            if c not in found.get(t, set())]
 
 
 def _table(name: str, sample: dict) -> sa.TableClause:

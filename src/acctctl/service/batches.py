@@ -11,7 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from acctctl.errors import Conflict, NotFound
-from acctctl.plain import plain
 from acctctl.service.changes import ChangeOptions, audit, transaction
 from acctctl.service.lifecycle import refusals
 from acctctl.storage import CATALOG_KINDS, AccountFilter, Storage, as_storage
@@ -128,13 +127,14 @@ def _catalog_restores(storage: Storage, conn, changes: list) -> tuple[list, list
     {field: [now, old]}) each, and the problems (an entry gone, or changed since: a field
     no longer holds the value the batch gave it)."""
     restores, changed, gone = [], [], []
-    for change in reversed(changes):  # the newest first: the oldest old value wins
+    for change in changes:  # one per entry: a file declares an entry once
         name, _, owner = change.key.partition("@")
         entry = storage.catalog_find(conn, change.kind, name, owner or None)
         if entry is None or entry["id"] != change.entry_id:
             gone.append(f"{CATALOG_KINDS[change.kind]} {change.key}")
             continue
-        if any(plain(entry.get(k)) != plain(new) for k, (_old, new) in change.changes.items()):
+        if any(_typed(entry.get(k), new) != entry.get(k)
+               for k, (_old, new) in change.changes.items()):
             changed.append(f"{CATALOG_KINDS[change.kind]} {change.key}")
             continue
         restores.append((change, {k: [new, _typed(entry.get(k), old)]
@@ -148,8 +148,8 @@ def _catalog_restores(storage: Storage, conn, changes: list) -> tuple[list, list
 
 
 def _typed(current, old):
-    """An old value read back from the record as the column holds it (a Decimal's digits
-    back to a Decimal)."""
+    """A value read back from the record as the column holds it (a Decimal's digits back to
+    a Decimal, which compares by value, not by its number of places)."""
     if isinstance(current, Decimal) and old is not None:
         return Decimal(str(old))
     return old

@@ -67,7 +67,7 @@ def test_upgrade_from_0001_keeps_every_account(old_database):
     result = cli("account", "list")
     assert result.exit_code == 5 and "db upgrade" in result.stderr  # behind: refused
     result = cli("db", "upgrade")
-    assert result.exit_code == 0 and "0001 -> 0005" in result.stderr
+    assert result.exit_code == 0 and "0001 -> 0006" in result.stderr
     assert cli("db", "check").exit_code == 0
 
     listed = cli.json("account", "list")

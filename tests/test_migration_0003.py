@@ -32,7 +32,7 @@ def test_upgrade_from_0002_keeps_the_trail_as_this_databases_own(blank_cli):
     _at_0002_with_a_trail(url)
     assert cli("audit", "list").exit_code == 5  # behind: refused until upgraded
     result = cli("db", "upgrade")
-    assert result.exit_code == 0 and "0002 -> 0005" in result.stderr
+    assert result.exit_code == 0 and "0002 -> 0006" in result.stderr
     assert cli("db", "check").exit_code == 0  # the models and the migrated schema agree
 
     from acctctl.db.engine import make_engine

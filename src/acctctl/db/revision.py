@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from acctctl.errors import DatabaseError
 
 #: The newest migration in db/migrations/versions.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 #: Alembic's bookkeeping table (its default name; db/migrations/env.py does not change it).
 VERSION_TABLE = "alembic_version"
 

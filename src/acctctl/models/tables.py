@@ -328,3 +328,21 @@ class SetMember:
         when("created_at", null=False),
         sa.Index("ix_set_members_set_name_kind_key", "set_name", "kind", "key"),
     )
+
+
+class CatalogChange:
+    """A catalog entry (rate group, tax, role) an `apply` updated (contract §10): the fields
+    it changed, {field: [old, new]} as JSON, so that `batch undo` gives the old values back
+    (and can tell when the entry was changed since). Accounts' changes are in audit_events."""
+
+    __table__ = sa.Table(
+        "catalog_changes", metadata,
+        key(),
+        text("batch_id", 36, index=True),
+        text("kind", 20),
+        text("key", 200),
+        sa.Column("entry_id", sa.BigInteger, nullable=False),
+        sa.Column("changes", sa.Text(), nullable=False),
+        when("at", null=False),
+        when("undone_at"),  # set by `batch undo`: given back, not to be given back again
+    )

@@ -41,7 +41,15 @@ from acctctl.service.accounts import BatchOptions, BatchRun
 from acctctl.service.changes import ChangeOptions, _os_user, audit
 from acctctl.service.declared import Declared, DeclaredObject
 from acctctl.service.update import UpdateRun
-from acctctl.storage import CATALOG_KINDS, Rollback, SetMember, Storage, StoredAccount, as_storage
+from acctctl.storage import (
+    CATALOG_KINDS,
+    CatalogChange,
+    Rollback,
+    SetMember,
+    Storage,
+    StoredAccount,
+    as_storage,
+)
 
 #: what a secret shows as in a plan (never its value or hash)
 SET = "(set)"
@@ -163,6 +171,7 @@ class _Converge:
             command=options.command, profile=options.profile, actor=options.actor,
             mode="apply", dry_run=options.dry_run, batch_id=self.batch_id, now=self.now)
         self.new_members: list[SetMember] = []
+        self.catalog_changes: list[CatalogChange] = []  # what batch undo gives back
         self.conn: Any = None
 
     # --- errors ---------------------------------------------------------------------------
@@ -210,6 +219,8 @@ class _Converge:
             self._prune({(o.kind, o.key) for o in objects})
         if self.new_members and not self.errors:
             self.storage.ledger.add_set_members(conn, self.new_members)
+        if self.catalog_changes and not self.errors:
+            self.storage.ledger.add_catalog_changes(conn, self.catalog_changes)
 
     def _duplicates(self, objects: list[DeclaredObject]) -> None:
         seen: dict[tuple[str, str], str] = {}
@@ -420,6 +431,8 @@ class _Converge:
                        if k not in ("name", "for") and plain(entry.get(k)) != plain(v)}
             if changes:
                 self.storage.catalog_update(self.conn, o.kind, entry["id"], changes)
+                self.catalog_changes.append(CatalogChange(o.kind, o.key, entry["id"], changes,
+                                                          self.batch_id))
             self._op("update" if changes else "unchanged", o, changes)
 
     def _catalog_values(self, o: DeclaredObject) -> dict | None:

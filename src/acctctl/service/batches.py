@@ -8,6 +8,7 @@ owns something outside the batch.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from acctctl.errors import Conflict, NotFound
 from acctctl.service.changes import ChangeOptions, audit, transaction
@@ -44,6 +45,7 @@ def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[
         accounts = sorted(found.values(), key=lambda a: a.number)
         entries = [m for m in storage.ledger.batch_set_members(conn, batch_id)
                    if m.kind in CATALOG_KINDS]
+        catalog = storage.ledger.batch_catalog_changes(conn, batch_id)
         changed = [a.number for a in accounts if a.changed]
         changed += [n for n, (_, later) in updated.items() if later]
         problems = []
@@ -51,6 +53,8 @@ def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[
             shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more"
                                                if len(changed) > 10 else "")
             problems.append(f"changed since it was created: {shown}")
+        restores, problems_of_catalog = _catalog_restores(storage, conn, catalog)
+        problems += problems_of_catalog
         problems += [p for p in refusals(storage, conn, accounts, include_deleted=True,
                                          purge=True, outside_batch=batch_id)
                      if not (entries and p.startswith(("rate group", "tax")))]
@@ -67,6 +71,10 @@ def undo_batch(storage: Storage, batch_id: str, options: ChangeOptions) -> list[
             storage.purge(conn, owned)
         # what resellers own before them; the admin's after them (a reseller may use one)
         results += _remove_entries(storage, conn, [m for m in entries if "@" in m.key])
+        for change, old in restores:
+            storage.catalog_update(conn, change.kind, change.entry_id, old)
+            results.append({"number": change.key, "kind": change.kind, "action": "restored"})
+        storage.ledger.undo_catalog_changes(conn, batch_id)
         if owners:
             storage.purge(conn, owners)
         results += _remove_entries(storage, conn, [m for m in entries if "@" not in m.key])
@@ -114,6 +122,39 @@ def _restore(storage: Storage, conn, options: ChangeOptions,
                                "nothing was changed")
     return [{"number": r["number"], "kind": r["kind"], "action": "restored"}
             for r in run.result.updated]
+
+
+def _catalog_restores(storage: Storage, conn, changes: list) -> tuple[list, list[str]]:
+    """What gives the catalog entries the batch updated their old values back: (change,
+    {field: [now, old]}) each, and the problems (an entry gone, or changed since: a field
+    no longer holds the value the batch gave it)."""
+    restores, changed, gone = [], [], []
+    for change in changes:  # one per entry: a file declares an entry once
+        name, _, owner = change.key.partition("@")
+        entry = storage.catalog_find(conn, change.kind, name, owner or None)
+        if entry is None or entry["id"] != change.entry_id:
+            gone.append(f"{CATALOG_KINDS[change.kind]} {change.key}")
+            continue
+        if any(_typed(entry.get(k), new) != entry.get(k)
+               for k, (_old, new) in change.changes.items()):
+            changed.append(f"{CATALOG_KINDS[change.kind]} {change.key}")
+            continue
+        restores.append((change, {k: [new, _typed(entry.get(k), old)]
+                                  for k, (old, new) in change.changes.items()}))
+    problems = []
+    if changed:
+        problems.append("changed since the batch updated it: " + ", ".join(changed[:10]))
+    if gone:
+        problems.append("deleted since the batch updated it: " + ", ".join(gone[:10]))
+    return restores, problems
+
+
+def _typed(current, old):
+    """A value read back from the record as the column holds it (a Decimal's digits back to
+    a Decimal, which compares by value, not by its number of places)."""
+    if isinstance(current, Decimal) and old is not None:
+        return Decimal(str(old))
+    return old
 
 
 def _remove_entries(storage: Storage, conn, entries: list) -> list[dict]:

@@ -134,6 +134,19 @@ class SetMember:
     batch_id: str
 
 
+@dataclass
+class CatalogChange:
+    """A catalog entry an `apply` updated (contract §10), so `batch undo` can give it its old
+    values back. key: "NAME" or "NAME@RESELLER" (as SetMember); changes: {field: [old,
+    new]} as the Storage catalog_* methods take them."""
+
+    kind: str
+    key: str
+    entry_id: int
+    changes: dict
+    batch_id: str
+
+
 @dataclass(frozen=True)
 class Device:
     """A live (not deleted) SIP device as a registrar must mirror it (sip_devices())."""
@@ -192,6 +205,21 @@ class Ledger(abc.ABC):
     def drop_set_members(self, conn: Any, members: list[SetMember]) -> None:
         """Forget these members (pruned, or undone)."""
         raise _unsupported("accounts as code (plan/apply)")
+
+
+    # --- catalog changes (contract §10): what an apply updated in a catalog entry ---------
+
+    def add_catalog_changes(self, conn: Any, changes: list[CatalogChange]) -> None:
+        """Record what an apply changed in catalog entries, in the transaction `conn`."""
+        raise _unsupported("catalog entries in a set's file")
+
+    def batch_catalog_changes(self, conn: Any, batch_id: str) -> list[CatalogChange]:
+        """The catalog changes this batch made and no undo gave back yet, oldest first."""
+        return []
+
+    def undo_catalog_changes(self, conn: Any, batch_id: str) -> None:
+        """Mark the batch's catalog changes given back (by `batch undo`)."""
+        return None  # nothing recorded elsewhere (add_catalog_changes refuses)
 
 
 def _unsupported(what: str, target: str = "this"):

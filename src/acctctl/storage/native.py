@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 from acctctl.models.shown_fields import BILLING_KINDS
 from acctctl.models.tables import Account, AccountTax, RateGroup, SipDevice, Tax
 from acctctl.models.tables import AuditEvent as AuditTable
+from acctctl.models.tables import CatalogChange as CatalogChangeTable
 from acctctl.models.tables import SetMember as SetMemberTable
 from acctctl.models.text import control_problem
 from acctctl.plain import plain
 from acctctl.storage import (
     AccountFilter,
     AuditEvent,
+    CatalogChange,
     Device,
     InsertBatch,
     Ledger,
@@ -44,6 +47,7 @@ AT = AccountTax.__table__
 SD = SipDevice.__table__
 AE = AuditTable.__table__
 SM = SetMemberTable.__table__
+CC = CatalogChangeTable.__table__
 _ACCOUNT_COLUMNS = frozenset(A.c.keys())
 
 
@@ -475,7 +479,9 @@ class NativeLedger(Ledger):
         return (conn.execute(sa.select(AE.c.id).where(AE.c.batch_id == batch_id, self.OWN)
                              .limit(1))
                 .first() is not None or conn.execute(sa.select(A.c.id).where(
-                    A.c.batch_id == batch_id).limit(1)).first() is not None)
+                    A.c.batch_id == batch_id).limit(1)).first() is not None
+                or conn.execute(sa.select(CC.c.id).where(CC.c.batch_id == batch_id)
+                                .limit(1)).first() is not None)  # only catalog changed
 
     def batch_accounts(self, conn: Connection, batch_id: str) -> list[str]:
         return list(conn.execute(sa.select(A.c.number).where(A.c.batch_id == batch_id)
@@ -522,6 +528,26 @@ class NativeLedger(Ledger):
         from acctctl.ledger import drop_members
 
         drop_members(conn, None, members)
+
+    def add_catalog_changes(self, conn: Connection, changes: list[CatalogChange]) -> None:
+        if changes:
+            now = datetime.now(UTC)
+            conn.execute(sa.insert(CC), [
+                {"batch_id": c.batch_id, "kind": c.kind, "key": c.key, "entry_id": c.entry_id,
+                 "changes": json.dumps(plain(c.changes), ensure_ascii=False), "at": now}
+                for c in changes])
+
+    def batch_catalog_changes(self, conn: Connection, batch_id: str) -> list[CatalogChange]:
+        if control_problem(batch_id):
+            return []
+        return [CatalogChange(r.kind, r.key, r.entry_id, json.loads(r.changes), r.batch_id)
+                for r in conn.execute(sa.select(CC).where(CC.c.batch_id == batch_id,
+                                                          CC.c.undone_at.is_(None))
+                                      .order_by(CC.c.id))]
+
+    def undo_catalog_changes(self, conn: Connection, batch_id: str) -> None:
+        conn.execute(sa.update(CC).where(CC.c.batch_id == batch_id, CC.c.undone_at.is_(None))
+                     .values(undone_at=datetime.now(UTC)))
 
 
 def _stored(record: dict) -> StoredAccount:

@@ -145,8 +145,8 @@ def _render_applied(result, output: str, with_secrets: bool = True) -> None:
 
 
 def _options(ctx: typer.Context):
-    from acctctl.service.changes import redact_command
     from acctctl.service.apply import ApplyOptions
+    from acctctl.service.changes import redact_command
 
     state = state_of(ctx)
     return ApplyOptions(command=redact_command(state.argv), profile=state.loaded().profile)

@@ -99,6 +99,9 @@ EXAMPLES: dict[str, list[str]] = {
     "db current": ["acctctl db current"],
     "db check": ["acctctl db check && echo schema ok"],
     "registrar check": ["acctctl registrar check", "acctctl registrar check edge -o json"],
+    "plan": ["acctctl plan -f seed.yaml", "acctctl plan -f seed.yaml --prune --exit-code -o json"],
+    "apply": ["acctctl apply -f seed.yaml --secrets-file secrets.csv",
+              "acctctl apply -f seed.yaml --prune --yes"],
     "registrar sync": ["acctctl registrar sync --dry-run", "acctctl registrar sync edge"],
     "config init": [
         "acctctl config init",

@@ -191,10 +191,14 @@ class NativeStorage(Storage):
 
     def update(self, conn: Connection, account: StoredAccount, changes: dict, ids: dict,
                now: Any) -> None:
-        self.update_many(conn, [(account, changes, ids)], now)
+        self._write_updates(conn, [(account, changes, ids)], now)
 
     def update_many(self, conn: Connection, updates: list[tuple[StoredAccount, dict, dict]],
                     now: Any) -> None:
+        self._write_updates(conn, updates, now)
+
+    def _write_updates(self, conn: Connection,
+                       updates: list[tuple[StoredAccount, dict, dict]], now: Any) -> None:
         """One UPDATE (an executemany, in id order) per set of changed columns; the tax links
         of a chunk in one DELETE and one INSERT; the devices' status a chunk at a time."""
         groups: dict[tuple[str, ...], list[dict]] = {}

@@ -51,14 +51,14 @@ def test_a_value_taken_meanwhile_fails_only_its_row(cli, tmp_path, monkeypatch, 
 
     for number in ("1001", "1002", "1003"):
         make_customer(cli, number)
-    real = NativeStorage.update
+    real = NativeStorage._write_updates  # what update and update_many both write through
 
-    def taken_meanwhile(self, conn, account, changes, ids, now):
-        if account.number == "1002":  # as if another writer took this email just now
+    def taken_meanwhile(self, conn, updates, now):
+        if any(a.number == "1002" for a, _, _ in updates):  # another writer took it just now
             raise sa.exc.IntegrityError("UPDATE accounts", {}, Exception("unique email"))
-        return real(self, conn, account, changes, ids, now)
+        return real(self, conn, updates, now)
 
-    monkeypatch.setattr(NativeStorage, "update", taken_meanwhile)
+    monkeypatch.setattr(NativeStorage, "_write_updates", taken_meanwhile)
     path = write_csv(tmp_path / "changes.csv", [
         {"number": n, "email": f"new{n}@example.com"} for n in ("1001", "1002", "1003")])
     result = cli("account", "update", "--from-file", path, "--continue-on-error", "-o", "json")
@@ -69,7 +69,7 @@ def test_a_value_taken_meanwhile_fails_only_its_row(cli, tmp_path, monkeypatch, 
     assert [r["number"] for r in doc["updated"]] == ["1001", "1003"]
     # the file's rows went to the storage together, then one by one to name the row
     assert chunks == [["1001", "1002", "1003"]]
-    monkeypatch.setattr(NativeStorage, "update", real)
+    monkeypatch.setattr(NativeStorage, "_write_updates", real)
     assert cli.json("account", "show", "1001")["email"] == "new1001@example.com"
     assert cli.json("account", "show", "1002")["email"] is None
     audit = cli.json("audit", "list", "--batch", doc["batch_id"])

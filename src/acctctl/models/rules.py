@@ -7,6 +7,7 @@ validation context (`RuleContext`), so flags, prompts and file rows share them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -202,16 +203,23 @@ SipSecret = Annotated[SecretStr, BeforeValidator(check_sip_secret)]
 
 
 def check_email(value: Any) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
     value = str(value).strip()
     if not value:  # not "must have an @-sign": there is nothing to judge
         raise ValueError("is empty: give an address, or leave it out for none")
+    # legal, yet a spreadsheet would run "=x@y.z"
+    return check_free_text(_normalized_email(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized_email(value: str) -> str:
+    """email_validator's normal form (no DNS: the same answer every time). Cached: an update
+    validates a stored account whose notify_email is its email, the same address twice."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
-        address = validate_email(value, check_deliverability=False).normalized
+        return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"is not a valid email address: {exc}") from None
-    return check_free_text(address)  # legal, yet a spreadsheet would run "=x@y.z"
 
 
 def check_required_email(value: Any) -> str:

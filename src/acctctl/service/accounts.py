@@ -205,6 +205,9 @@ class BatchRun:
                                  dry_run=options.dry_run)
         self.seen: dict[str, dict[str, int]] = {"number": {}, "email": {}, "pin": {}}
         self.error_rows: set[int | None] = set()  # rows with an error (a set: O(1) per row)
+        #: a caller that needs the new accounts' ids (apply: the set's members) sets a dict:
+        #: number -> id, filled as chunks are written (no re-read of what was just inserted)
+        self.created_ids: dict[str, int] | None = None
         self.length = options.number_length or settings.numbers.length
         self.prefix = (
             options.number_prefix
@@ -560,6 +563,9 @@ class BatchRun:
 
     def _record(self, pending: list[_Row], ids: list[int]) -> None:
         spool = self.result._spool
+        if self.created_ids is not None:
+            self.created_ids.update((p.model.number, i) for p, i in zip(pending, ids,
+                                                                         strict=True))
         for p in pending:
             row = p.values  # as inserted: computed once, in _insert
             refs = dict(p.refs)

@@ -287,6 +287,7 @@ class _Converge:
             actor=self.options.actor, dry_run=self.options.dry_run, batch_id=self.batch_id),
             self.storage)
         batch.now = self.now
+        batch.created_ids = {}
         try:
             batch.execute(self.conn, rows)
             for e in batch.result.errors:
@@ -310,10 +311,10 @@ class _Converge:
                 self.result.generated.append({"kind": kind, "number": record["number"],
                                               **generated})
             made[record["number"]] = o
-        if made:
-            ids = self.storage.find(self.conn, list(made), lock=False)
+        if made:  # the ids as inserted: not read back
+            ids = batch.created_ids
             self.new_members += [SetMember(self.declared.set_name, o.kind, o.key,
-                                           ids[n].id if n in ids else None, self.batch_id)
+                                           ids.get(n), self.batch_id)
                                  for n, o in made.items()]
 
     def _update_accounts(self, objs: list[DeclaredObject],
@@ -352,9 +353,12 @@ class _Converge:
             self._error(by_row.get(e.row), e.field, e.message, e.conflict, key=e.key)
         changes_of = {account.number: dict(changes) for _r, _k, account, changes, _ids
                       in run.pending}
-        for o, account, password, password_hash in passwords:
-            if self.storage.password_matches(self.conn, account, password=password,
-                                             password_hash=password_hash):
+        matches = self.storage.passwords_match(  # one read a chunk, not one an account
+            self.conn, [(account, password, password_hash)
+                        for _o, account, password, password_hash in passwords])
+        for (o, account, password, password_hash), same in zip(passwords, matches,
+                                                                strict=True):
+            if same:
                 continue
             changes_of.setdefault(account.number, {})["password"] = [HIDDEN, SET]
             self._set_password(o, account, password, password_hash)

@@ -435,6 +435,15 @@ class Storage(abc.ABC):
         same file changes nothing. A storage that cannot tell says True (left as it is)."""
         return True
 
+    def passwords_match(self, conn: Any, checks: list[tuple[StoredAccount, str | None,
+                                                            str | None]]) -> list[bool]:
+        """password_matches of each (account, password, password_hash), in order: what a
+        re-apply of a file asks of every account in it, so an adapter reads the stored
+        hashes a chunk at a time rather than an account at a time."""
+        return [self.password_matches(conn, account, password=password,
+                                      password_hash=password_hash)
+                for account, password, password_hash in checks]
+
     @abc.abstractmethod
     def set_sip_secret(self, conn: Any, account: StoredAccount, secret: str,
                        now: datetime) -> list[str]:

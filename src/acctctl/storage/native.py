@@ -179,35 +179,60 @@ class NativeStorage(Storage):
                 with_ids=True)}
         if lock:
             _lock(conn, wanted, live=True)
-        found = {r["number"]: _stored(r) for r in load_accounts(
-            conn, where=Where(numbers=wanted, sort=""), with_ids=True)}
+        # a chunk of numbers a statement: one IN list of a whole file's numbers costs more
+        # to build, bind and plan than the rows it reads
+        found = {r["number"]: _stored(r) for chunk in chunks(wanted) for r in load_accounts(
+            conn, where=Where(numbers=chunk, sort=""), with_ids=True)}
         missing = [n for n in wanted if n not in found]
         if deleted_too and missing:
             if lock:
                 _lock(conn, missing, live=False)
-            gone = load_accounts(conn, where=Where(numbers=missing, include_deleted=True,
-                                                   sort="deleted_at"), with_ids=True)
-            found.update((r["number"], _stored(r)) for r in gone)  # the newest wins
+            for chunk in chunks(missing):
+                gone = load_accounts(conn, where=Where(numbers=chunk, include_deleted=True,
+                                                       sort="deleted_at"), with_ids=True)
+                found.update((r["number"], _stored(r)) for r in gone)  # the newest wins
         return found
 
     def update(self, conn: Connection, account: StoredAccount, changes: dict, ids: dict,
                now: Any) -> None:
-        values = {k: new for k, (_, new) in changes.items() if k in A.c and k != "taxes"}
-        if "email" in changes:
-            values["email_key"] = changes["email"][1].casefold() if changes["email"][1] else None
-        for name in ("rate_group_id", "role_id"):
-            if name in ids and name.removesuffix("_id") in changes:
-                values[name] = ids[name]
-        values["updated_at"] = now
-        conn.execute(sa.update(A).where(A.c.id == account.id).values(**values))
-        if "taxes" in changes:
-            conn.execute(sa.delete(AT).where(AT.c.account_id == account.id))
-            links = [{"account_id": account.id, "tax_id": t}
-                     for t in dict.fromkeys(ids["tax_ids"])]
+        self._write_updates(conn, [(account, changes, ids)], now)
+
+    def update_many(self, conn: Connection, updates: list[tuple[StoredAccount, dict, dict]],
+                    now: Any) -> None:
+        self._write_updates(conn, updates, now)
+
+    def _write_updates(self, conn: Connection,
+                       updates: list[tuple[StoredAccount, dict, dict]], now: Any) -> None:
+        """One UPDATE (an executemany, in id order) per set of changed columns; the tax links
+        of a chunk in one DELETE and one INSERT; the devices' status a chunk at a time."""
+        groups: dict[tuple[str, ...], list[dict]] = {}
+        retaxed: list[tuple[int, list[int]]] = []
+        statuses: dict[str, list[int]] = {}
+        for account, changes, ids in sorted(updates, key=lambda u: u[0].id):
+            values = {k: new for k, (_, new) in changes.items() if k in A.c and k != "taxes"}
+            if "email" in changes:
+                values["email_key"] = (changes["email"][1].casefold() if changes["email"][1]
+                                       else None)
+            for name in ("rate_group_id", "role_id"):
+                if name in ids and name.removesuffix("_id") in changes:
+                    values[name] = ids[name]
+            values["updated_at"] = now
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"acct_id": account.id, **{f"new_{k}": v for k, v in values.items()}})
+            if "taxes" in changes:
+                retaxed.append((account.id, list(dict.fromkeys(ids["tax_ids"]))))
+            if "status" in changes:
+                statuses.setdefault(changes["status"][1], []).append(account.id)
+        for keys, rows in groups.items():
+            conn.execute(sa.update(A).where(A.c.id == sa.bindparam("acct_id")).values(
+                {k: sa.bindparam(f"new_{k}", type_=A.c[k].type) for k in keys}), rows)
+        for chunk in chunks(retaxed):
+            conn.execute(sa.delete(AT).where(AT.c.account_id.in_([i for i, _ in chunk])))
+            links = [{"account_id": i, "tax_id": t} for i, taxes in chunk for t in taxes]
             if links:
                 conn.execute(sa.insert(AT), links)
-        if "status" in changes:
-            self._device_status(conn, [account.id], changes["status"][1])
+        for status, account_ids in statuses.items():
+            self._device_status(conn, account_ids, status)
 
     def set_status(self, conn: Connection, accounts: list[StoredAccount], status: str,
                    now: Any) -> None:
@@ -413,15 +438,25 @@ class NativeStorage(Storage):
     def password_matches(self, conn: Connection, account: StoredAccount, *,
                          password: str | None = None, password_hash: str | None = None
                          ) -> bool:
-        stored = conn.execute(sa.select(A.c.password_hash).where(A.c.id == account.id)
-                              ).scalar()
-        if password_hash is not None:
-            return stored == password_hash
-        if password is None or not stored:
-            return True
+        return self.passwords_match(conn, [(account, password, password_hash)])[0]
+
+    def passwords_match(self, conn: Connection, checks: list[tuple[StoredAccount, str | None,
+                                                                   str | None]]) -> list[bool]:
         from acctctl.service.secrets_ import verify_password
 
-        return verify_password(stored, password)
+        hashes: dict[int, str | None] = {}
+        for chunk in chunks(list(dict.fromkeys(a.id for a, _, _ in checks))):
+            hashes.update(conn.execute(sa.select(A.c.id, A.c.password_hash)
+                                       .where(A.c.id.in_(chunk))).all())
+        matches = []
+        for account, password, password_hash in checks:
+            stored = hashes.get(account.id)
+            if password_hash is not None:
+                matches.append(stored == password_hash)
+            else:
+                matches.append(password is None or not stored
+                               or verify_password(stored, password))
+        return matches
 
     # --- the catalog ----------------------------------------------------------------------
 

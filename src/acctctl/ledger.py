@@ -249,6 +249,51 @@ def drop_members(conn: Connection, target: str | None, members: Iterable[Any]) -
                                          SM.c.batch_id == m.batch_id))
 
 
+def add_catalog_changes(conn: Connection, target: str | None, changes: Iterable[Any]) -> None:
+    """Record what an apply changed in catalog entries (storage.CatalogChange), in `conn`'s
+    transaction. target: the ledger's key of the target (batch ids are unique anyway)."""
+    import json
+    from datetime import UTC
+
+    from acctctl.models.tables import CatalogChange
+    from acctctl.plain import plain
+
+    now = datetime.now(UTC)
+    rows = [{"batch_id": c.batch_id, "kind": c.kind, "key": c.key, "entry_id": c.entry_id,
+             "changes": json.dumps(plain(c.changes), ensure_ascii=False), "at": now}
+            for c in changes]
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(sa.insert(CatalogChange.__table__), rows[start:start + CHUNK])
+
+
+def read_catalog_changes(conn: Connection, batch_id: str) -> list[Any]:
+    """The catalog changes batch `batch_id` made and no undo gave back yet, oldest first."""
+    import json
+
+    from acctctl.models.tables import CatalogChange
+    from acctctl.models.text import control_problem
+    from acctctl.storage import CatalogChange as Change
+
+    if control_problem(batch_id):
+        return []
+    CC = CatalogChange.__table__
+    return [Change(r.kind, r.key, r.entry_id, json.loads(r.changes), r.batch_id)
+            for r in conn.execute(sa.select(CC).where(CC.c.batch_id == batch_id,
+                                                      CC.c.undone_at.is_(None))
+                                  .order_by(CC.c.id))]
+
+
+def undo_catalog_changes(conn: Connection, target: str | None, batch_id: str) -> None:
+    """Mark the batch's catalog changes given back (by `batch undo`)."""
+    from datetime import UTC
+
+    from acctctl.models.tables import CatalogChange
+
+    CC = CatalogChange.__table__
+    conn.execute(sa.update(CC).where(CC.c.batch_id == batch_id, CC.c.undone_at.is_(None))
+                 .values(undone_at=datetime.now(UTC)))
+
+
 class Trail:
     """The trail of one target database in a ledger database (target None: the ledger's own
     accounts, the trail acctctl's own schema keeps)."""

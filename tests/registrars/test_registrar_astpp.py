@@ -8,7 +8,12 @@ import json
 
 import pytest
 
-from astpp.conftest import astpp, astpp_config, astpp_db  # noqa: F401 - fixtures
+from astpp.conftest import (  # noqa: F401 - fixtures
+    _astpp_databases,
+    astpp,
+    astpp_config,
+    astpp_db,
+)
 from registrars.test_registrar_kamailio import DOMAIN, registrar_config, states
 
 

@@ -65,7 +65,7 @@ class Mirror:
         """A write method's report (Storage.devices_changed); in a dry run: nothing."""
         if not self._active:
             return
-        registrars = self.open()
+        registrars = self.connect()
         usernames = list(usernames)
         if secrets is not None:
             secrets = list(secrets)
@@ -84,7 +84,7 @@ class Mirror:
         wanted = list(self._touched)
         record_engine = storage.registrar_record()
         now = datetime.now(UTC)
-        for registrar in self.open():
+        for registrar in self.connect():
             if record_engine is storage.engine:
                 mine = record.managed_of(conn, registrar.name, wanted)
             else:
@@ -145,7 +145,7 @@ class Mirror:
 
     # --- the registrars ----------------------------------------------------------------------
 
-    def open(self) -> list[Registrar]:
+    def connect(self) -> list[Registrar]:
         """Every configured registrar, connected and its flavour known (exit 5 when one cannot
         be reached, before the accounts commit); a generated secret length that a plaintext
         `password` column cannot hold is exit 3."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -565,24 +564,19 @@ class NativeLedger(Ledger):
         drop_members(conn, None, members)
 
     def add_catalog_changes(self, conn: Connection, changes: list[CatalogChange]) -> None:
-        if changes:
-            now = datetime.now(UTC)
-            conn.execute(sa.insert(CC), [
-                {"batch_id": c.batch_id, "kind": c.kind, "key": c.key, "entry_id": c.entry_id,
-                 "changes": json.dumps(plain(c.changes), ensure_ascii=False), "at": now}
-                for c in changes])
+        from acctctl.ledger import add_catalog_changes
+
+        add_catalog_changes(conn, None, changes)
 
     def batch_catalog_changes(self, conn: Connection, batch_id: str) -> list[CatalogChange]:
-        if control_problem(batch_id):
-            return []
-        return [CatalogChange(r.kind, r.key, r.entry_id, json.loads(r.changes), r.batch_id)
-                for r in conn.execute(sa.select(CC).where(CC.c.batch_id == batch_id,
-                                                          CC.c.undone_at.is_(None))
-                                      .order_by(CC.c.id))]
+        from acctctl.ledger import read_catalog_changes
+
+        return read_catalog_changes(conn, batch_id)
 
     def undo_catalog_changes(self, conn: Connection, batch_id: str) -> None:
-        conn.execute(sa.update(CC).where(CC.c.batch_id == batch_id, CC.c.undone_at.is_(None))
-                     .values(undone_at=datetime.now(UTC)))
+        from acctctl.ledger import undo_catalog_changes
+
+        undo_catalog_changes(conn, None, batch_id)
 
 
 def _stored(record: dict) -> StoredAccount:

@@ -173,6 +173,26 @@ class AstppLedger(Ledger):
         with self.trail.engine.connect() as ledger:
             return read_members(ledger, self.trail.target, batch_id=batch_id)
 
+    # --- catalog changes an apply made (for its undo): staged like the members -----------
+
+    def add_catalog_changes(self, conn: Connection, changes: list[Any]) -> None:
+        from acctctl.ledger import add_catalog_changes
+
+        self.connect()
+        self._members.setdefault(id(conn), []).append((add_catalog_changes, list(changes)))
+
+    def batch_catalog_changes(self, conn: Connection, batch_id: str) -> list[Any]:
+        from acctctl.ledger import read_catalog_changes
+
+        with self.trail.engine.connect() as ledger:
+            return read_catalog_changes(ledger, batch_id)
+
+    def undo_catalog_changes(self, conn: Connection, batch_id: str) -> None:
+        from acctctl.ledger import undo_catalog_changes
+
+        self.connect()
+        self._members.setdefault(id(conn), []).append((undo_catalog_changes, batch_id))
+
     # --- reading ------------------------------------------------------------------------
 
     def batch_exists(self, conn: Connection, batch_id: str) -> bool:

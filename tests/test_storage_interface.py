@@ -49,6 +49,11 @@ class RecordingStorage(NativeStorage):
         CALLS.append(f"update {account.number} " + " ".join(sorted(changes)))
         super().update(conn, account, changes, ids, now)
 
+    def update_many(self, conn, updates, now):  # the service's chunked form of update()
+        for account, changes, _ids in updates:
+            CALLS.append(f"update {account.number} " + " ".join(sorted(changes)))
+        super().update_many(conn, updates, now)
+
     def list_accounts(self, where, sort="number", limit=None, offset=0):
         CALLS.append("list_accounts")
         return super().list_accounts(where, sort, limit, offset)

@@ -119,3 +119,15 @@ def test_a_validation_failure_is_invalid_data_or_conflict():
     assert "email: is not an email address" in str(bad)  # what a traceback shows
     again = pickle.loads(pickle.dumps(taken))
     assert type(again) is type(taken) and again.errors == taken.errors
+
+
+def test_a_failure_names_each_place_as_the_cli_does():
+    failure = ValidationFailed([FieldError("email", "bad", row="customers[2]", key="1001"),
+                                FieldError("pin", "must be digits", row=3)])
+    assert str(failure).endswith(": customers[2] (1001): email: bad; row 3: pin: must be digits")
+
+
+def test_every_public_name_is_exported_and_importable():
+    assert set(acctctl.__all__) - {"__version__"} == set(acctctl._LAZY)
+    for name in ("Page", "Origin", "HashingEstimate"):
+        assert getattr(acctctl, name).__name__ == name

@@ -3,18 +3,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-
-def _complete(env, words: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "acctctl"], capture_output=True, text=True, timeout=60,
-        env={**os.environ, **env, "_ACCTCTL_COMPLETE": "complete_bash", "COMP_WORDS": words,
-             "COMP_CWORD": str(len(words.split(" ")) - 1)})
-    assert result.returncode == 0 and result.stderr == "", result
-    return result.stdout.split()
+from test_operator import _complete
 
 
 def test_a_deleted_reseller_is_not_offered(cli, cli_env):

@@ -39,6 +39,9 @@ _LAZY = {
     "AuditRecord": "acctctl.results",
     "PlanResult": "acctctl.results",
     "PlannedChange": "acctctl.results",
+    "Page": "acctctl.results",
+    "Origin": "acctctl.client",
+    "HashingEstimate": "acctctl.client",
     "Error": "acctctl.errors",
     "UsageError": "acctctl.errors",
     "InvalidData": "acctctl.errors",
@@ -50,11 +53,14 @@ _LAZY = {
 }
 _RENAMED = {"Error": "AcctctlError"}
 
+# a literal list (not derived from _LAZY): linters and type checkers read it as written
 __all__ = [
     "__version__",
     "open",
     "Client",
     "AcctctlWarning",
+    "Origin",
+    "HashingEstimate",
     "CreateOptions",
     "ListOptions",
     "Account",
@@ -68,6 +74,7 @@ __all__ = [
     "AuditRecord",
     "PlanResult",
     "PlannedChange",
+    "Page",
     "Error",
     "UsageError",
     "InvalidData",
@@ -79,7 +86,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads them
-    from acctctl.client import AcctctlWarning, Client, open  # noqa: A004
+    from acctctl.client import AcctctlWarning, Client, HashingEstimate, Origin, open  # noqa: A004
     from acctctl.errors import AcctctlError as Error
     from acctctl.errors import (
         ConfigurationError,
@@ -99,6 +106,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
         CreateResult,
         Export,
         Generated,
+        Page,
         PlannedChange,
         PlanResult,
         Skipped,

@@ -34,6 +34,14 @@ class FieldError:
     def as_dict(self) -> dict:
         return {"row": self.row, "key": self.key, "field": self.field, "message": self.message}
 
+    def where(self) -> str:
+        """"row 3 (1001): " for a row of a file; "customers[2] (1001): " for a place in a
+        set's file (its path); "" for the command line."""
+        if not self.row:
+            return ""
+        place = self.row if isinstance(self.row, str) else f"row {self.row}"
+        return place + (f" ({self.key})" if self.key else "") + ": "
+
 
 class AcctctlError(Exception):
     """Every error a user can cause. message: what the CLI prints; hint: what to do;
@@ -124,9 +132,7 @@ class ValidationFailed(AcctctlError):
         return ValidationFailed, (self.errors, self.message)
 
     def __str__(self) -> str:
-        details = "; ".join(f"{e.field}: {e.message}" if e.row is None
-                            else f"row {e.row}: {e.field}: {e.message}"
-                            for e in self.errors[:5])
+        details = "; ".join(f"{e.where()}{e.field}: {e.message}" for e in self.errors[:5])
         more = f"; and {len(self.errors) - 5} more" if len(self.errors) > 5 else ""
         return f"{self.message}: {details}{more}" if details else self.message
 

@@ -68,7 +68,7 @@ def report_field_errors(errors: list[FieldError], kind: str | None, group_after:
 
     if len(errors) <= group_after or all(e.row is None for e in errors):
         for e in errors:
-            say(f"{_where(e)}{name(e.field, e.row)}: {e.message}", "red")
+            say(f"{e.where()}{name(e.field, e.row)}: {e.message}", "red")
         return
     groups: dict[tuple[str, str], list[FieldError]] = defaultdict(list)
     for e in errors:
@@ -77,15 +77,6 @@ def report_field_errors(errors: list[FieldError], kind: str | None, group_after:
         rows = ", ".join(str(m.row) for m in members[:10])
         more = f" and {len(members) - 10} more" if len(members) > 10 else ""
         say(f"{name(field, members[0].row)}: {members[0].message} — rows {rows}{more}", "red")
-
-
-def _where(e: FieldError) -> str:
-    """"row 3 (1001): " for a row of a file; "customers[2] (1001): " for a place in a set's
-    file (its path); "" for the command line."""
-    if not e.row:
-        return ""
-    place = e.row if isinstance(e.row, str) else f"row {e.row}"
-    return place + (f" ({e.key})" if e.key else "") + ": "
 
 
 def _shape(message: str) -> str:

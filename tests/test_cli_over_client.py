@@ -1,6 +1,6 @@
-"""The CLI's day-two and read commands are the library's Client, rendered (contract §12):
-each builds a Client on the storage it opened and calls one of its methods; none calls the
-service or the storage itself. And a validation failure is the library's InvalidData or
+"""The CLI's day-two, read and catalog commands are the library's Client, rendered (contract
+§12): each builds a Client on the storage it opened and calls one of its methods; none calls
+the service or the storage itself. And a validation failure is the library's InvalidData or
 Conflict wherever it is raised, so the two report the same errors."""
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from acctctl.client import Client
 from acctctl.errors import FieldError, ValidationFailed
 
 CLI = Path(acctctl.__file__).parent / "cli"
+#: the Client methods of the catalog commands (rategroup, tax, role, reference)
+CATALOG_METHODS = ("rate_groups", "create_rate_group", "update_rate_group", "delete_rate_group",
+                   "taxes", "create_tax", "update_tax", "delete_tax", "roles", "create_role",
+                   "countries", "currencies", "timezones")
 
 
 @pytest.fixture
@@ -24,7 +28,7 @@ def calls(monkeypatch):
     seen: dict[str, int] = {}
     for name in ("disable", "enable", "delete", "reset_password", "rotate_sip_secret",
                  "export", "page", "show", "batches", "batch", "undo", "audit", "run_create",
-                 "run_update"):
+                 "run_update", *CATALOG_METHODS):
         method = getattr(Client, name)
 
         def spy(self, *args, _name=name, _method=method, **kwargs):
@@ -77,6 +81,37 @@ def test_the_client_records_the_cli_command_line(cli):
     assert disabled and disabled[0]["command"].endswith(f"account disable {number}")
 
 
+def test_each_catalog_command_is_one_client_call(cli, calls):
+    reseller = cli.json("create", "reseller", "--first-name", "R")["number"]
+    commands = [
+        (("rategroup", "create", "gold", "--reseller", reseller), "create_rate_group"),
+        (("rategroup", "create", "gold", "--reseller", reseller, "--if-exists", "skip"),
+         "create_rate_group"),
+        (("rategroup", "list"), "rate_groups"),
+        (("rategroup", "update", "gold", "--reseller", reseller, "--inactive"),
+         "update_rate_group"),
+        (("rategroup", "delete", "gold", "--reseller", reseller, "--yes"), "delete_rate_group"),
+        (("tax", "create", "vat", "--rate", "20"), "create_tax"),
+        (("tax", "list", "--reseller", reseller), "taxes"),
+        (("tax", "update", "vat", "--rate", "21", "--dry-run"), "update_tax"),
+        (("tax", "delete", "vat", "--yes"), "delete_tax"),
+        (("role", "create", "support", "--for", "admin"), "create_role"),
+        (("role", "list"), "roles"),
+        (("reference", "countries", "--search", "de"), "countries"),
+        (("reference", "currencies"), "currencies"),
+        (("reference", "timezones", "--search", "berlin"), "timezones"),
+    ]
+    for argv, method in commands:
+        before = dict(calls)
+        result = cli(*argv)
+        assert result.exit_code == 0, (argv, result.stderr)
+        made = {k: n - before.get(k, 0) for k, n in calls.items() if n != before.get(k, 0)}
+        assert made == {method: 1}, argv
+    before = dict(calls)
+    assert cli("tax", "delete", "vat", "--yes").exit_code == 3  # gone: the client's NotFound
+    assert calls == {**before, "delete_tax": before["delete_tax"] + 1}
+
+
 #: the commands that are the client (the wizards aside: they read the storage's field limits
 #: as answers are typed, in functions of their own)
 CLIENT_COMMANDS = {
@@ -87,6 +122,9 @@ CLIENT_COMMANDS = {
                    "_update_single", "_update_bulk", "_raise_update_errors", "_kind_of"},
     "account.py": {"show", "list_"},
     "batch_cmd.py": {"batch_list", "batch_show", "batch_undo", "audit_list"},
+    "catalog.py": {"rategroup_create", "rategroup_list", "rategroup_update", "rategroup_delete",
+                   "tax_create", "tax_list", "tax_update", "tax_delete", "_updated",
+                   "_deleting", "_deleted", "role_create", "role_list", "_reference"},
 }
 
 

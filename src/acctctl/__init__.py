@@ -9,10 +9,10 @@ As a library (contract §12, docs/api.md)::
         print(account.number, account.generated.password)
 
 `acctctl.open()` / `acctctl.Client`, the options (`CreateOptions`, `ListOptions`), the
-results (`Account`, `CreateResult`, ...) and the errors named after the CLI's exit codes
-(`UsageError`, `InvalidData`, `Conflict`, `ConfigurationError`, `Partial`, `NotFound`) are
-loaded on first use: `import acctctl` itself loads neither Typer, Rich nor questionary, nor
-the database layer.
+results (`Account`, `CreateResult`, ...; the catalog's `RateGroup`, `Tax`, `Role`, ...)
+and the errors named after the CLI's exit codes (`UsageError`, `InvalidData`, `Conflict`,
+`ConfigurationError`, `Partial`, `NotFound`) are loaded on first use: `import acctctl`
+itself loads neither Typer, Rich nor questionary, nor the database layer.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ _LAZY = {
     "PlanResult": "acctctl.results",
     "PlannedChange": "acctctl.results",
     "Page": "acctctl.results",
+    "RateGroup": "acctctl.results",
+    "Tax": "acctctl.results",
+    "Role": "acctctl.results",
+    "DeletedEntry": "acctctl.results",
+    "Country": "acctctl.results",
+    "Currency": "acctctl.results",
+    "Timezone": "acctctl.results",
     "Origin": "acctctl.client",
     "HashingEstimate": "acctctl.client",
     "Error": "acctctl.errors",
@@ -75,6 +82,13 @@ __all__ = [
     "PlanResult",
     "PlannedChange",
     "Page",
+    "RateGroup",
+    "Tax",
+    "Role",
+    "DeletedEntry",
+    "Country",
+    "Currency",
+    "Timezone",
     "Error",
     "UsageError",
     "InvalidData",
@@ -103,13 +117,20 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
         AuditRecord,
         Batch,
         Change,
+        Country,
         CreateResult,
+        Currency,
+        DeletedEntry,
         Export,
         Generated,
         Page,
         PlannedChange,
         PlanResult,
+        RateGroup,
+        Role,
         Skipped,
+        Tax,
+        Timezone,
         UpdateResult,
     )
 

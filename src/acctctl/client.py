@@ -8,8 +8,9 @@ the CLI would exit non-zero for is raised as the exception named after that exit
 (acctctl.UsageError 2, InvalidData 3, Conflict 4, ConfigurationError 5, Partial 6), with the
 CLI's message and the row errors in `.errors`. Results are the dataclasses of results.py.
 
-The CLI's day-two and read commands are this client: each makes one on the storage it opened
-(cli/state.py State.client(), with its command line as the Origin) and renders the result.
+The CLI's day-two, read and catalog commands are this client: each makes one on the storage
+it opened (cli/state.py State.client(), with its command line as the Origin) and renders the
+result.
 """
 
 from __future__ import annotations
@@ -19,24 +20,34 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from acctctl.errors import NotFound, Partial, UsageError, ValidationFailed
 from acctctl.options import CreateOptions, ListOptions, check_count, check_exclusive
 from acctctl.results import (
+    REFERENCE,
     Account,
     AuditRecord,
     Batch,
     Change,
+    Country,
     CreateResult,
+    Currency,
+    DeletedEntry,
     Export,
     Page,
     PlanResult,
+    RateGroup,
+    Role,
     Skipped,
+    Tax,
+    Timezone,
     UpdateResult,
     audit_of,
     batch_of,
+    entry_of,
     plan_of,
 )
 
@@ -45,6 +56,8 @@ from acctctl.results import (
 MODE = "library"
 #: How the library's calls appear as the audit trail's `command`.
 COMMAND = "acctctl (python) {}"
+#: the CLI command of a catalog entry (what the target is asked whether it supports)
+_COMMAND_OF = {"rate group": "rategroup", "tax": "tax"}
 
 
 @dataclass(frozen=True)
@@ -585,6 +598,115 @@ class Client:
         return [audit_of(r) for r in list_audit(self._for("audit list"), account, batch,
                                                 since, limit or None)]
 
+
+    # --- the catalog: rate groups, taxes, roles, reference data (contract §1, §7) ----------
+    # reseller: the owner's number; None: the admin's entries (a list: every owner's).
+
+    def rate_groups(self, reseller: str | None = None) -> builtins.list[RateGroup]:
+        """Rate groups by name, every owner's, or only `reseller`'s (`rategroup list`)."""
+        storage = self._for("rategroup list")
+        return [entry_of(RateGroup, r) for r in storage.list_rate_groups(reseller)]
+
+    def create_rate_group(self, name: str, *, reseller: str | None = None,
+                          active: bool = True, if_exists: str = "fail") -> RateGroup:
+        """A new rate group (`rategroup create`; active=False: `--inactive`, no account can
+        be given it until update_rate_group(active=True)). One of that name and owner exists
+        already: Conflict, or with if_exists="skip" it is returned as it is, `.skipped`."""
+        from acctctl.service.catalog import create_rate_group
+
+        storage = self._for("rategroup create")
+        return entry_of(RateGroup, create_rate_group(storage, name, reseller, active,
+                                                     if_exists))
+
+    def update_rate_group(self, name: str, *, reseller: str | None = None,
+                          dry_run: bool = False, active: bool | None = None) -> RateGroup:
+        """Make a rate group active or inactive (accounts keep it; `rategroup update`). The
+        group carries `.changes` ({} when it already was so). NotFound when there is none."""
+        given = {} if active is None else {"status": "active" if active else "inactive"}
+        return self._update_entry("rate group", name, reseller, given, dry_run)
+
+    def delete_rate_group(self, name: str, *, reseller: str | None = None,
+                          dry_run: bool = False) -> DeletedEntry:
+        """Remove a rate group no account uses (`rategroup delete`; confirming is the
+        caller's). Conflict, nothing changed, naming the accounts that still use it
+        (soft-deleted ones too, until they are purged)."""
+        return self._delete_entry("rate group", name, reseller, dry_run)
+
+    def taxes(self, reseller: str | None = None) -> builtins.list[Tax]:
+        """Taxes by name, every owner's, or only `reseller`'s (`tax list`)."""
+        return [entry_of(Tax, r) for r in self._for("tax list").list_taxes(reseller)]
+
+    def create_tax(self, name: str, *, rate: str | Decimal | int,
+                   amount: str | Decimal | int | None = None, priority: int = 0,
+                   reseller: str | None = None, if_exists: str = "fail") -> Tax:
+        """A new tax (`tax create`): rate in percent (0 to 100), a fixed amount (default 0),
+        priority (0 or more). An existing one: Conflict, or as create_rate_group with
+        if_exists="skip"."""
+        from acctctl.service.catalog import create_tax
+
+        storage = self._for("tax create")
+        return entry_of(Tax, create_tax(storage, name, rate, amount, priority, reseller,
+                                        if_exists))
+
+    def update_tax(self, name: str, *, rate: str | Decimal | int | None = None,
+                   amount: str | Decimal | int | None = None, priority: int | None = None,
+                   reseller: str | None = None, dry_run: bool = False) -> Tax:
+        """Change what is given of a tax (`tax update`; accounts that have it keep it); the
+        tax carries `.changes` as update_rate_group's."""
+        given = {k: v for k, v in (("rate", rate), ("amount", amount), ("priority", priority))
+                 if v is not None}
+        return self._update_entry("tax", name, reseller, given, dry_run)
+
+    def delete_tax(self, name: str, *, reseller: str | None = None,
+                   dry_run: bool = False) -> DeletedEntry:
+        """Remove a tax no account has (`tax delete`); Conflict as delete_rate_group."""
+        return self._delete_entry("tax", name, reseller, dry_run)
+
+    def _update_entry(self, what: str, name: str, reseller: str | None, given: dict,
+                      dry_run: bool):
+        from acctctl.service.catalog import update_entry
+
+        storage = self._for(f"{_COMMAND_OF[what]} update")
+        return entry_of(RateGroup if what == "rate group" else Tax,
+                        update_entry(storage, what, name, reseller, given, dry_run))
+
+    def _delete_entry(self, what: str, name: str, reseller: str | None,
+                      dry_run: bool) -> DeletedEntry:
+        from acctctl.service.catalog import delete_entry
+
+        storage = self._for(f"{_COMMAND_OF[what]} delete")
+        record = delete_entry(storage, what, name, reseller, dry_run)
+        return DeletedEntry(what, record["name"], record["reseller"], dry_run)
+
+    def roles(self) -> builtins.list[Role]:
+        """The roles accounts can be given (`role list`), by scope and name."""
+        return [Role(r["name"], r["for"], r["description"])
+                for r in self._for("role list").list_roles()]
+
+    def create_role(self, name: str, *, scope: str, description: str = "") -> Role:
+        """A new role for "admin" or "reseller" accounts (`role create --for SCOPE`);
+        Conflict when that scope has one of that name."""
+        from acctctl.service.catalog import create_role
+
+        record = create_role(self._for("role create"), name, scope, description)
+        return Role(record["name"], record["for"], record["description"])
+
+    def countries(self, search: str | None = None) -> builtins.list[Country]:
+        """The countries a `country` field takes (`reference countries`); search: a
+        case-insensitive filter on every column."""
+        return self._reference("countries", search)
+
+    def currencies(self, search: str | None = None) -> builtins.list[Currency]:
+        """The currencies a `currency` field takes (`reference currencies`)."""
+        return self._reference("currencies", search)
+
+    def timezones(self, search: str | None = None) -> builtins.list[Timezone]:
+        """The timezones a `timezone` field takes (`reference timezones`)."""
+        return self._reference("timezones", search)
+
+    def _reference(self, what: str, search: str | None) -> builtins.list:
+        rows = self._for(f"reference {what}").reference(what, search)
+        return [REFERENCE[what](**row) for row in rows]
 
 # --- helpers ----------------------------------------------------------------------------------
 

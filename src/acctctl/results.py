@@ -133,6 +133,13 @@ class Account:
 _KINDS = ("customer", "provider", "reseller", "admin", "subadmin")
 
 
+class _Fields:
+    """as_dict(): the dataclass's fields in their order, the CLI's JSON record."""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A row `if_exists="skip"` left alone: its row number and key (number, else email)."""
@@ -222,7 +229,7 @@ class Export:
 
 
 @dataclass(frozen=True)
-class Batch:
+class Batch(_Fields):
     """A batch: what one create wrote (contract §7 `batch list`)."""
 
     batch_id: str
@@ -233,12 +240,9 @@ class Batch:
     created: int
     live: int
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class AuditRecord:
+class AuditRecord(_Fields):
     """One audit record (contract §7 `audit list`): changes is {field: [old, new]}."""
 
     at: datetime | None
@@ -248,9 +252,6 @@ class AuditRecord:
     batch_id: str | None
     command: str | None
     changes: dict | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,137 @@ class PlanResult:
     counts: dict
     changed: bool
     summary: str
+
+
+# --- the catalog: what accounts point at (rategroup, tax, role, reference) -------------------
+
+
+@dataclass
+class RateGroup:
+    """A rate group (`rategroup list|create|update`): reseller is the owner's number (None:
+    the admin); status "active" or "inactive" (an inactive one is given to no new account).
+    skipped: create with if_exists="skip" found it and left it as it is; changes: update's
+    {field: (old, new)} (empty when the values already were so); dry_run: nothing written."""
+
+    name: str
+    status: str
+    reseller: str | None = None
+    skipped: bool = False
+    changes: dict[str, tuple[Any, Any]] | None = None
+    dry_run: bool = False
+    #: the keys of the record it was made from, in its order (as_dict gives those)
+    keys: tuple[str, ...] = field(default=("name", "reseller", "status"), repr=False,
+                                  compare=False)
+
+    def as_dict(self) -> dict:
+        """The CLI's JSON record."""
+        return _entry_dict(self)
+
+
+@dataclass
+class Tax:
+    """A tax (`tax list|create|update`): rate in percent and a fixed amount (Decimal),
+    priority (the order taxes apply in); the other fields as RateGroup's."""
+
+    name: str
+    rate: Decimal
+    amount: Decimal
+    priority: int
+    status: str = "active"
+    reseller: str | None = None
+    skipped: bool = False
+    changes: dict[str, tuple[Any, Any]] | None = None
+    dry_run: bool = False
+    keys: tuple[str, ...] = field(
+        default=("name", "rate", "amount", "priority", "reseller", "status"), repr=False,
+        compare=False)
+
+    def as_dict(self) -> dict:
+        """The CLI's JSON record."""
+        return _entry_dict(self)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role (`role list|create`): scope is what it is for, "admin" or "reseller" (the
+    CLI's --for, the JSON's "for")."""
+
+    name: str
+    scope: str
+    description: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "for": self.scope, "description": self.description}
+
+
+@dataclass(frozen=True)
+class DeletedEntry:
+    """A rate group or tax delete_rate_group / delete_tax removed (dry_run: would remove)."""
+
+    kind: str  # "rate group" or "tax"
+    name: str
+    reseller: str | None = None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {"name": self.name, "reseller": self.reseller,
+                               "action": "deleted"}
+        if self.dry_run:
+            out["dry_run"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Country(_Fields):
+    """A country of the reference data (`reference countries`)."""
+
+    alpha2: str
+    alpha3: str
+    name: str
+    dial_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Currency(_Fields):
+    """A currency of the reference data (`reference currencies`): ISO 4217 code."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Timezone(_Fields):
+    """A timezone of the reference data (`reference timezones`): an IANA name."""
+
+    name: str
+
+
+#: what Client.countries() / currencies() / timezones() return, by `reference` list
+REFERENCE = {"countries": Country, "currencies": Currency, "timezones": Timezone}
+#: what each of the service's markers on a catalog record becomes (kept out of `keys`)
+_MARKS = ("skipped", "changes", "dry_run")
+
+
+def entry_of(cls, record: dict):
+    """A RateGroup or Tax of a service record, keeping its key order."""
+    values = _known(cls, {k: v for k, v in record.items() if k not in (*_MARKS, "keys")})
+    changes = record.get("changes")
+    return cls(**values, skipped=bool(record.get("skipped")),
+               dry_run=bool(record.get("dry_run")), keys=tuple(values),
+               changes=None if changes is None
+               else {k: (old, new) for k, (old, new) in changes.items()})
+
+
+def _entry_dict(entry) -> dict:
+    """The record entry_of() was made of: its keys, then the markers that are set."""
+    out = {k: getattr(entry, k) for k in entry.keys}
+    if entry.skipped:
+        out["skipped"] = True
+    if entry.changes is not None:
+        out["changes"] = {k: [old, new] for k, (old, new) in entry.changes.items()}
+    if entry.dry_run:
+        out["dry_run"] = True
+    return out
 
 
 def plan_of(result: Any, applied: bool) -> PlanResult:

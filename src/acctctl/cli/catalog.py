@@ -69,12 +69,10 @@ def rategroup_create(
     if_exists: IfExists = "fail", output: Output = "table",
 ) -> None:
     """Create a rate group: acctctl rategroup create gold --reseller 4123456789"""
-    from acctctl.service.catalog import create_rate_group
-
     check_format(output)
-    record = create_rate_group(state_of(ctx).storage(), name, reseller, not inactive,
-                               if_exists)
-    _created(record, output, "rate group", reseller)
+    group = state_of(ctx).client().create_rate_group(name, reseller=reseller,
+                                                     active=not inactive, if_exists=if_exists)
+    _created(group.as_dict(), output, "rate group", reseller)
 
 
 @rategroup_app.command("list")
@@ -82,7 +80,7 @@ def rategroup_list(ctx: typer.Context, reseller: Reseller = None,
                    output: Output = "table") -> None:
     """List rate groups."""
     check_format(output)
-    _show(state_of(ctx).storage().list_rate_groups(reseller), output, "rate groups")
+    _show(_records(state_of(ctx).client().rate_groups(reseller)), output, "rate groups")
 
 
 @rategroup_app.command("update")
@@ -96,8 +94,10 @@ def rategroup_update(
 ) -> None:
     """Change a rate group; only what is given changes:
     acctctl rategroup update gold --reseller 4123456789 --inactive"""
-    given = {} if active is None else {"status": "active" if active else "inactive"}
-    _update(ctx, "rate group", name, reseller, given, dry_run, output)
+    check_format(output)
+    group = state_of(ctx).client().update_rate_group(name, reseller=reseller, dry_run=dry_run,
+                                                     active=active)
+    _updated(group.as_dict(), output, "rate group", reseller, dry_run)
 
 
 @rategroup_app.command("delete")
@@ -106,7 +106,8 @@ def rategroup_delete(ctx: typer.Context, name: RateGroupName, reseller: Reseller
                      output: Output = "table") -> None:
     """Delete a rate group no account uses (refused, exit 4, while accounts use it):
     acctctl rategroup delete gold --reseller 4123456789 --yes"""
-    _delete(ctx, "rate group", name, reseller, yes, dry_run, output)
+    client = _deleting(ctx, "rate group", name, reseller, yes, dry_run, output)
+    _deleted(ctx, client.delete_rate_group(name, reseller=reseller, dry_run=dry_run), output)
 
 
 @tax_app.command("create")
@@ -117,19 +118,17 @@ def tax_create(
     reseller: Reseller = None, if_exists: IfExists = "fail", output: Output = "table",
 ) -> None:
     """Create a tax: acctctl tax create VAT --rate 20"""
-    from acctctl.service.catalog import create_tax
-
     check_format(output)
-    record = create_tax(state_of(ctx).storage(), name, rate, amount, priority, reseller,
-                        if_exists)
-    _created(record, output, "tax", reseller)
+    tax = state_of(ctx).client().create_tax(name, rate=rate, amount=amount, priority=priority,
+                                            reseller=reseller, if_exists=if_exists)
+    _created(tax.as_dict(), output, "tax", reseller)
 
 
 @tax_app.command("list")
 def tax_list(ctx: typer.Context, reseller: Reseller = None, output: Output = "table") -> None:
     """List taxes."""
     check_format(output)
-    _show(state_of(ctx).storage().list_taxes(reseller), output, "taxes")
+    _show(_records(state_of(ctx).client().taxes(reseller)), output, "taxes")
 
 
 @tax_app.command("update")
@@ -145,9 +144,10 @@ def tax_update(
 ) -> None:
     """Change a tax; only what is given changes (accounts that have it keep it):
     acctctl tax update VAT --rate 21"""
-    given = {k: v for k, v in (("rate", rate), ("amount", amount), ("priority", priority))
-             if v is not None}
-    _update(ctx, "tax", name, reseller, given, dry_run, output)
+    check_format(output)
+    tax = state_of(ctx).client().update_tax(name, rate=rate, amount=amount, priority=priority,
+                                            reseller=reseller, dry_run=dry_run)
+    _updated(tax.as_dict(), output, "tax", reseller, dry_run)
 
 
 @tax_app.command("delete")
@@ -155,15 +155,16 @@ def tax_delete(ctx: typer.Context, name: TaxName, reseller: Reseller = None,
                yes: Yes = False, dry_run: DryRun = False, output: Output = "table") -> None:
     """Delete a tax no account has (refused, exit 4, while accounts have it):
     acctctl tax delete VAT --reseller 4123456789 --yes"""
-    _delete(ctx, "tax", name, reseller, yes, dry_run, output)
+    client = _deleting(ctx, "tax", name, reseller, yes, dry_run, output)
+    _deleted(ctx, client.delete_tax(name, reseller=reseller, dry_run=dry_run), output)
 
 
-def _update(ctx: typer.Context, what: str, name: str, reseller: str | None, given: dict,
-            dry_run: bool, output: str) -> None:
-    from acctctl.service.catalog import update_entry
+def _records(entries: list) -> list[dict]:
+    return [entry.as_dict() for entry in entries]
 
-    check_format(output)
-    record = update_entry(state_of(ctx).storage(), what, name, reseller, given, dry_run)
+
+def _updated(record: dict, output: str, what: str, reseller: str | None,
+             dry_run: bool) -> None:
     changes = record.pop("changes")
     if output == "json":
         record["changes"] = changes
@@ -183,23 +184,25 @@ def _shown(value) -> str:
     return repr(cell(value))
 
 
-def _delete(ctx: typer.Context, what: str, name: str, reseller: str | None, yes: bool,
-            dry_run: bool, output: str) -> None:
-    """The confirmation rule of `account delete`: --yes, or a yes at a terminal."""
-    from acctctl.service.catalog import delete_entry
-
-
+def _deleting(ctx: typer.Context, what: str, name: str, reseller: str | None, yes: bool,
+              dry_run: bool, output: str):
+    """The client to delete with, once confirmed as `account delete` is: --yes, or a yes at
+    a terminal."""
     check_format(output)
-    state = state_of(ctx)
-    storage = state.storage()  # first: a target without it exits 2 before any question
+    client = state_of(ctx).client()  # first: a target without it exits 2 before any question
     if not dry_run:
         confirm(f"Delete {what} {_owner_label(name, reseller)}?", yes)
-    record = delete_entry(storage, what, name, reseller, dry_run)
+    return client
+
+
+def _deleted(ctx: typer.Context, entry, output: str) -> None:
+    what, reseller, dry_run = entry.kind, entry.reseller, entry.dry_run
+    record = entry.as_dict()
     _show(record, output, what)
     label = f"{what} {_owner_label(record['name'], reseller)}"
     say(f"dry run: would delete {label}; nothing was written" if dry_run
         else f"deleted {label}", "yellow" if dry_run else "green")
-    defaults = state.settings.defaults
+    defaults = state_of(ctx).settings.defaults
     if what == "rate group":
         key, flag, named = "defaults.rate_group", "--rate-group", [defaults.rate_group]
     else:
@@ -221,11 +224,9 @@ def role_create(
     output: Output = "table",
 ) -> None:
     """Create a role: acctctl role create support --for admin"""
-    from acctctl.service.catalog import create_role
-
     check_format(output)
-    record = create_role(state_of(ctx).engine(), name, for_, description)
-    _show(record, output, "role")
+    role = state_of(ctx).client().create_role(name, scope=for_, description=description)
+    _show(role.as_dict(), output, "role")
     say(f"created role {name!r} for {for_}s", "green")
 
 
@@ -233,7 +234,7 @@ def role_create(
 def role_list(ctx: typer.Context, output: Output = "table") -> None:
     """List roles."""
     check_format(output)
-    _show(state_of(ctx).storage().list_roles(), output, "roles")
+    _show(_records(state_of(ctx).client().roles()), output, "roles")
 
 
 def _reference(what: str):
@@ -243,7 +244,8 @@ def _reference(what: str):
                 output: Output = "table") -> None:
         check_format(output)
         filter_text(search, "--search")
-        _show(state_of(ctx).storage().reference(what, search), output, what)
+        listed = getattr(state_of(ctx).client(), what)  # countries, currencies, timezones
+        _show(_records(listed(search)), output, what)
 
     command.__doc__ = f"List {what}: acctctl reference {what} --search eur"
     reference_app.command(what)(command)

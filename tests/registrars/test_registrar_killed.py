@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from registrars.test_registrar_kamailio import DOMAIN, registrar_config, states
 
-COUNT = 20000
+COUNT = 10000
 RUN_TIMEOUT_S = 300
 
 

@@ -1,0 +1,187 @@
+"""A pre-imported acctctl for tests that run many acctctl commands in a shell (the docs).
+
+Every acctctl process spends most of its CPU on imports (about half a second on the
+2-core CI machine; docs/performance.md), and the docs tests run about 280 commands. Here one
+server process per pytest worker imports acctctl and everything its commands import, once,
+and then forks a child per command. The `acctctl` the shell finds first on PATH is a small
+stdlib-only client (`python -S`): it hands the server its argv, environment, working
+directory and its standard input, output and error (the file descriptors themselves, over
+a Unix socket), and exits with the child's exit code. The child runs acctctl's own `main()`
+exactly as the installed entry point does, on the caller's descriptors, so redirections,
+pipes and exit codes are the shell's own; only the imports were done before.
+
+What it does not give is a fresh interpreter: acctctl keeps no state at import time (no
+module reads the environment or a file when imported; tests/test_launcher.py checks that
+commands run through it print and exit as the installed entry point does), and the real
+entry point is still what every other subprocess test, and the newcomer's README run, use.
+
+    python tests/launcher.py serve SOCKET      # the server (started by `Launcher`)
+    tests/launcher.py-made `acctctl` script     # the client (written by `Launcher`)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ENV_SOCKET = "ACCTCTL_TEST_LAUNCHER_SOCKET"
+
+#: the client: stdlib only, started with -S -E so that it costs a few milliseconds
+CLIENT = r'''
+import json, os, socket, struct, sys
+path = {socket_path!r}
+client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+client.connect(path)
+request = json.dumps({{"argv": sys.argv[1:], "env": dict(os.environ),
+                       "cwd": os.getcwd()}}).encode()
+socket.send_fds(client, [struct.pack("!I", len(request)) + request], [0, 1, 2])
+status = b""
+while len(status) < 4:
+    chunk = client.recv(4 - len(status))
+    if not chunk:
+        sys.stderr.write("acctctl (test launcher): the command ended without an exit code\n")
+        os._exit(255)
+    status += chunk
+os._exit(struct.unpack("!i", status)[0])
+'''
+
+
+def _preload() -> None:
+    """Import acctctl's CLI and every module a command imports when it runs."""
+    import importlib
+    import pkgutil
+
+    import acctctl
+
+    for info in pkgutil.walk_packages(acctctl.__path__, "acctctl."):
+        # the Alembic environment runs migrations when imported; __main__ runs the CLI
+        if info.name.startswith("acctctl.db.migrations") or info.name == "acctctl.__main__":
+            continue
+        importlib.import_module(info.name)
+    for name in ("psycopg", "pymysql", "sqlalchemy.dialects.postgresql",
+                 "sqlalchemy.dialects.mysql", "sqlalchemy.dialects.sqlite", "argon2",
+                 "email_validator", "alembic.command", "alembic.runtime.migration"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional driver not installed
+            pass
+
+
+def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
+    import json
+
+    data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
+    (length,) = struct.unpack("!I", data[:4])
+    body = data[4:]
+    while len(body) < length:
+        chunk = conn.recv(length - len(body))
+        if not chunk:
+            raise EOFError
+        body += chunk
+    return json.loads(body), fds
+
+
+def _run_child(conn: socket.socket, request: dict, fds: list[int]) -> None:
+    """In the forked child: become the caller's acctctl process, run main(), report."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = ["acctctl", *request["argv"]]
+    import random
+
+    random.seed()  # a fork shares the parent's state
+    code = 0
+    try:
+        from acctctl.cli import main
+
+        main()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if not isinstance(stop.code, int | None):
+            print(stop.code, file=sys.stderr)
+    except BaseException:  # what the interpreter would print and exit 1 for
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        conn.sendall(struct.pack("!i", code))
+    finally:
+        os._exit(code)
+
+
+def serve(path: str) -> None:
+    _preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children reap themselves
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(16)
+    print("ready", flush=True)
+    while True:
+        conn, _ = server.accept()
+        try:
+            request, fds = _receive(conn)
+        except (OSError, EOFError, ValueError):
+            conn.close()
+            continue
+        if os.fork() == 0:
+            server.close()
+            _run_child(conn, request, fds)
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+
+
+class Launcher:
+    """The server of one pytest worker, and a bin directory whose `acctctl` is its client."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="acctctl-launcher-"))
+        self.socket = str(self.dir / "s")
+        self.bin = self.dir / "bin"
+        self.bin.mkdir()
+        script = self.bin / "acctctl"
+        script.write_text(f"#!{sys.executable} -SE\n" + CLIENT.format(socket_path=self.socket))
+        script.chmod(0o755)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("ACCTCTL_", "PYTEST_"))}
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "serve", self.socket], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, env=env, cwd=self.dir, text=True)
+        if self.process.stdout.readline().strip() != "ready":  # it failed to start
+            self.close()
+            raise RuntimeError("the acctctl test launcher did not start")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        import shutil
+
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        serve(sys.argv[2])
+    else:
+        raise SystemExit("usage: python tests/launcher.py serve SOCKET")

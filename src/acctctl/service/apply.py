@@ -322,6 +322,7 @@ class _Converge:
         if not objs:
             return
         run = UpdateRun(self.storage, self.settings, self.change_options)
+        run.skip_equal = True  # the file and the database agree: nothing to validate
         run.conn = self.conn
         run.lookups = self.storage.lookups(self.conn)
         passwords: list[tuple[DeclaredObject, StoredAccount, str | None, str | None]] = []

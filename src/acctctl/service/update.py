@@ -95,6 +95,11 @@ class UpdateRun:
 
     #: the audit record's action (batch undo restores old values as "undo batch")
     action = "update"
+    #: an account whose every given field equals its stored value (same type, same value) is
+    #: unchanged without being validated, resolved or checked for uniqueness: apply's
+    #: re-apply of a file the database already holds. `account update` leaves it off: there
+    #: a value given again goes through today's rules (a past expiry is refused).
+    skip_equal = False
 
     def __init__(self, storage: Storage, settings: Any, options: ChangeOptions):
         self.storage = storage
@@ -144,6 +149,9 @@ class UpdateRun:
         record = account.values
         given = {k: v for k, v in raw.items() if k != "number" and v is not None}
         if not self._allowed(row, key, record, given):
+            return
+        if self.skip_equal and _all_equal(record, given):
+            self.result.unchanged.append({"number": number, "kind": record["kind"]})
             return
         model = self._validate(row, key, record, given)
         if model is None:
@@ -313,3 +321,16 @@ class UpdateRun:
             else:
                 self.seen[name][value] = row
         return ok
+
+
+def _all_equal(record: dict, given: dict) -> bool:
+    """Whether every given value is the stored one exactly: the same type and the same
+    value as the change computation spells it (plain(): Decimal by its digits), so a value
+    that differs in case, format or type (1 for "1", 10 for 10.00) goes through the models.
+    A key that recomputes others (FOLLOWS) or UNSET is never taken as equal."""
+    for name, value in given.items():
+        stored = record.get(name)
+        if (name in FOLLOWS or type(value) is not type(stored)
+                or plain(value) != plain(stored)):
+            return False
+    return True

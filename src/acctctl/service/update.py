@@ -46,6 +46,9 @@ UNSET = _Unset()
 #: A given key -> the stored keys it replaces and that are recomputed with it.
 FOLLOWS = {"valid_days": ("expiry",), "expiry": ("valid_days",),
            "billing_schedule": ("billing_day",)}
+#: Keys that, given as they are stored, keep what follows from them (a schedule given again
+#: keeps its billing day). valid_days is not one: given, it renews the expiry from today.
+KEEPS_FOLLOWERS = ("billing_schedule",)
 
 
 @dataclass
@@ -231,6 +234,8 @@ class UpdateRun:
         merged = editable_values(record)
         merged.pop("number", None)  # immutable, and may predate today's numbers.length
         for name in given:
+            if name in KEEPS_FOLLOWERS and _same_text(given[name], record.get(name)):
+                continue  # given as it is stored: its billing day stays as it is
             for follower in FOLLOWS.get(name, ()):
                 if follower not in given:
                     merged.pop(follower, None)
@@ -334,3 +339,11 @@ def _all_equal(record: dict, given: dict) -> bool:
                 or plain(value) != plain(stored)):
             return False
     return True
+
+
+def _same_text(value: Any, stored: Any) -> bool:
+    """A value given as it is stored, up to case and spaces (a billing schedule of
+    "Monthly" is the stored "monthly")."""
+    if value is UNSET or value is None or stored is None:
+        return False
+    return str(plain(value)).strip().casefold() == str(plain(stored)).strip().casefold()

@@ -6,9 +6,11 @@ literally: a name such as "[bold]Ada" is never read as rich markup.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -315,12 +317,32 @@ def note(message: str, style: str | None = None) -> None:
     reaches the terminal as a control character. At a terminal it wraps between words (a
     word, path or URL is never split; the lines after the first are indented); elsewhere it
     is one line, so logs and greps keep it."""
+    if not _rich_styles_stderr():
+        # what rich writes here, the line as it is, without importing rich (about 15 ms of
+        # CPU, 3% of a dry run); visible() left no tab or control character for it to change
+        sys.stderr.write(visible(message) + "\n")
+        sys.stderr.flush()
+        return
     from rich.text import Text
 
     console = pipe_console(stderr=True, highlight=False)
     width = console.width if console.is_terminal else None
     for line in message_lines(visible(message), width, indent="  "):
         console.print(Text(line, style=style or ""), soft_wrap=True)
+
+
+def _rich_styles_stderr() -> bool:
+    """Whether rich would treat stderr as a terminal (styles, wrapping): it is one, or the
+    environment says to (rich reads TTY_COMPATIBLE and FORCE_COLOR), or this is Jupyter,
+    which rich writes to in its own way. Otherwise it writes plain lines."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    if hasattr(builtins, "get_ipython"):
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def cell_len(text: str) -> int:

@@ -9,6 +9,7 @@ below the boundary import what they need at their top. Here, what runs a chosen 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -293,6 +294,17 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
+#: Young-generation collections between two of the middle generation (Python's default: 10).
+#: Start-up (the imports, the models, the tables) makes some 77,000 objects that live as long
+#: as the process, and next to no garbage; at the default the collector went through them
+#: again and again for nothing (a dry-run create: 13 middle and a full collection after
+#: main(); the command costs about 5% more CPU with them). At 250 a command's start-up
+#: (110-190 young collections) has none. Young collections, which find the short-lived
+#: cycles while they are few and in the CPU cache, are as frequent as before, and a long
+#: bulk run still collects every generation (the middle one every ~175,000 allocations).
+MIDDLE_COLLECTIONS_EVERY = 250
+
+
 def main() -> None:
     from acctctl import interrupts
 
@@ -301,6 +313,8 @@ def main() -> None:
         from typer.completion import completion_init
 
         completion_init()
+    young, _, old = gc.get_threshold()
+    gc.set_threshold(young, MIDDLE_COLLECTIONS_EVERY, old)  # for the process: main() ends it
     try:
         # the program is acctctl however it was started (python -m acctctl too): its usage
         # lines, and the _ACCTCTL_COMPLETE variable the completion scripts set
@@ -312,6 +326,12 @@ def main() -> None:
             _silence_stdout()
         except (OSError, ValueError):
             pass
+        # The interpreter collects every generation once more as it exits: on a dry-run
+        # create it went through every object (some 77,000, tracked since start-up; about
+        # a sixth of the command's CPU, measured) to find under 2,000 in cycles (Click's
+        # and SQLAlchemy's, none with a finaliser: acctctl closes its files and connections
+        # itself) whose memory the exit gives back anyway. Frozen, they are not looked at.
+        gc.freeze()
 
 
 def _mirror_partial(ctx) -> None:

@@ -1,11 +1,13 @@
-"""The CLI's day-two, read and catalog commands are the library's Client, rendered (contract
-§12): each builds a Client on the storage it opened and calls one of its methods; none calls
+"""The CLI's day-two, read, catalog, plan and apply commands are the library's Client,
+rendered (contract §12): each builds a Client on the storage it opened and calls one of its
+methods (apply --prune: the preview plan, then the apply); none calls
 the service or the storage itself. And a validation failure is the library's InvalidData or
 Conflict wherever it is raised, so the two report the same errors."""
 
 from __future__ import annotations
 
 import ast
+import json
 import pickle
 from pathlib import Path
 
@@ -28,7 +30,7 @@ def calls(monkeypatch):
     seen: dict[str, int] = {}
     for name in ("disable", "enable", "delete", "reset_password", "rotate_sip_secret",
                  "export", "page", "show", "batches", "batch", "undo", "audit", "run_create",
-                 "run_update", *CATALOG_METHODS):
+                 "run_update", "plan", "apply", *CATALOG_METHODS):
         method = getattr(Client, name)
 
         def spy(self, *args, _name=name, _method=method, **kwargs):
@@ -71,6 +73,30 @@ def test_each_command_is_one_client_call(cli, calls, tmp_path):
     other = cli.json("create", "customer", "--count", "1", "-o", "json")["batch_id"]
     assert cli("batch", "undo", other, "--yes").exit_code == 0
     assert calls["undo"] == 1 and calls["run_create"] == 4
+
+
+def test_plan_and_apply_are_client_calls(cli, calls, tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"set": "spy", "customers": [
+        {"number": "8101", "first_name": "A"}, {"number": "8102", "first_name": "B"}]}))
+
+    def made(*argv, code=0):
+        before = dict(calls)
+        result = cli(*argv)
+        assert result.exit_code == code, (argv, result.stderr)
+        return {k: n - before.get(k, 0) for k, n in calls.items() if n != before.get(k, 0)}
+
+    assert made("plan", "-f", str(seed), "--exit-code", code=7) == {"plan": 1}
+    assert made("apply", "-f", str(seed), "--dry-run") == {"apply": 1}
+    assert made("apply", "-f", str(seed), "--secrets-file", str(tmp_path / "s.json")) == {
+        "apply": 1}
+    assert made("plan", "-f", str(seed), "-o", "json", "--prune") == {"plan": 1}
+    seed.write_text(json.dumps({"set": "spy", "customers": [
+        {"number": "8101", "first_name": "A"}]}))
+    # prune: the preview plan (what would go, before asking), then the apply
+    assert made("apply", "-f", str(seed), "--prune", "--yes") == {"plan": 1, "apply": 1}
+    records = cli.json("audit", "list", "--account", "8102")
+    assert any(r["command"].endswith("--prune --yes") for r in records)
 
 
 def test_the_client_records_the_cli_command_line(cli):
@@ -125,6 +151,7 @@ CLIENT_COMMANDS = {
     "catalog.py": {"rategroup_create", "rategroup_list", "rategroup_update", "rategroup_delete",
                    "tax_create", "tax_list", "tax_update", "tax_delete", "_updated",
                    "_deleting", "_deleted", "role_create", "role_list", "_reference"},
+    "apply_cmd.py": {"plan", "apply", "_render_plan", "_render_applied"},
 }
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acctctl.errors import NotFound, Partial, UsageError, ValidationFailed
 from acctctl.options import CreateOptions, ListOptions, check_count, check_exclusive
@@ -50,6 +50,9 @@ from acctctl.results import (
     entry_of,
     plan_of,
 )
+
+if TYPE_CHECKING:
+    from acctctl.service.declared import Declared
 
 #: The audit trail's `mode` of what the library wrote (the CLI's: flags, interactive, file,
 #: count): `batch list` tells a seeding test suite's batches from an operator's.
@@ -553,31 +556,35 @@ class Client:
 
     # --- accounts as code (contract §10) ----------------------------------------------------
 
-    def plan(self, path: str | os.PathLike, *, prune: bool = False) -> PlanResult:
+    def plan(self, path: str | os.PathLike | Declared, *, prune: bool = False) -> PlanResult:
         """What `apply` would change to make the database match the file (`acctctl plan`);
-        nothing is written. InvalidData / Conflict with every error of the file."""
+        nothing is written. InvalidData / Conflict with every error of the file. path: the
+        file, or the set read_declared() read from it already (the CLI reads it first)."""
         from acctctl.service.apply import plan
-        from acctctl.service.declared import read_declared
 
+        declared = _declared(path)
         storage = self._for("plan")
-        declared = read_declared(os.fspath(path))
         result = plan(storage, storage.settings, declared, prune=prune,
                       options=self._apply_options("plan"))
         return plan_of(result, applied=False)
 
-    def apply(self, path: str | os.PathLike, *, prune: bool = False,
-              dry_run: bool = False) -> PlanResult:
+    def apply(self, path: str | os.PathLike | Declared, *, prune: bool = False,
+              dry_run: bool = False,
+              deliver: Callable[[PlanResult], None] | None = None) -> PlanResult:
         """Make the database match the file, in one transaction with one batch id (`acctctl
         apply`; prune needs no confirmation here: asking for it is the caller's). The
         secrets generated for new accounts are in `.generated`, shown once; `undo(batch_id)`
-        reverts it."""
+        reverts it. deliver(result): runs just before the commit (never in a dry run), where
+        the generated secrets are put somewhere safe; if it raises, nothing is written.
+        path: as for plan()."""
         from acctctl.service.apply import apply
-        from acctctl.service.declared import read_declared
 
+        declared = _declared(path)
         storage = self._for("apply")
         options = self._apply_options("apply")
         options.prune, options.dry_run = prune, dry_run
-        declared = read_declared(os.fspath(path))
+        if deliver is not None:
+            options.before_commit = lambda result: deliver(plan_of(result, applied=True))
         result = apply(storage, storage.settings, declared, options)
         return plan_of(result, applied=True)
 
@@ -709,6 +716,13 @@ class Client:
         return [REFERENCE[what](**row) for row in rows]
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _declared(path):
+    """The set a file declares (a set read already is taken as it is)."""
+    from acctctl.service.declared import Declared, read_declared
+
+    return path if isinstance(path, Declared) else read_declared(os.fspath(path))
 
 
 def _hook(deliver: Deliver | None):

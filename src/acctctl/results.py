@@ -267,9 +267,11 @@ class PlannedChange:
     path: str | None = None
 
     def as_dict(self) -> dict:
-        """The `plan -o json` object: action, kind, key, changes."""
+        """The `plan -o json` object: action, kind, key, changes (JSON-safe values)."""
+        from acctctl.plain import plain
+
         return {"action": self.action, "kind": self.kind, "key": self.key,
-                "changes": self.changes}
+                "changes": plain(self.changes)}
 
 
 @dataclass(frozen=True)

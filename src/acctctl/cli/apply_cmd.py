@@ -1,7 +1,8 @@
 """`acctctl plan` and `acctctl apply` (contract §10): accounts as code.
 
-Thin commands: read the file (service/declared.py), run the service (service/apply.py),
-render. No rules and no SQL here.
+Thin commands: read the file (service/declared.py, before the database is opened, as before),
+make one call of the library's Client (acctctl.client: plan, or apply after a prune preview)
+and render its PlanResult. No rules and no SQL here.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _changes_text(changes: dict) -> str:
 
 
 def _render_plan(result, output: str, done: bool = False) -> None:
-    ops = result.operations
+    ops = result.objects
     if output == "json":
         write_json([op.as_dict() for op in ops])
         return
@@ -52,7 +53,8 @@ def _render_plan(result, output: str, done: bool = False) -> None:
                   output, columns=PLAN_COLUMNS)
 
 
-def _read(ctx: typer.Context, path: str):
+def _read(path: str):
+    """The set the file declares, read before the database is opened (its errors first)."""
     from acctctl.service.declared import read_declared
 
     return read_declared(path)
@@ -64,18 +66,14 @@ def plan(ctx: typer.Context, file: File, prune: Prune = False,
          output: Annotated[str, typer.Option("--output", "-o",
                                              help="table or json")] = "table") -> None:
     """Show what apply would change: acctctl plan -f seed.yaml --exit-code"""
-    from acctctl.service import apply as service
-
     if output not in ("table", "json"):
         raise UsageError(f"--output must be table or json for plan, got {output!r}")
-    declared = _read(ctx, file)
+    declared = _read(file)
     state = state_of(ctx)
     state.dry_run = True  # an empty database is planned against, not initialised
-    storage = state.storage()
-    result = service.plan(storage, state.account_settings(), declared, prune=prune,
-                          options=_options(ctx))
+    result = state.client().plan(declared, prune=prune)
     _render_plan(result, output)
-    say(f"Plan: {result.summary()}.")
+    say(f"Plan: {result.summary}.")
     if exit_code and result.changed:
         raise typer.Exit(EXIT_CHANGES)
 
@@ -90,28 +88,22 @@ def apply(ctx: typer.Context, file: File, prune: Prune = False, dry_run: DryRun 
                                               help="table, json, jsonl or csv")] = "table",
           ) -> None:
     """Converge the database to the file, in one transaction: acctctl apply -f seed.yaml"""
-    from acctctl.service import apply as service
-
     check_format(output)
-    declared = _read(ctx, file)
+    declared = _read(file)
     state = state_of(ctx)
     state.dry_run = dry_run
-    storage = state.storage()
-    settings = state.account_settings()
-    options = _options(ctx)
+    client = state.client()
     if prune and not dry_run:
         # what would go is known before anything is asked: plan first, ask only when needed
-        preview = service.plan(storage, settings, declared, prune=True, options=_options(ctx))
-        going = [op for op in preview.operations if op.action in ("delete", "disable")]
+        preview = client.plan(declared, prune=True)
+        going = [op for op in preview.objects if op.action in ("delete", "disable")]
         if going:
             shown = ", ".join(f"{op.kind} {op.key}" for op in going[:10])
             confirm(f"Prune {len(going)} object{'s' if len(going) != 1 else ''} of set "
-                    f"{declared.set_name} ({shown})?", yes)
-    options.prune, options.dry_run = prune, dry_run
+                    f"{preview.set_name} ({shown})?", yes)
 
     def run(before_commit):
-        options.before_commit = before_commit
-        return service.apply(storage, settings, declared, options)
+        return client.apply(declared, prune=prune, dry_run=dry_run, deliver=before_commit)
 
     def secrets(result) -> list[dict]:  # what the secrets file (or stdout) must carry
         return [{"number": g["number"], "generated": {
@@ -122,10 +114,9 @@ def apply(ctx: typer.Context, file: File, prune: Prune = False, dry_run: DryRun 
                             lambda r: _render_applied(r, output, with_secrets=not secrets_file),
                             f"generated secrets are in {secrets_file} (mode 0600)")
     if dry_run:
-        say(f"dry run: {result.summary()}; nothing was written", "yellow")
+        say(f"dry run: {result.summary}; nothing was written", "yellow")
     else:
-        say(f"Apply: {result.summary(done=True)}; batch {result.batch_id}",
-            "green")
+        say(f"Apply: {result.summary}; batch {result.batch_id}", "green")
 
 
 def _render_applied(result, output: str, with_secrets: bool = True) -> None:
@@ -133,20 +124,12 @@ def _render_applied(result, output: str, with_secrets: bool = True) -> None:
         write_json({"batch_id": result.batch_id, "set": result.set_name,
                     "dry_run": result.dry_run,
                     "objects": [{**op.as_dict(), "result": DONE[op.action]}
-                                for op in result.operations],
+                                for op in result.objects],
                     "generated": result.generated if with_secrets else [],
-                    "summary": result.counts()})
+                    "summary": result.counts})
         return
     _render_plan(result, output, done=not result.dry_run)
     if result.generated and with_secrets and not result.dry_run:
         write_records(result.generated, output if output != "json" else "jsonl",
                       columns=["kind", "number", "password", "sip_password"],
                       title="generated secrets (shown once)")
-
-
-def _options(ctx: typer.Context):
-    from acctctl.service.apply import ApplyOptions
-    from acctctl.service.changes import redact_command
-
-    state = state_of(ctx)
-    return ApplyOptions(command=redact_command(state.argv), profile=state.loaded().profile)

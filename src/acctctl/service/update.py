@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from acctctl.errors import FieldError, ValidationFailed
 from acctctl.models.inputs import KINDS, field_specs
 from acctctl.models.rules import RuleContext
-from acctctl.models.validate import validate_account
+from acctctl.models.validate import validate_account, validate_field
 from acctctl.plain import plain
 from acctctl.service.changes import ChangeOptions, audit
 from acctctl.service.rows import RowError
@@ -234,7 +234,7 @@ class UpdateRun:
         merged = editable_values(record)
         merged.pop("number", None)  # immutable, and may predate today's numbers.length
         for name in given:
-            if name in KEEPS_FOLLOWERS and _same_text(given[name], record.get(name)):
+            if name in KEEPS_FOLLOWERS and self._as_stored(record, name, given[name]):
                 continue  # given as it is stored: its billing day stays as it is
             for follower in FOLLOWS.get(name, ()):
                 if follower not in given:
@@ -243,6 +243,15 @@ class UpdateRun:
         for name in [k for k, v in given.items() if v is UNSET]:
             merged.pop(name)  # as if never given: the model's default or derived value
         return merged
+
+    def _as_stored(self, record: dict, name: str, value: Any) -> bool:
+        """Whether `value` is the stored one once the field's own rule has read it (a
+        billing schedule of "Monthly" is the stored "monthly")."""
+        stored = record.get(name)
+        if value is UNSET or value is None or stored is None:
+            return False
+        ok, clean = validate_field(record["kind"], name, value, self.ctx)
+        return ok and plain(clean) == plain(stored)
 
     def _validate(self, row: int, key: str, record: dict, given: dict):
         kind = record["kind"]
@@ -340,10 +349,3 @@ def _all_equal(record: dict, given: dict) -> bool:
             return False
     return True
 
-
-def _same_text(value: Any, stored: Any) -> bool:
-    """A value given as it is stored, up to case and spaces (a billing schedule of
-    "Monthly" is the stored "monthly")."""
-    if value is UNSET or value is None or stored is None:
-        return False
-    return str(plain(value)).strip().casefold() == str(plain(stored)).strip().casefold()

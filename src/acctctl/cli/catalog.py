@@ -60,7 +60,7 @@ def _created(record: dict, output: str, what: str, reseller: str | None) -> None
         say(f"created {what} {record['name']!r}", "green")
 
 
-@rategroup_app.command("create")
+@rategroup_app.command("create", short_help="Create a rate group.")
 def rategroup_create(
     ctx: typer.Context, name: RateGroupName, reseller: Reseller = None,
     inactive: Annotated[bool, typer.Option(
@@ -83,7 +83,7 @@ def rategroup_list(ctx: typer.Context, reseller: Reseller = None,
     _show(_records(state_of(ctx).client().rate_groups(reseller)), output, "rate groups")
 
 
-@rategroup_app.command("update")
+@rategroup_app.command("update", short_help="Change a rate group.")
 def rategroup_update(
     ctx: typer.Context, name: RateGroupName, reseller: Reseller = None,
     active: Annotated[bool | None, typer.Option(
@@ -100,7 +100,7 @@ def rategroup_update(
     _updated(group.as_dict(), output, "rate group", reseller, dry_run)
 
 
-@rategroup_app.command("delete")
+@rategroup_app.command("delete", short_help="Delete a rate group no account uses.")
 def rategroup_delete(ctx: typer.Context, name: RateGroupName, reseller: Reseller = None,
                      yes: Yes = False, dry_run: DryRun = False,
                      output: Output = "table") -> None:
@@ -110,7 +110,7 @@ def rategroup_delete(ctx: typer.Context, name: RateGroupName, reseller: Reseller
     _deleted(ctx, client.delete_rate_group(name, reseller=reseller, dry_run=dry_run), output)
 
 
-@tax_app.command("create")
+@tax_app.command("create", short_help="Create a tax.")
 def tax_create(
     ctx: typer.Context, name: TaxName, rate: Rate, amount: Amount = None,
     priority: Annotated[int, typer.Option("--priority", metavar="N",
@@ -131,7 +131,7 @@ def tax_list(ctx: typer.Context, reseller: Reseller = None, output: Output = "ta
     _show(_records(state_of(ctx).client().taxes(reseller)), output, "taxes")
 
 
-@tax_app.command("update")
+@tax_app.command("update", short_help="Change a tax.")
 def tax_update(
     ctx: typer.Context, name: TaxName,
     rate: Annotated[str | None, typer.Option(
@@ -150,7 +150,7 @@ def tax_update(
     _updated(tax.as_dict(), output, "tax", reseller, dry_run)
 
 
-@tax_app.command("delete")
+@tax_app.command("delete", short_help="Delete a tax no account has.")
 def tax_delete(ctx: typer.Context, name: TaxName, reseller: Reseller = None,
                yes: Yes = False, dry_run: DryRun = False, output: Output = "table") -> None:
     """Delete a tax no account has (refused, exit 4, while accounts have it):

@@ -417,13 +417,11 @@ def blank_cli(blank_db_url, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def launcher():
-    """acctctl pre-imported, forked per command (tests/launcher.py): the docs run about 280
-    commands, each of which would spend about half a second importing."""
-    from launcher import Launcher
+    """acctctl pre-imported, forked per command (tests/launcher.py): this worker's, shared
+    with launcher.acctctl_argv(), which the tests that start acctctl processes use."""
+    from launcher import shared
 
-    started = Launcher()
-    yield started
-    started.close()
+    return shared()
 
 
 @pytest.fixture

@@ -30,25 +30,56 @@ import sys
 import tempfile
 from pathlib import Path
 
-ENV_SOCKET = "ACCTCTL_TEST_LAUNCHER_SOCKET"
+#: ACCTCTL_TEST_LAUNCHER=0: every test that would go through the launcher starts the
+#: installed entry point instead (a whole run of the suite that way checks the launcher hides
+#: nothing)
+USE = os.environ.get("ACCTCTL_TEST_LAUNCHER", "1") != "0"
+
+#: the signals a terminal, a shell or a test sends a process: the client passes them on
+FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2",
+             "SIGCONT", "SIGTSTP")
 
 #: the client: stdlib only, started with -S -E so that it costs a few milliseconds
 CLIENT = r'''
-import json, os, socket, struct, sys
+import json, os, signal, socket, struct, sys
 path = {socket_path!r}
 client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 client.connect(path)
-request = json.dumps({{"argv": sys.argv[1:], "env": dict(os.environ),
-                       "cwd": os.getcwd()}}).encode()
+request = json.dumps({{"argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd(),
+                       "sigint_ignored": signal.getsignal(signal.SIGINT) == signal.SIG_IGN}})
+request = request.encode()
 socket.send_fds(client, [struct.pack("!I", len(request)) + request], [0, 1, 2])
-status = b""
-while len(status) < 4:
-    chunk = client.recv(4 - len(status))
-    if not chunk:
-        sys.stderr.write("acctctl (test launcher): the command ended without an exit code\n")
-        os._exit(255)
-    status += chunk
-os._exit(struct.unpack("!i", status)[0])
+
+
+def receive():
+    data = b""
+    while len(data) < 4:
+        chunk = client.recv(4 - len(data))
+        if not chunk:
+            sys.stderr.write("acctctl (test launcher): the command ended without an exit code\n")
+            os._exit(255)
+        data += chunk
+    return struct.unpack("!i", data)[0]
+
+
+pid = receive()
+
+
+def forward(signum, frame):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+for name in {forwarded!r}:
+    if signal.getsignal(getattr(signal, name)) != signal.SIG_IGN:
+        signal.signal(getattr(signal, name), forward)
+status = receive()
+if status < 0:  # ended by a signal: end the same way
+    signal.signal(-status, signal.SIG_DFL)
+    os.kill(os.getpid(), -status)
+os._exit(status & 0xFF)
 '''
 
 
@@ -87,10 +118,11 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     return json.loads(body), fds
 
 
-def _run_child(conn: socket.socket, request: dict, fds: list[int]) -> None:
-    """In the forked child: become the caller's acctctl process, run main(), report."""
+def _run_child(request: dict, fds: list[int]) -> None:
+    """In the forked child: become the caller's acctctl process, run main(), exit."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.SIG_IGN if request.get("sigint_ignored")
+                  else signal.default_int_handler)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
@@ -123,10 +155,27 @@ def _run_child(conn: socket.socket, request: dict, fds: list[int]) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
+    os._exit(code)
+
+
+def _watch(conn: socket.socket, request: dict, fds: list[int]) -> None:
+    """In the forked watcher: fork the command, tell the client its pid (signals go to it),
+    wait for it, and tell its exit status: a code, or minus the signal that ended it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    status = 255
     try:
-        conn.sendall(struct.pack("!i", code))
+        pid = os.fork()
+        if pid == 0:
+            conn.close()
+            _run_child(request, fds)
+        for fd in fds:
+            os.close(fd)
+        conn.sendall(struct.pack("!i", pid))
+        _, raw = os.waitpid(pid, 0)
+        status = (-os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw))
+        conn.sendall(struct.pack("!i", status))
     finally:
-        os._exit(code)
+        os._exit(0)
 
 
 def serve(path: str) -> None:
@@ -135,9 +184,17 @@ def serve(path: str) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(16)
+    server.settimeout(5)
+    parent = os.getppid()
     print("ready", flush=True)
     while True:
-        conn, _ = server.accept()
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            if os.getppid() != parent:  # the pytest worker is gone: so is its launcher
+                return
+            continue
+        conn.settimeout(None)
         try:
             request, fds = _receive(conn)
         except (OSError, EOFError, ValueError):
@@ -145,7 +202,7 @@ def serve(path: str) -> None:
             continue
         if os.fork() == 0:
             server.close()
-            _run_child(conn, request, fds)
+            _watch(conn, request, fds)
         for fd in fds:
             os.close(fd)
         conn.close()
@@ -160,7 +217,8 @@ class Launcher:
         self.bin = self.dir / "bin"
         self.bin.mkdir()
         script = self.bin / "acctctl"
-        script.write_text(f"#!{sys.executable} -SE\n" + CLIENT.format(socket_path=self.socket))
+        script.write_text(f"#!{sys.executable} -SE\n"
+                          + CLIENT.format(socket_path=self.socket, forwarded=FORWARDED))
         script.chmod(0o755)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("ACCTCTL_", "PYTEST_"))}
@@ -178,6 +236,30 @@ class Launcher:
         import shutil
 
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_shared: Launcher | None = None
+
+
+def shared() -> Launcher:
+    """This process's launcher, started on first use and ended when the process ends."""
+    global _shared
+    if _shared is None or _shared.process.poll() is not None:
+        _shared = Launcher()
+        import atexit
+
+        atexit.register(_shared.close)
+    return _shared
+
+
+def acctctl_argv() -> list[str]:
+    """The start of an argv that runs acctctl as a process of its own: through this
+    process's launcher (pre-imported, forked), or the installed entry point under
+    ACCTCTL_TEST_LAUNCHER=0. Either way a real process, with its own pid, descriptors,
+    exit status and signals (the launcher's client passes them on to the command)."""
+    if not USE:
+        return [sys.executable, "-m", "acctctl"]
+    return [str(shared().bin / "acctctl")]
 
 
 if __name__ == "__main__":

@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import sqlalchemy as sa
 
 from acctctl.service.lookups import Lookups
 from acctctl.storage.native import NativeStorage
+from launcher import acctctl_argv
 
 
 def _bulk_process(env: dict, tmp_path, name: str) -> subprocess.Popen:
     out = open(tmp_path / f"{name}.out", "w")  # noqa: SIM115
     err = open(tmp_path / f"{name}.err", "w")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "acctctl", "create", "customer", "--count", "300",
+        [*acctctl_argv(), "create", "customer", "--count", "300",
          "--prefix", "9", "--length", "4", "--no-input", "-o", "json"],
         env={**os.environ, **env}, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
         cwd=tmp_path,

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
+
+from launcher import acctctl_argv
 
 RESELLER = "7001"
 
@@ -268,7 +269,7 @@ def test_new_commands_have_examples(path):
 
 def _complete(env, words: str) -> list[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "acctctl"], capture_output=True, text=True, timeout=60,
+        acctctl_argv(), capture_output=True, text=True, timeout=60,
         env={**os.environ, **env, "_ACCTCTL_COMPLETE": "complete_bash", "COMP_WORDS": words,
              "COMP_CWORD": str(len(words.split(" ")) - 1)})
     assert result.returncode == 0 and result.stderr == "", result
@@ -309,7 +310,7 @@ def test_a_create_racing_a_rategroup_delete_reads_that_it_is_gone(cli, cli_env, 
         tx = conn.begin()
         conn.execute(sa.text(f"SELECT id FROM rate_groups WHERE {where} FOR UPDATE"))
         create = subprocess.Popen(
-            [sys.executable, "-m", "acctctl", "create", "customer", "--first-name", "A",
+            [*acctctl_argv(), "create", "customer", "--first-name", "A",
              "--rate-group", "gold", "-o", "json"],
             env={**os.environ, **cli_env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 
 from acctctl.service import batches, changes, lifecycle
 from acctctl.service.changes import ChangeOptions
+from launcher import acctctl_argv
 
 NUMBER = "1002"
 
@@ -76,7 +76,7 @@ def _waiting_on_a_lock(engine) -> bool:
 
 
 def _start(cli_env, tmp_path, args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "acctctl", *args],
+    return subprocess.Popen([*acctctl_argv(), *args],
                             env={**os.environ, **cli_env, "ACCTCTL_NO_INPUT": "1"},
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)

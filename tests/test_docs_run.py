@@ -124,9 +124,11 @@ def entry_point_path(doc: Path, newcomer: bool, request) -> str:
     """The directory whose `acctctl` the doc's shell finds first: the installed entry point
     for the newcomer's README (what a reader runs, start-up included), the test launcher's
     client for the rest."""
+    from launcher import acctctl_argv
+
     if doc.name == "README.md" and newcomer:
         return os.path.dirname(sys.executable)
-    return str(request.getfixturevalue("launcher").bin)
+    return os.path.dirname(acctctl_argv()[0])
 
 
 @pytest.mark.parametrize("doc", DOCS_WITH_COMMANDS, ids=lambda p: p.name)

@@ -16,10 +16,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from launcher import acctctl_argv
+
 
 def acctctl(env: dict, *args: str, cwd=None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "acctctl", *args, "--no-input"]
-                          if args[0] == "create" else [sys.executable, "-m", "acctctl", *args],
+    return subprocess.run([*acctctl_argv(), *args, "--no-input"]
+                          if args[0] == "create" else [*acctctl_argv(), *args],
                           env={**os.environ, **env}, capture_output=True, text=True,
                           timeout=120, cwd=cwd, **kw)
 
@@ -73,7 +75,7 @@ def test_concurrent_first_use_initialises_once(blank_db_url, config_file, tmp_pa
     env = {**os.environ, "ACCTCTL_DATABASE_URL": blank_db_url,
            "ACCTCTL_CONFIG": str(config_file)}
     runs = [subprocess.Popen(
-        [sys.executable, "-m", "acctctl", "create", "customer", "--first-name", f"C{i}",
+        [*acctctl_argv(), "create", "customer", "--first-name", f"C{i}",
          "--no-input", "-o", "json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, cwd=tmp_path) for i in range(4)]
     results = [(run.wait(timeout=180), run.stderr.read()) for run in runs]
@@ -202,7 +204,7 @@ def test_the_driver_never_logs_to_stderr(db_url):
 
 def test_ctrl_c_mid_batch_exits_130_quietly_and_writes_nothing(cli_env, db_url, tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "acctctl", "create", "customer", "--count", "5000", "--no-input",
+        [*acctctl_argv(), "create", "customer", "--count", "5000", "--no-input",
          "-o", "jsonl"], env={**os.environ, **cli_env}, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         # a shell without job control starts background jobs with SIGINT ignored

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import TEST_CONFIG
+from launcher import acctctl_argv
 
 # --- a dry run changes nothing, anywhere ---------------------------------------------------
 
@@ -307,10 +308,9 @@ def test_create_help_groups_flags_as_the_form_and_marks_required_ones():
 def _complete(env, words: str) -> list[str]:
     import os
     import subprocess
-    import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "acctctl"], capture_output=True, text=True, timeout=60,
+        acctctl_argv(), capture_output=True, text=True, timeout=60,
         env={**os.environ, **env, "_ACCTCTL_COMPLETE": "complete_bash", "COMP_WORDS": words,
              "COMP_CWORD": str(len(words.split(" ")) - 1)})
     assert result.returncode == 0 and result.stderr == "", result

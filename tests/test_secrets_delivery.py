@@ -15,11 +15,12 @@ import io
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import pytest
 import sqlalchemy as sa
+
+from launcher import acctctl_argv
 
 FORMATS = ("table", "json", "jsonl", "csv")
 COUNT = 150  # 17 KB of table, 40 KB of csv, well over 100 KB of json/jsonl: all > 4 KB
@@ -33,7 +34,7 @@ def run_reading(args: list[str], env: dict, cwd, stop) -> tuple[int, bytes, str]
     read_end, write_end = os.pipe()
     fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "acctctl", *args], stdout=write_end,
+        proc = subprocess.Popen([*acctctl_argv(), *args], stdout=write_end,
                                 stderr=err, stdin=subprocess.DEVNULL,
                                 env={**os.environ, **env}, cwd=cwd)
         os.close(write_end)

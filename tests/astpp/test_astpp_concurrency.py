@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 
 from astpp.astpp_helpers import rows
+from launcher import acctctl_argv
 
 
 def test_two_concurrent_bulk_runs_leave_no_duplicates(astpp_config, db, tmp_path):
@@ -16,9 +16,9 @@ def test_two_concurrent_bulk_runs_leave_no_duplicates(astpp_config, db, tmp_path
     env.pop("ACCTCTL_DATABASE_URL", None)
     # a 3-digit space of 900 numbers: 600 draws collide often unless the writers serialise;
     # one run without SIP devices, so sip_devices' unique index cannot be what saves it
-    command = [sys.executable, "-m", "acctctl", "create", "customer", "--count", "300",
+    argv = [*acctctl_argv(), "create", "customer", "--count", "300",
                "--length", "3", "-o", "csv"]
-    runs = [subprocess.Popen(command + extra, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+    runs = [subprocess.Popen(argv + extra, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
             for extra in ([], ["--no-sip-device"])]
     errors = [run.communicate(timeout=300)[1] for run in runs]
@@ -40,7 +40,7 @@ def test_writers_wait_for_the_named_lock(astpp_config, astpp_db, db, tmp_path):
         cur.execute("SELECT GET_LOCK(%s, 10)", (f"acctctl.astpp:{name}",))
     env = {**os.environ, "ACCTCTL_CONFIG": str(astpp_config), "ACCTCTL_NO_INPUT": "1"}
     env.pop("ACCTCTL_DATABASE_URL", None)
-    run = subprocess.Popen([sys.executable, "-m", "acctctl", "create", "customer",
+    run = subprocess.Popen([*acctctl_argv(), "create", "customer",
                             "--first-name", "Ada"], env=env, cwd=tmp_path,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # wait until its session is blocked in GET_LOCK (however long a loaded machine takes to
@@ -70,9 +70,9 @@ def test_two_concurrent_files_with_the_same_emails_create_each_once(astpp_config
         f"User{i},user{i}@example.com\n" for i in range(50)))
     env = {**os.environ, "ACCTCTL_CONFIG": str(astpp_config), "ACCTCTL_NO_INPUT": "1"}
     env.pop("ACCTCTL_DATABASE_URL", None)
-    command = [sys.executable, "-m", "acctctl", "create", "customer", "--from-file",
+    argv = [*acctctl_argv(), "create", "customer", "--from-file",
                str(source), "--if-exists", "skip", "-o", "csv"]
-    runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+    runs = [subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errors = [run.communicate(timeout=300)[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], errors

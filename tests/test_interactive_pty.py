@@ -15,6 +15,8 @@ from datetime import date
 
 import pytest
 
+from launcher import acctctl_argv
+
 pexpect = pytest.importorskip("pexpect")
 
 ENTER = "\r"
@@ -34,14 +36,19 @@ def env(cli_env):
     return merged
 
 
-def spawn(env, *args):
-    child = pexpect.spawn(sys.executable, ["-m", "acctctl", *args], env=env,
+def spawn(env, *args, entry_point: bool = False):
+    """acctctl on an 80x24 pseudo-terminal: through the worker's pre-imported launcher (the
+    pseudo-terminal is the command's stdin, stdout and stderr; signals are passed on), or,
+    with entry_point, the installed command in a fresh interpreter whose controlling
+    terminal it is."""
+    program, *first = [sys.executable, "-m", "acctctl"] if entry_point else acctctl_argv()
+    child = pexpect.spawn(program, [*first, *args], env=env,
                           dimensions=(24, 80), encoding="utf-8", timeout=TIMEOUT)
     return child
 
 
 def run(env, *args, input=""):
-    return subprocess.run([sys.executable, "-m", "acctctl", *args], env=env, input=input,
+    return subprocess.run([*acctctl_argv(), *args], env=env, input=input,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -59,7 +66,7 @@ def finish(child) -> int:
 
 def test_create_customer_by_answering(env):
     # essentials first: the name, not the account number, PIN or calls per second
-    child = spawn(env, "create", "customer")
+    child = spawn(env, "create", "customer", entry_point=True)
     answer(child, "First name", "Ada" + ENTER)
     answer(child, "Last name", "Lovelace" + ENTER)
     answer(child, "Email", "ada-at-example" + ENTER)
@@ -174,7 +181,7 @@ def test_a_chosen_country_offers_its_time_zone_and_currency(env):
 
 
 def test_ctrl_c_midway_writes_nothing(env):
-    child = spawn(env, "create", "customer")
+    child = spawn(env, "create", "customer", entry_point=True)
     answer(child, "First name", "Ada" + ENTER)
     answer(child, "Last name", "Love")  # Ctrl-C in the middle of typing an answer
     child.send(CTRL_C)

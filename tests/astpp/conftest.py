@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -189,7 +190,27 @@ def astpp_db(_astpp_databases):
 
 
 @pytest.fixture
-def astpp_config(astpp_db, tmp_path) -> Path:
+def default_ledger(sqlite_template) -> Path:
+    """The default ledger (acctctl's default SQLite file, in the test's own data directory),
+    already initialised: a copy of the migrated template, as for every acctctl-schema test.
+    Running the migrations for each test was a third of the ASTPP tests' CPU; a test of the
+    ledger's first use asks for `fresh_ledger` instead."""
+    path = Path(os.environ["XDG_DATA_HOME"]) / "acctctl" / "acctctl.db"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(sqlite_template, path)
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def fresh_ledger() -> None:
+    """No ledger yet: the first command that needs one initialises it."""
+
+
+@pytest.fixture
+def astpp_config(astpp_db, tmp_path, request) -> Path:
+    if "fresh_ledger" not in request.fixturenames:
+        request.getfixturevalue("default_ledger")
     name, _ = astpp_db
     keyfile = tmp_path / "astpp-config.conf"
     keyfile.write_text(f'dbhost = "127.0.0.1"\nPRIVATE_KEY = "{PUBLIC_KEY}"\n')

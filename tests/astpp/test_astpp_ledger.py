@@ -95,7 +95,7 @@ def test_acctctls_own_schema_on_the_same_default_file_does_not_see_astpps_trail(
     assert len(astpp.json("batch", "list")) == 1  # and the other way round
 
 
-def test_a_dry_run_records_nothing_and_does_not_create_the_ledger(astpp):
+def test_a_dry_run_records_nothing_and_does_not_create_the_ledger(fresh_ledger, astpp):
     out = created(astpp("create", "customer", "--count", "2", "--first-name", "Ada",
                         "--dry-run", "-o", "json"))
     assert out["batch_id"] is None
@@ -154,7 +154,7 @@ def test_two_astpp_databases_keep_separate_trails_in_one_ledger(two_astpps):
     assert targets == 2
 
 
-def test_the_ledger_can_be_postgresql(astpp_config, pg_server, tmp_path):
+def test_the_ledger_can_be_postgresql(fresh_ledger, astpp_config, pg_server, tmp_path):
     name = pg_server.create_empty()  # initialised on first use, like any acctctl database
     url = pg_server.url_of(name).replace("postgresql+psycopg://", "postgresql://")
     astpp_config.write_text(astpp_config.read_text() + f'\n[ledger]\nurl = "{url}"\n')
@@ -313,7 +313,7 @@ def test_undo_in_one_astpp_database_leaves_the_others_alone(two_astpps):
 # --- the ledger's own troubles -------------------------------------------------------------
 
 
-def test_a_ledger_behind_is_exit_5_with_the_command_that_upgrades_it(astpp):
+def test_a_ledger_behind_is_exit_5_with_the_command_that_upgrades_it(fresh_ledger, astpp):
     from acctctl.db.engine import make_engine
     from acctctl.db.migrate import upgrade
 

@@ -13,6 +13,7 @@ from astpp.conftest import (  # noqa: F401 - fixtures
     astpp,
     astpp_config,
     astpp_db,
+    default_ledger,
 )
 from registrars.test_registrar_kamailio import DOMAIN, registrar_config, states
 

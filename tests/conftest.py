@@ -23,6 +23,8 @@ import pytest
 import typer.testing
 from typer.testing import CliRunner
 
+from launcher import share_pymysql_tls_context
+
 PG_URL = os.environ.get("ACCTCTL_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("ACCTCTL_REQUIRE_POSTGRES", "") == "1"
 
@@ -41,6 +43,7 @@ hash_parallelism = 1
 # tests, and the acctctl processes they start, read an empty bundle instead; an
 # SSL_CERT_FILE of the caller's own is kept.
 os.environ.setdefault("SSL_CERT_FILE", os.devnull)
+share_pymysql_tls_context()  # and where one is set (this machine sets one), read it once
 
 def _built_once(get_command):
     """typer.testing's CliRunner converts the Typer app into Click commands on every

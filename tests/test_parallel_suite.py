@@ -69,7 +69,8 @@ def test_clones_come_from_the_sealed_template_and_are_dropped(db_url, pg_server,
 
 def test_the_left_out_half_is_said_once_by_the_xdist_controller(tmp_path):
     """Workers collect and leave the PostgreSQL half out; the controller says so, once."""
-    (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text())
+    for name in ("conftest.py", "launcher.py"):  # the conftest and what it imports
+        (tmp_path / name).write_text((ROOT / "tests" / name).read_text())
     (tmp_path / "test_one.py").write_text("def test_a(db_url):\n    assert db_url\n")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ACCTCTL_", "PYTEST_"))}

@@ -128,6 +128,24 @@ def pytest_xdist_auto_num_workers(config):
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller, before any worker starts
+        _compile_acctctl()
+
+
+def _compile_acctctl() -> None:
+    """acctctl's bytecode, written once. An editable install (the README's) compiles
+    nothing, and where PYTHONDONTWRITEBYTECODE is set (this machine's CI sets it) Python
+    writes no bytecode as it imports: every worker, launcher and acctctl process of the suite,
+    hundreds of them, compiled acctctl's whole source again, 0.1 s of CPU each. A regular
+    install compiles it, as this does."""
+    import compileall
+    import importlib.util
+
+    for location in importlib.util.find_spec("acctctl").submodule_search_locations:
+        compileall.compile_dir(location, quiet=1)
+
+
 def pytest_collection_finish(session):
     """What the run has made so far (every module imported, every test collected) is never
     garbage: left out of the collector's passes, as acctctl's main() does at exit, so each

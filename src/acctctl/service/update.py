@@ -348,4 +348,3 @@ def _all_equal(record: dict, given: dict) -> bool:
                 or plain(value) != plain(stored)):
             return False
     return True
-
